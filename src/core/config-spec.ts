@@ -1,0 +1,91 @@
+/**
+ * A tiny declarative config schema. Each module (a probe, the push client, the daemon)
+ * declares the keys of its section with type, default and a one-line doc; agent/config.ts
+ * composes the sections, validates a YAML file once with `path:line key: message` errors,
+ * and freezes the result. Declaring keys next to the code that reads them keeps the example
+ * config, the validation and the code from drifting apart.
+ */
+import { parseDuration } from './duration.js';
+import { parseTarget } from './scope.js';
+
+interface Base<T> {
+  readonly doc: string;
+  readonly default: T;
+}
+export type FieldSpec =
+  | (Base<string> & { readonly type: 'duration'; readonly minMs?: number; readonly maxMs?: number })
+  | (Base<number> & { readonly type: 'integer'; readonly min?: number; readonly max?: number })
+  | (Base<boolean> & { readonly type: 'boolean' })
+  | (Base<string | null> & { readonly type: 'string'; readonly pattern?: RegExp; readonly hint?: string })
+  | (Base<string> & { readonly type: 'enum'; readonly values: readonly string[] })
+  | (Base<readonly string[]> & { readonly type: 'strings'; readonly allowed?: readonly string[] })
+  | (Base<readonly number[]> & { readonly type: 'ports' })
+  | (Base<readonly string[]> & { readonly type: 'targets' });
+
+export type ConfigSpec = Readonly<Record<string, FieldSpec>>;
+
+/** Converts a raw YAML/flag value; returns the value or an error message (no path, no line). */
+export function coerceField(spec: FieldSpec, raw: unknown): { value: unknown } | { error: string } {
+  switch (spec.type) {
+    case 'duration': {
+      const ms = typeof raw === 'string' ? parseDuration(raw) : null;
+      if (ms === null) return { error: 'must be a duration like 2s' };
+      if (spec.minMs !== undefined && ms < spec.minMs) return { error: `must be at least ${spec.minMs}ms` };
+      if (spec.maxMs !== undefined && ms > spec.maxMs) return { error: `must be at most ${spec.maxMs}ms` };
+      return { value: ms };
+    }
+    case 'integer': {
+      const n = typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : raw;
+      if (typeof n !== 'number' || !Number.isInteger(n)) return { error: 'must be a whole number' };
+      if (spec.min !== undefined && n < spec.min) return { error: `must be at least ${spec.min}` };
+      if (spec.max !== undefined && n > spec.max) return { error: `must be at most ${spec.max}` };
+      return { value: n };
+    }
+    case 'boolean':
+      if (raw === 'true' || raw === true) return { value: true };
+      if (raw === 'false' || raw === false) return { value: false };
+      return { error: 'must be true or false' };
+    case 'string':
+      if (raw === null) return { value: null };
+      if (typeof raw !== 'string' && typeof raw !== 'number') return { error: 'must be text' };
+      if (spec.pattern && !spec.pattern.test(String(raw))) return { error: `must be ${spec.hint ?? spec.pattern}` };
+      return { value: String(raw) };
+    case 'enum':
+      if (typeof raw !== 'string' || !spec.values.includes(raw)) return { error: `must be one of ${spec.values.join(', ')}` };
+      return { value: raw };
+    case 'strings': {
+      const list = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : raw;
+      if (!Array.isArray(list) || list.some((s) => typeof s !== 'string')) return { error: 'must be a list of text values' };
+      const bad = spec.allowed ? list.find((s) => !spec.allowed!.includes(s)) : undefined;
+      if (bad !== undefined) return { error: `"${bad}" is not one of ${spec.allowed!.join(', ')}` };
+      return { value: list };
+    }
+    case 'ports': {
+      const list = typeof raw === 'string' ? raw.split(',').map((s) => Number(s.trim())) : raw;
+      if (!Array.isArray(list) || list.some((p) => !Number.isInteger(p) || p < 1 || p > 65535))
+        return { error: 'must be a list of port numbers 1-65535' };
+      // Printer raw-print ports must never be swept: a stray byte prints a page (design.md).
+      if (list.some((p) => p >= 9100 && p <= 9107)) return { error: 'must not include 9100-9107 (printer ports)' };
+      return { value: list };
+    }
+    case 'targets': {
+      const list = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : raw;
+      if (!Array.isArray(list) || list.some((s) => typeof s !== 'string')) return { error: 'must be a list of targets' };
+      for (const t of list as string[]) {
+        try {
+          parseTarget(t);
+        } catch (e) {
+          return { error: (e as Error).message };
+        }
+      }
+      return { value: list };
+    }
+  }
+}
+
+/** The default value of a field in its validated form (durations as milliseconds). */
+export function defaultOf(spec: FieldSpec): unknown {
+  const r = coerceField(spec, spec.default);
+  if ('error' in r) throw new Error(`bad default in config spec: ${r.error}`);
+  return r.value;
+}
