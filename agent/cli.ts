@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+/**
+ * camsweep entry point: dispatches to one module per subcommand (agent/commands/<name>.ts,
+ * each exporting `run(argv, io)`). Thin by design (design.md: the composition root holds no
+ * protocol or matching logic).
+ */
+import { CamsweepError, describeError, EXIT } from '../src/core/errors.js';
+import { createLogger } from '../src/core/log.js';
+import { VERSION } from '../src/core/version.js';
+import type { CommandIO, CommandMain } from './io.js';
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: CommandMain }> }> = {
+  scan: { summary: 'one-shot scan of targets (default: connected private subnets)', load: () => import('./commands/scan.js') },
+  agent: { summary: 'run as a daemon: scheduled scans, passive listening, push', load: () => import('./commands/agent.js') },
+  identify: { summary: 'offline: JSON-line observations on stdin → one device per host', load: () => import('./commands/identify.js') },
+  verify: { summary: 'check signatures/ and rules (examples, counterexamples, vocabulary)', load: () => import('./commands/verify.js') },
+  explain: { summary: 'explain a device verdict from a saved report: rule → identity → evidence', load: () => import('./commands/explain.js') },
+  collector: { summary: 'run the central collector and dashboard', load: () => import('./commands/collector.js') },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `camsweep ${VERSION}\n\nUsage: camsweep <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun \`camsweep <command> --help\` for a command's options.\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  const log = createLogger();
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130); // second Ctrl-C: the user means it
+    log.warn({ signal: sig }, 'stopping: finishing up and writing what we have');
+    controller.abort(new Error(`received ${sig}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const io: CommandIO = {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    isTTY: process.stdout.isTTY === true,
+    log,
+    env: process.env,
+    signal: controller.signal,
+  };
+  try {
+    if (!command) throw new CamsweepError('E_USAGE', `unknown command "${name}"`);
+    const mod = await command.load();
+    return await mod.run(rest, io);
+  } catch (err) {
+    const { text, exitCode } = describeError(err);
+    process.stderr.write(`${text}\n`);
+    return exitCode;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`${describeError(err).text}\n`);
+    process.exitCode = EXIT.failure;
+  },
+);

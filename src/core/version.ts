@@ -1,0 +1,24 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Package root: two levels above this file in both src/ (tsx/vitest) and dist/src/ (built). */
+function findRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string };
+      if (pkg.name === 'camsweep') return dir;
+    } catch {
+      // keep climbing
+    }
+    dir = dirname(dir);
+  }
+  throw new Error('camsweep package root not found');
+}
+
+export const PACKAGE_ROOT = findRoot();
+export const VERSION: string = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string })
+  .version;
+/** Where signatures/ lives (shipped beside dist/ in the npm package). */
+export const SIGNATURES_DIR = join(PACKAGE_ROOT, 'signatures');
