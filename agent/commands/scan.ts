@@ -1,0 +1,184 @@
+/**
+ * `camsweep scan [TARGET…]`: one scan, one report. Exit codes (design.md): 0 nothing covered,
+ * 3 covered or suspect found, 2 usage or config error, 1 failure (including a scan cut short
+ * with nothing covered found — the report is still written).
+ */
+import { renameSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { CamsweepError, EXIT } from '../../src/core/errors.js';
+import { renderReport, type ReportFormat } from '../../src/report/render.js';
+import { runScan } from '../../src/scan/pipeline.js';
+import type { Progress } from '../../src/scan/runner.js';
+import { loadConfig, type Overrides } from '../config.js';
+import type { CommandIO } from '../io.js';
+
+const HELP = `Usage: camsweep scan [TARGET…] [options]
+
+TARGET is an IPv4 address, CIDR (10.0.0.0/24) or range (10.0.0.1-10.0.0.50 or 10.0.0.1-50).
+With no targets, camsweep scans the directly connected RFC 1918 subnets of up interfaces.
+
+Options:
+  --format table|json|csv   output format (default: table; from --out's extension if given)
+  --out FILE                write the report to FILE instead of stdout
+  --config FILE             YAML config (see agent/camsweep.example.yaml)
+  --push URL                push the report to a collector (token from config or CAMSWEEP_TOKEN)
+  --profile NAME            rule profile (default us-local-government)
+  --exclude TARGET          never touch TARGET (repeatable)
+  --allow-public            allow non-RFC 1918 targets you are authorised to scan
+  --max-hosts N             refuse scopes larger than N hosts (default 65536)
+  --rate N                  global packet-rate cap per second (0 = uncapped)
+  --per-host N              probe operations in flight per host
+  --timeout DURATION        hard deadline for the whole scan, e.g. 5m
+  --probes a,b,c            run only these probes
+  --skip a,b,c              do not run these probes
+  --site NAME               site name in the report
+  --credentials FILE        credentials file keyed by CIDR (mode 600)
+  -h, --help                this help
+
+Exit codes: 0 nothing covered, 3 covered or suspect found, 2 usage/config error, 1 failure.
+`;
+
+export async function run(argv: string[], io: CommandIO): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    throw new CamsweepError('E_USAGE', (err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(HELP);
+    return EXIT.ok;
+  }
+
+  const overrides: Record<string, unknown> = {
+    'scan.targets': positionals.length > 0 ? positionals : undefined,
+    'scan.exclude': values.exclude,
+    'scan.allowPublic': values['allow-public'] ? true : undefined,
+    'scan.maxHosts': values['max-hosts'],
+    'scan.rate': values.rate,
+    'scan.perHostConcurrency': values['per-host'],
+    'scan.timeout': values.timeout,
+    'output.format': values.format ?? formatFromExtension(values.out),
+    'output.out': values.out,
+    'classify.profile': values.profile,
+    'agent.site': values.site,
+    'credentials.file': values.credentials,
+    'push.url': values.push,
+  };
+  const only = splitList(values.probes);
+  const skip = splitList(values.skip);
+  const config0 = loadConfig(values.config ?? null, overrides as Overrides);
+  for (const id of [...only, ...skip]) {
+    if (!(id in config0.probes)) {
+      throw new CamsweepError('E_USAGE', `unknown probe "${id}"; known: ${Object.keys(config0.probes).join(', ')}`);
+    }
+  }
+  const probeToggles: Record<string, unknown> = {};
+  for (const id of Object.keys(config0.probes)) {
+    if (only.length > 0) probeToggles[`probes.${id}.enabled`] = only.includes(id);
+    if (skip.includes(id)) probeToggles[`probes.${id}.enabled`] = false;
+  }
+  const config = Object.keys(probeToggles).length
+    ? loadConfig(values.config ?? null, { ...overrides, ...probeToggles } as Overrides)
+    : config0;
+  io.log.level = config.log.level;
+
+  const progress = createProgressLine(io);
+  const { report, schemaProblems } = await runScan(config, { signal: io.signal, log: io.log, onProgress: progress.update });
+  progress.clear();
+
+  const text = renderReport(report, config.output.format as ReportFormat, { colour: io.isTTY && !io.env.NO_COLOR });
+  if (config.output.out) {
+    // Write then rename, so a reader never sees half a report.
+    const tmp = `${config.output.out}.tmp-${process.pid}`;
+    writeFileSync(tmp, text, { mode: 0o640 });
+    renameSync(tmp, config.output.out);
+    io.log.info({ file: config.output.out, format: config.output.format }, 'report written');
+  } else {
+    io.stdout.write(text);
+  }
+
+  const pushUrl = (config.push as { url?: string | null } | undefined)?.url;
+  let pushFailed = false;
+  if (pushUrl) pushFailed = !(await pushReport(config, report, io));
+
+  if (schemaProblems.length > 0) return EXIT.failure;
+  if (report.summary.covered + report.summary.suspect > 0) return EXIT.found;
+  if (report.scan.partial || pushFailed) return EXIT.failure;
+  return EXIT.ok;
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      format: { type: 'string' },
+      out: { type: 'string' },
+      config: { type: 'string' },
+      push: { type: 'string' },
+      profile: { type: 'string' },
+      exclude: { type: 'string', multiple: true },
+      'allow-public': { type: 'boolean' },
+      'max-hosts': { type: 'string' },
+      rate: { type: 'string' },
+      'per-host': { type: 'string' },
+      timeout: { type: 'string' },
+      probes: { type: 'string' },
+      skip: { type: 'string' },
+      site: { type: 'string' },
+      credentials: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+function splitList(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function formatFromExtension(out: string | undefined): string | undefined {
+  if (out?.endsWith('.json')) return 'json';
+  if (out?.endsWith('.csv')) return 'csv';
+  return undefined;
+}
+
+/** A single self-overwriting status line on a terminal; nothing at all when stderr is not one. */
+function createProgressLine(io: CommandIO) {
+  const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
+  let last = 0;
+  return {
+    update(p: Progress) {
+      if (!tty) return;
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      const running = p.running.length > 0 ? ` running ${p.running.join(', ')}` : '';
+      io.stderr.write(`\r\x1b[K[${p.phase}] ${p.done}/${p.total} probes done,${running} — ${p.hosts} hosts, ${p.observations} observations`);
+    },
+    clear() {
+      if (tty) io.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+/** Spools and sends the report; false when it could not even be spooled. */
+async function pushReport(config: Awaited<ReturnType<typeof loadConfig>>, report: Parameters<typeof renderReport>[0], io: CommandIO) {
+  const { createPusher } = await import('../../src/push/index.js');
+  const pusher = createPusher(config.push as never, io.log);
+  try {
+    const outcome = await pusher.submit(report);
+    io.log.info({ outcome }, 'push finished');
+    return true;
+  } catch (err) {
+    io.log.error({ err }, 'push failed and the report could not be spooled');
+    return false;
+  } finally {
+    await pusher.close();
+  }
+}
