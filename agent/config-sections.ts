@@ -3,5 +3,8 @@
  * section; agent/config.ts merges them with the core sections and the probes' sections.
  */
 import type { ConfigSpec } from '../src/core/config-spec.js';
+import { pushConfigSpec } from '../src/push/config.js';
 
-export const configSections: Record<string, ConfigSpec> = {};
+export const configSections: Record<string, ConfigSpec> = {
+  push: pushConfigSpec,
+};

@@ -182,6 +182,7 @@ async function runOne(
     }
   }
   if (options.signal.aborted && outcome === 'ok') outcome = 'aborted';
+  else if (outcome === 'ok' && own.aborted && !message) message = `stopped at its ${Math.round(timeoutMs / 1000)}s deadline`;
   const notes = [message];
   if (outOfScope > 0) notes.push(`${outOfScope} replies from hosts outside scope ignored`);
   if (refusedKeys > 0) notes.push(`${refusedKeys} observations with undeclared keys refused (bug)`);

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../src/core/log.js';
+import { resolveScope } from '../../../src/core/scope.js';
+import type { Probe, ProbeContext } from '../../../src/probes/types.js';
+import { runProbes } from '../../../src/scan/runner.js';
+import { createHostGate, createPacer } from '../../../src/scan/rate.js';
+
+const scope = resolveScope({ targets: ['10.0.0.1-4'], interfaces: [] });
+
+function probe(id: string, phase: Probe['phase'], run: (ctx: ProbeContext) => Promise<void>): Probe {
+  return { id, title: id, phase, emits: ['tcp.open', 'http.header.*'], config: {}, enabledByDefault: true, run };
+}
+
+function options(probes: Probe[], extra: Partial<Parameters<typeof runProbes>[0]> = {}) {
+  return {
+    probes,
+    scope,
+    probeConfig: () => ({ enabled: true, timeout: 2000 }),
+    packetsPerSecond: 0,
+    perHostConcurrency: 2,
+    deadline: Date.now() + 10_000,
+    signal: new AbortController().signal,
+    log: silentLogger,
+    ...extra,
+  };
+}
+
+describe('probe runner', () => {
+  it('keeps going when one probe throws, and records why', async () => {
+    const result = await runProbes(
+      options([
+        probe('broken', 'discover', async () => {
+          throw new Error('EACCES binding 3702');
+        }),
+        probe('fine', 'discover', async (ctx) => ctx.emit({ host: '10.0.0.2', key: 'tcp.open', value: 80, port: 80 })),
+      ]),
+    );
+    expect(result.observations).toHaveLength(1);
+    expect(result.status.find((s) => s.probe === 'broken')).toMatchObject({ outcome: 'failed', message: 'EACCES binding 3702' });
+    expect(result.status.find((s) => s.probe === 'fine')).toMatchObject({ outcome: 'ok', observations: 1 });
+  });
+
+  it('runs enrich probes after discovery and shows them what was found', async () => {
+    let seen: string[] = [];
+    await runProbes(
+      options([
+        probe('late', 'enrich', async (ctx) => {
+          seen = [...ctx.known()].map(([h, ports]) => `${h}:${[...ports].join(',')}`);
+        }),
+        probe('sweep', 'discover', async (ctx) => ctx.emit({ host: '10.0.0.3', key: 'tcp.open', value: 554, port: 554 })),
+      ]),
+    );
+    expect(seen).toEqual(['10.0.0.3:554']);
+  });
+
+  it('refuses undeclared keys and out-of-scope hosts, and says so in the status', async () => {
+    const result = await runProbes(
+      options([
+        probe('sloppy', 'discover', async (ctx) => {
+          ctx.emit({ host: '10.0.0.1', key: 'snmp.sysDescr', value: 'x' });
+          ctx.emit({ host: '192.168.99.9', key: 'tcp.open', value: 80 });
+          ctx.emit({ host: '10.0.0.1', key: 'http.header.server', value: 'y'.repeat(100_000) });
+        }),
+      ]),
+    );
+    expect(result.observations).toHaveLength(1);
+    expect(result.observations[0]!.value.length).toBeLessThanOrEqual(4096);
+    expect(result.status[0]!.message).toContain('1 replies from hosts outside scope ignored');
+    expect(result.status[0]!.message).toContain('1 observations with undeclared keys refused');
+  });
+
+  it('stops a probe at its deadline and keeps what it had', async () => {
+    const result = await runProbes(
+      options(
+        [
+          probe('listener', 'discover', async (ctx) => {
+            ctx.emit({ host: '10.0.0.4', key: 'tcp.open', value: 80 });
+            await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+          }),
+        ],
+        { probeConfig: () => ({ enabled: true, timeout: 150 }) },
+      ),
+    );
+    expect(result.status[0]).toMatchObject({ outcome: 'ok', observations: 1 });
+    expect(result.status[0]!.message).toMatch(/deadline/);
+    expect(result.partial).toBe(false);
+  });
+
+  it('gives up on a probe that ignores its deadline instead of hanging the scan', async () => {
+    const result = await runProbes(
+      options([probe('stuck', 'discover', () => new Promise(() => {}))], { probeConfig: () => ({ enabled: true, timeout: 100 }) }),
+    );
+    expect(result.status[0]!.outcome).toBe('failed');
+    expect(result.status[0]!.message).toMatch(/ignores its abort signal/);
+  }, 10_000);
+
+  it('marks the run partial and skips later phases when the user aborts', async () => {
+    const controller = new AbortController();
+    const result = await runProbes(
+      options(
+        [
+          probe('d', 'discover', async (ctx) => {
+            ctx.emit({ host: '10.0.0.1', key: 'tcp.open', value: 80 });
+            controller.abort();
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }),
+          probe('e', 'enrich', async () => {}),
+        ],
+        { signal: controller.signal },
+      ),
+    );
+    expect(result.partial).toBe(true);
+    expect(result.observations).toHaveLength(1);
+    expect(result.status.find((s) => s.probe === 'e')!.outcome).toBe('skipped');
+  });
+});
+
+describe('rate cap and host gate', () => {
+  it('spaces packets at the configured rate', async () => {
+    const pacer = createPacer(200); // 5 ms per packet
+    const signal = new AbortController().signal;
+    const start = performance.now();
+    for (let i = 0; i < 60; i++) await pacer.take(1, signal);
+    const elapsed = performance.now() - start;
+    // 60 packets at 200/s is 300 ms minus the 100 ms burst allowance.
+    expect(elapsed).toBeGreaterThanOrEqual(180);
+    expect(pacer.sent).toBe(60);
+  });
+
+  it('never lets more than N operations touch one host', async () => {
+    const withHost = createHostGate(2);
+    let active = 0;
+    let peak = 0;
+    const work = () =>
+      withHost('10.0.0.1', async () => {
+        active++;
+        peak = Math.max(peak, active);
+        await new Promise((r) => setTimeout(r, 5));
+        active--;
+      });
+    await Promise.all(Array.from({ length: 10 }, work));
+    expect(peak).toBe(2);
+  });
+});
