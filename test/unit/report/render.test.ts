@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { checkReport } from '../../../src/core/report-schema.js';
+import { renderCsv } from '../../../src/report/csv.js';
+import { renderTable } from '../../../src/report/table.js';
+import { sampleReport } from './sample.js';
+
+describe('report schema', () => {
+  it('accepts a well-formed report', () => {
+    expect(checkReport(sampleReport())).toEqual([]);
+  });
+
+  it('names the offending field of a broken report', () => {
+    const bad = structuredClone(sampleReport()) as unknown as { devices: { ip: string; verdict: string }[] };
+    bad.devices[0]!.ip = '999.1.1.1';
+    bad.devices[1]!.verdict = 'banned';
+    const fields = checkReport(bad).map((p) => p.field);
+    expect(fields).toContain('/devices/0/ip');
+    expect(fields).toContain('/devices/1/verdict');
+  });
+
+  it('refuses oversized device strings rather than storing them', () => {
+    const big = structuredClone(sampleReport()) as unknown as { devices: { evidence: { value: string }[] }[] };
+    big.devices[1]!.evidence[0]!.value = 'x'.repeat(100_000);
+    expect(checkReport(big).map((p) => p.field)).toContain('/devices/1/evidence/0/value');
+  });
+});
+
+describe('table output', () => {
+  const text = renderTable(sampleReport(), { colour: false });
+
+  it('lists covered devices first with their rule and evidence', () => {
+    const lines = text.split('\n');
+    const hik = lines.findIndex((l) => l.startsWith('10.77.0.10'));
+    const axis = lines.findIndex((l) => l.startsWith('10.77.0.20'));
+    expect(hik).toBeGreaterThan(0);
+    expect(hik).toBeLessThan(axis);
+    expect(lines[hik]).toMatch(/covered\s+hikvision \(as annke\)\s+camera/);
+    expect(text).toContain('rule: us-2cfr-200-216 — 2 CFR 200.216');
+    expect(text).toContain('evidence: http.header.server = "<script>alert(1)</script>" [hikvision-http-server] (http:80/)');
+  });
+
+  it('never passes a device control character to the terminal', () => {
+    expect(text).not.toContain('\x1b');
+    expect(text).toContain('DS-2CD2385G1-I\\x1b[2J');
+  });
+
+  it('shows a failed probe rather than hiding it', () => {
+    expect(text).toContain('probe http: failed — EACCES');
+  });
+
+  it('summarises counts', () => {
+    expect(text.split('\n')[0]).toBe('camsweep: 2 devices on 254 addresses — 1 covered, 0 suspect, 1 not covered, 0 unknown');
+  });
+});
+
+describe('csv output', () => {
+  it('has one row per device and neutralises formulas', () => {
+    const rows = renderCsv(sampleReport()).trimEnd().split('\r\n');
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toMatch(/^ip,mac,hostnames,verdict,manufacturer,brand/);
+    const hik = rows.find((r) => r.startsWith('10.77.0.10'))!;
+    expect(hik).toContain(',covered,hikvision,annke,camera,');
+    // The hostname cell starts with "=": a spreadsheet must see text, not a formula.
+    expect(hik).toContain(",'=cmd|calc,");
+    expect(hik).not.toMatch(/,=cmd/);
+  });
+});
