@@ -1,0 +1,37 @@
+/**
+ * Runs `work` over a lazily produced stream of items with at most `limit` in flight. Items are
+ * pulled one at a time, so a /16 × 20 ports never sits in memory as a task array, and the
+ * stream stops being pulled as soon as `signal` aborts.
+ */
+export async function forEachLimit<T>(
+  items: Iterable<T>,
+  limit: number,
+  signal: AbortSignal,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  const iterator = items[Symbol.iterator]();
+  const lane = async (): Promise<void> => {
+    while (!signal.aborted) {
+      const next = iterator.next();
+      if (next.done) return;
+      await work(next.value);
+    }
+  };
+  const lanes: Promise<void>[] = [];
+  for (let i = 0; i < Math.max(1, limit); i++) lanes.push(lane());
+  await Promise.all(lanes);
+}
+
+/** Resolves after `ms`, or early (without rejecting) when `signal` aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
