@@ -1,0 +1,207 @@
+/**
+ * Pure parsing of HTTP responses for fingerprints: header values, WWW-Authenticate
+ * challenges, the HTML title, body text. Everything here reads attacker-controlled bytes, so
+ * every function is bounded (input is already capped by the client; regexes are linear) and
+ * returns data, never throws.
+ */
+
+import { parseAuthenticate } from '../shared/digest.js';
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * HTTP stacks hand header values over as latin1 (one char per byte). Devices send UTF-8 realms
+ * and titles (protocols.md §6.4), so re-decode when the bytes are valid UTF-8 and keep the
+ * latin1 reading otherwise.
+ */
+export function redecodeLatin1(value: string): string {
+  // Chars above 0xff mean the value was never a byte string; pure ASCII needs nothing.
+  if (!/[\u0080-\u00ff]/.test(value) || /[^\u0000-\u00ff]/.test(value)) return value;
+  try {
+    return UTF8.decode(Buffer.from(value, 'latin1'));
+  } catch {
+    return value;
+  }
+}
+
+/** Body bytes as text: UTF-8 when valid, else latin1 (legacy GB2312/Big5 pages stay readable as bytes). */
+export function bodyText(body: Uint8Array): string {
+  try {
+    return UTF8.decode(body);
+  } catch {
+    return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1');
+  }
+}
+
+/** RFC 9110 token characters; a header name outside them is not turned into an observation key. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]{1,64}$/;
+
+/** The observation-key suffix for a header name, or null when the name is unusable as a key. */
+export function headerKeyName(name: string): string | null {
+  const lower = name.toLowerCase();
+  return TOKEN.test(lower) ? lower : null;
+}
+
+/** Realms of every challenge in one or more WWW-Authenticate values, de-duplicated, in order. */
+export function realmsOf(headerValues: readonly string[]): string[] {
+  const seen = new Set<string>();
+  for (const v of headerValues) {
+    for (const c of parseAuthenticate(v)) {
+      const realm = c.params.realm;
+      if (realm !== undefined) seen.add(realm);
+    }
+  }
+  return [...seen];
+}
+
+const NAMED_ENTITIES: Readonly<Record<string, string>> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+};
+
+/** Decodes the few HTML character references a title realistically holds. */
+export function decodeEntities(text: string): string {
+  return text.replace(/&(#x[0-9a-f]{1,6}|#\d{1,7}|[a-z]{2,8});/gi, (whole, ref: string) => {
+    if (ref[0] === '#') {
+      const code =
+        ref[1] === 'x' || ref[1] === 'X' ? Number.parseInt(ref.slice(2), 16) : Number(ref.slice(1));
+      return code > 0 && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff)
+        ? String.fromCodePoint(code)
+        : whole;
+    }
+    return NAMED_ENTITIES[ref.toLowerCase()] ?? whole;
+  });
+}
+
+/**
+ * Text of the first HTML `<title>`, whitespace collapsed, or null. Looks only at the first
+ * 64 KiB and skips comments, so a title in commented-out markup does not count.
+ */
+export function htmlTitle(html: string): string | null {
+  const head = html.slice(0, 65536).replace(/<!--[\s\S]*?-->/g, '');
+  const m = /<title\b[^>]*>([\s\S]*?)<\/title\s*>/i.exec(head);
+  if (!m) return null;
+  const title = decodeEntities(m[1]!).replace(/\s+/g, ' ').trim();
+  return title === '' ? null : title;
+}
+
+/** True when a response looks like HTML by type or by content. */
+export function looksLikeHtml(contentType: string | undefined, text: string): boolean {
+  if (contentType !== undefined && /html/i.test(contentType)) return true;
+  return /^\s*(<!doctype html|<html|<head|<title)/i.test(text.slice(0, 1024));
+}
+
+/**
+ * Same-origin redirect target of a response (Location header, `<meta http-equiv=refresh>`, or
+ * the one-line `location.href=` script older Hikvision firmware serves at `/`, §5.2), as a
+ * path, or null. Off-origin targets are never followed: the scan stays on the host it was given.
+ */
+export function sameOriginRedirect(location: string | undefined, html: string): string | null {
+  const candidates: string[] = [];
+  if (location !== undefined) candidates.push(location);
+  const head = html.slice(0, 16384);
+  const meta =
+    /<meta[^>]+http-equiv\s*=\s*["']?refresh["']?[^>]*content\s*=\s*["']?\s*\d*\s*;?\s*url\s*=\s*([^"'>\s]+)/i.exec(
+      head,
+    );
+  if (meta) candidates.push(meta[1]!);
+  const script = /(?:window\.|document\.)?location(?:\.href)?\s*=\s*["']([^"']{1,256})["']/i.exec(head);
+  if (script) candidates.push(script[1]!);
+  for (const c of candidates) {
+    const path = sameOriginPath(c.trim());
+    if (path !== null) return path;
+  }
+  return null;
+}
+
+/** An absolute or relative-to-root path, or null for anything that could leave the origin. */
+function sameOriginPath(ref: string): string | null {
+  if (/^\/(?!\/)[\x21-\x7e]{0,255}$/.test(ref)) return ref;
+  if (/^[a-z0-9._-][\x21-\x7e]{0,255}$/i.test(ref) && !/^[a-z][a-z0-9+.-]*:/i.test(ref)) return `/${ref}`;
+  return null;
+}
+
+/** `<link rel="icon" href="…">` target as a same-origin path, or null. */
+export function iconLink(html: string): string | null {
+  const head = html.slice(0, 65536);
+  for (const m of head.matchAll(/<link\b[^>]*>/gi)) {
+    const tag = m[0];
+    if (!/\brel\s*=\s*["']?[^"'>]*\bicon\b/i.test(tag)) continue;
+    const href = /\bhref\s*=\s*["']?([^"'>\s]+)/i.exec(tag);
+    if (!href) continue;
+    return sameOriginPath(href[1]!);
+  }
+  return null;
+}
+
+/**
+ * Names the HTTP quirk behind an llhttp error code, for the `http.lenient` value. The codes
+ * are the ones undici's strict parser raises for the responses protocols.md §6.4 lists.
+ */
+export function quirkName(parserCode: string | undefined): string {
+  switch (parserCode) {
+    case 'HPE_LF_EXPECTED':
+    case 'HPE_CR_EXPECTED':
+    case 'HPE_STRICT':
+      return 'bare-lf';
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+      return 'content-length-with-transfer-encoding';
+    case 'HPE_INVALID_HEADER_TOKEN':
+      return 'invalid-header-character';
+    case 'HPE_INVALID_CONTENT_LENGTH':
+      return 'invalid-content-length';
+    case 'HPE_INVALID_TRANSFER_ENCODING':
+      return 'invalid-transfer-encoding';
+    case undefined:
+      return 'parser-error';
+    default:
+      return parserCode.toLowerCase().replace(/^hpe_/, '').replace(/_/g, '-');
+  }
+}
+
+/**
+ * Dahua RPC error codes that mean the account is locked or blocked (as handled by public Dahua
+ * clients: 268632081 HasBeenLocked, 268632073 InBlackList, 268632082 blocked).
+ */
+export const DAHUA_LOCK_CODES: readonly number[] = [268632081, 268632073, 268632082];
+
+export interface DahuaLoginChallenge {
+  /** `Login to <serial>` on most firmware (§5.3). */
+  readonly realm: string | null;
+  /** Normalised `aa:bb:cc:dd:ee:ff`, or null. */
+  readonly mac: string | null;
+  /** The device refused even the challenge because the account is locked or blocked. */
+  readonly locked: boolean;
+}
+
+/** Reads Dahua's first-stage `global.login` answer; null when the body is not that JSON. */
+export function dahuaLoginChallenge(text: string): DahuaLoginChallenge | null {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text.slice(0, 65536));
+  } catch {
+    return null;
+  }
+  if (typeof doc !== 'object' || doc === null) return null;
+  const { params, error } = doc as { params?: unknown; error?: unknown };
+  const p = typeof params === 'object' && params !== null ? (params as Record<string, unknown>) : {};
+  const code =
+    typeof error === 'object' && error !== null ? (error as Record<string, unknown>).code : undefined;
+  if (p.realm === undefined && code === undefined) return null;
+  return {
+    realm: typeof p.realm === 'string' ? p.realm : null,
+    mac: typeof p.mac === 'string' ? normaliseMac(p.mac) : null,
+    locked: typeof code === 'number' && DAHUA_LOCK_CODES.includes(code),
+  };
+}
+
+/** `3CEF8C6101C0`, `3c-ef-8c-61-01-c0` or `3c:ef:…` → `3c:ef:8c:61:01:c0`; null otherwise. */
+export function normaliseMac(text: string): string | null {
+  const hex = text.replace(/[:.-]/g, '').toLowerCase();
+  if (!/^[0-9a-f]{12}$/.test(hex) || /^0+$/.test(hex)) return null;
+  return hex.match(/../g)!.join(':');
+}

@@ -1,0 +1,127 @@
+/**
+ * Loopback peers for the http probe's unit tests: a Node HTTP(S) server with scripted routes,
+ * a raw TCP server that writes exactly the bytes a test gives it (for non-conforming HTTP),
+ * and a throwaway self-signed certificate made with openssl at test time (no keys committed).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import net, { type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface TestCert {
+  readonly key: Buffer;
+  readonly cert: Buffer;
+}
+
+export function makeCert(subject: string): TestCert {
+  const dir = mkdtempSync(join(tmpdir(), 'camsweep-http-cert-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        subject,
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
+
+export interface Running {
+  readonly port: number;
+  /** Requests seen, `METHOD path`, in order. */
+  readonly seen: string[];
+  /** Authorization headers seen, in order. */
+  readonly authorizations: string[];
+  close(): Promise<void>;
+}
+
+function listen(server: net.Server, seen: string[], authorizations: string[]): Promise<Running> {
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        seen,
+        authorizations,
+        close: () =>
+          new Promise((done) => {
+            (server as http.Server).closeAllConnections?.();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
+
+/** An HTTP (or, with `tls`, HTTPS) server; `routes` maps `METHOD path` (or `path` for GET) to a handler. */
+export function startHttp(routes: Record<string, Handler>, tls?: TestCert): Promise<Running> {
+  const seen: string[] = [];
+  const authorizations: string[] = [];
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    let body = '';
+    req.on('data', (c: Buffer) => {
+      body += c.toString('utf8');
+    });
+    req.on('end', () => {
+      seen.push(`${req.method} ${req.url}`);
+      if (req.headers.authorization) authorizations.push(req.headers.authorization);
+      const route =
+        routes[`${req.method} ${req.url}`] ?? (req.method === 'GET' ? routes[req.url ?? ''] : undefined);
+      if (route) route(req, res, body);
+      else {
+        res.statusCode = 404;
+        res.end('not found');
+      }
+    });
+  };
+  const server = tls
+    ? https.createServer({ key: tls.key, cert: tls.cert }, handler)
+    : http.createServer(handler);
+  return listen(server, seen, authorizations);
+}
+
+/** A TCP server that answers every connection with `respond(socket, request)` once the request head arrived. */
+export function startRaw(respond: (socket: Socket, head: string) => void): Promise<Running> {
+  const seen: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    let head = '';
+    socket.on('data', (chunk) => {
+      if (head.includes('\r\n\r\n')) return;
+      head += chunk.toString('latin1');
+      if (head.includes('\r\n\r\n')) {
+        seen.push(head.split('\r\n')[0]!);
+        respond(socket, head);
+      }
+    });
+  });
+  return listen(server, seen, []).then((r) => ({
+    ...r,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return r.close();
+    },
+  }));
+}
