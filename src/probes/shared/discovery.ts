@@ -1,0 +1,107 @@
+/**
+ * The send-and-listen loop the three UDP discovery probes share: multicast (and optionally
+ * directed broadcast) on every in-scope interface, repeated a few times against UDP loss,
+ * unicast once to every in-scope host in parallel, then listen until the quiet period or the
+ * deadline ends. Every send first takes a token from the runner's packet-rate cap.
+ */
+import { formatIpv4 } from '../../core/ipv4.js';
+import type { ProbeContext } from '../types.js';
+import { type Datagram, openDiscoverySockets, openGroupListener, pause, type SenderSocket } from './udp.js';
+
+export interface DiscoveryPlan {
+  readonly ctx: ProbeContext;
+  /** The device port (3702, 37020, 37810). */
+  readonly port: number;
+  readonly group: string;
+  /** Datagrams sent in each round (one per probe type). */
+  readonly payloads: readonly Uint8Array[];
+  /** Multicast rounds (protocols.md §1.2: 2–3, ~150 ms apart). */
+  readonly repeats: number;
+  readonly gapMs: number;
+  /** Also send every payload once to each in-scope host. */
+  readonly unicast: boolean;
+  /** Also send to each in-scope interface's directed broadcast address. */
+  readonly broadcast?: boolean;
+  /** Also bind the well-known port and join the group, for replies sent to the group. */
+  readonly listenOnGroup?: boolean;
+  /** How long to keep listening after the last send. */
+  readonly listenMs: number;
+  readonly onDatagram: (d: Datagram) => void;
+}
+
+/** Margin kept before the runner's deadline so closing sockets never overruns it. */
+const DEADLINE_MARGIN_MS = 50;
+
+export interface DiscoveryOutcome {
+  readonly sent: number;
+  readonly failed: number;
+}
+
+export async function runDiscovery(plan: DiscoveryPlan): Promise<DiscoveryOutcome> {
+  const { ctx } = plan;
+  const interfaces = ctx.scope.interfaces;
+  const sockets = await openDiscoverySockets({
+    interfaces,
+    log: ctx.log,
+    onDatagram: plan.onDatagram,
+    broadcast: plan.broadcast ?? false,
+    routed: plan.unicast,
+  });
+  const listener = plan.listenOnGroup
+    ? await openGroupListener({
+        port: plan.port,
+        group: plan.group,
+        interfaces,
+        log: ctx.log,
+        onDatagram: plan.onDatagram,
+      })
+    : null;
+  let sent = 0;
+  let failed = 0;
+  const stopped = () => ctx.signal.aborted || Date.now() >= ctx.deadline - DEADLINE_MARGIN_MS;
+  const send = async (socket: SenderSocket, payload: Uint8Array, address: string) => {
+    await ctx.takePackets(1);
+    if (stopped()) return;
+    if (await socket.send(payload, plan.port, address)) sent++;
+    else failed++;
+  };
+
+  const multicastRounds = async () => {
+    for (let round = 0; round < plan.repeats && !stopped(); round++) {
+      if (round > 0) await pause(plan.gapMs, ctx.signal);
+      for (const payload of plan.payloads) {
+        for (const socket of sockets.perInterface) {
+          if (stopped()) return;
+          await send(socket, payload, plan.group);
+          if (plan.broadcast && socket.iface) {
+            // Directed broadcast of this interface's subnet, never 255.255.255.255, which would
+            // leave by the default route whatever the scope says.
+            await send(socket, payload, formatIpv4(socket.iface.subnet.last));
+          }
+        }
+      }
+    }
+  };
+  const unicastSweep = async () => {
+    if (!plan.unicast) return;
+    for (const host of ctx.scope.hosts) {
+      const socket = sockets.senderFor(host);
+      if (!socket) continue;
+      for (const payload of plan.payloads) {
+        if (stopped()) return;
+        await send(socket, payload, host);
+      }
+    }
+  };
+
+  try {
+    await Promise.all([multicastRounds(), unicastSweep()]);
+    const remaining = ctx.deadline - DEADLINE_MARGIN_MS - Date.now();
+    await pause(Math.min(plan.listenMs, remaining), ctx.signal);
+  } finally {
+    sockets.close();
+    listener?.close();
+  }
+  ctx.log.debug({ sent, failed, interfaces: sockets.perInterface.length }, 'discovery finished');
+  return { sent, failed };
+}

@@ -1,0 +1,48 @@
+/**
+ * Turning a discovery reply into observations, the same way for every UDP probe: the host is
+ * the UDP source (the device's own IP settings in the payload may be stale or foreign,
+ * protocols.md §1.1, §2.3), replies from outside the scope are dropped, values are capped and
+ * the receiving interface rides along.
+ */
+import { cap } from '../../core/text.js';
+import type { ProbeContext } from '../types.js';
+import type { Datagram } from './udp.js';
+
+export type Emit = (key: string, value: string | number | boolean) => void;
+
+/** An emitter for one datagram, or null when its source is outside the scope. */
+export function emitterFor(ctx: ProbeContext, d: Datagram, port?: number): Emit | null {
+  const host = d.from.address;
+  if (!ctx.scope.has(host)) {
+    ctx.log.debug({ host }, 'reply from a host outside the scope ignored');
+    return null;
+  }
+  return (key, value) => {
+    const v = typeof value === 'string' ? cap(value) : value;
+    ctx.emit({
+      host,
+      key,
+      value: v,
+      ...(port === undefined ? {} : { port }),
+      ...(d.iface ? { iface: d.iface } : {}),
+    });
+  };
+}
+
+/**
+ * Normalises a MAC written as `58-50-ed-1f-e3-85`, `58:50:ED:1F:E3:85`, `5850ed1fe385` or
+ * `5850.ed1f.e385` to lower-case colon form; null for anything else or the all-zero and
+ * broadcast addresses some firmwares send as placeholders.
+ */
+export function normaliseMac(text: string): string | null {
+  const t = text.trim();
+  if (t.length > 24) return null;
+  const hex = t.replace(/[-:.\s]/g, '').toLowerCase();
+  if (!/^[0-9a-f]{12}$/.test(hex) || hex === '000000000000' || hex === 'ffffffffffff') return null;
+  if (
+    !/^[0-9a-f]{2}([-:]?)[0-9a-f]{2}(\1[0-9a-f]{2}){4}$/i.test(t) &&
+    !/^[0-9a-f]{4}(\.[0-9a-f]{4}){2}$/i.test(t)
+  )
+    return null;
+  return hex.match(/../g)!.join(':');
+}

@@ -1,0 +1,100 @@
+/**
+ * The onvif probe against the ONVIF simulator answering with the real Hikvision, Dahua and
+ * Axis ProbeMatch captures, inside a private network namespace (shared/netns.ts).
+ */
+import { fileURLToPath } from 'node:url';
+import { afterEach, expect, it } from 'vitest';
+import { onvifProbe } from '../../../../src/probes/onvif/index.js';
+import type { ObservationInput } from '../../../../src/probes/types.js';
+import { fakeContext } from '../../../helpers/probe-context.js';
+import { start } from '../../../lab/sims/onvif.js';
+import type { RunningSim } from '../../../lab/sims/types.js';
+import { labDescribe } from '../shared/netns.js';
+
+const fixtures = fileURLToPath(new URL('../../../fixtures/devices/', import.meta.url));
+const running: RunningSim[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.stop()));
+});
+
+async function sim(ip: string, device: string, mac: string, spec: Record<string, unknown> = {}) {
+  running.push(
+    await start({
+      fixtureDir: `${fixtures}${device}`,
+      spec: { probeMatch: 'onvif/probe-match.xml', ...spec },
+      ip,
+      iface: 'lo',
+      mac,
+      log: () => undefined,
+    }),
+  );
+}
+
+const fast = { timeout: 400, retries: 2, gap: 50, deviceService: false };
+
+function valuesOf(emitted: ObservationInput[], host: string, key: string): unknown[] {
+  return emitted.filter((o) => o.host === host && o.key === key).map((o) => o.value);
+}
+
+labDescribe('onvif probe in a private namespace', import.meta.url, (net) => {
+  it('finds Hikvision, Dahua and Axis cameras by multicast and decodes their scopes', async () => {
+    const n = net();
+    const [hik, dahua, axis] = [n.addHost(10), n.addHost(11), n.addHost(12)];
+    await sim(hik, 'hikvision-ds-2cd3955fwd-iws', 'b4:a3:82:0f:d9:2d');
+    await sim(dahua, 'dahua-dh-ipc-hdw1230t2', '3c:ef:8c:11:22:33');
+    await sim(axis, 'axis-m2036-le', 'ac:cc:8e:44:55:66');
+    const run = fakeContext(onvifProbe, {
+      targets: [`${n.prefix}.2-${n.prefix}.30`],
+      interfaces: [n.iface],
+      config: { ...fast, unicast: false },
+    });
+    await onvifProbe.run(run.ctx);
+
+    expect(run.refused).toEqual([]);
+    expect(valuesOf(run.emitted, hik, 'onvif.scope.name')).toEqual(['HIKVISION DS-2CD3955FWD-IWS']);
+    expect(valuesOf(run.emitted, hik, 'onvif.scope.hardware')).toEqual(['DS-2CD3955FWD-IWS']);
+    expect(valuesOf(run.emitted, hik, 'onvif.scope.location')).toEqual(['city/hangzhou']);
+    expect(valuesOf(run.emitted, hik, 'mac.address')).toEqual(['b4:a3:82:0f:d9:2d']);
+    expect(valuesOf(run.emitted, hik, 'onvif.endpoint')).toEqual(['18ec6401-3aa0-11b5-83f6-b4a3820fd92d']);
+    expect(valuesOf(run.emitted, dahua, 'onvif.scope.name')).toEqual(['Dahua']);
+    expect(valuesOf(run.emitted, dahua, 'onvif.endpoint')).toEqual(['74f7e627-c54f-49fb-84ed-6de9b7f588a5']);
+    expect(valuesOf(run.emitted, dahua, 'mac.address')).toEqual([]); // random UUID: no MAC inside
+    expect(valuesOf(run.emitted, axis, 'onvif.scope.hardware')).toEqual(['M2036-LE']);
+    expect(valuesOf(run.emitted, axis, 'onvif.xaddr')).toContain(`https://${axis}/onvif/device_service`);
+    // Three Probe rounds × two types reach each camera, yet each fact is reported once.
+    expect(valuesOf(run.emitted, hik, 'onvif.types')).toEqual(['dn:NetworkVideoTransmitter tds:Device']);
+    expect(run.emitted.every((o) => o.iface === 'lo')).toBe(true);
+  });
+
+  it('finds a camera by unicast alone when no interface is in scope for multicast', async () => {
+    const n = net();
+    const hik = n.addHost(20);
+    await sim(hik, 'hikvision-ds-2cd2385g1-i', '58:50:ed:1f:e3:85');
+    const run = fakeContext(onvifProbe, {
+      targets: [`${n.prefix}.18-${n.prefix}.22`],
+      interfaces: [],
+      config: fast,
+    });
+    await onvifProbe.run(run.ctx);
+    expect(valuesOf(run.emitted, hik, 'onvif.scope.mac')).toEqual(['58:50:ed:1f:e3:85']);
+    expect(valuesOf(run.emitted, hik, 'mac.address')).toEqual(['58:50:ed:1f:e3:85']);
+    expect(run.packets).toBeGreaterThanOrEqual(10); // 5 hosts × 2 probe types, each rate-capped
+  });
+
+  it('drops answers from hosts outside the scope', async () => {
+    const n = net();
+    const inside = n.addHost(30);
+    const outside = n.addHost(200);
+    await sim(inside, 'dahua-dh-ipc-hdw1230t2', '3c:ef:8c:11:22:34');
+    await sim(outside, 'hikvision-ds-2cd3955fwd-iws', 'b4:a3:82:0f:d9:2e');
+    const run = fakeContext(onvifProbe, {
+      targets: [`${n.prefix}.25-${n.prefix}.35`],
+      interfaces: [n.iface],
+      config: fast,
+    });
+    await onvifProbe.run(run.ctx);
+    expect(valuesOf(run.emitted, inside, 'onvif.scope.name')).toEqual(['Dahua']);
+    expect(run.emitted.filter((o) => o.host === outside)).toEqual([]);
+    expect(run.refused).toEqual([]);
+  });
+});

@@ -1,0 +1,58 @@
+/**
+ * Guard for probe tests that put servers on private addresses: they must run inside a
+ * network namespace of their own (`npm test` runs vitest under `unshare -n`), never in the
+ * host's. Outside one they skip with the reason, except in CI, where skipping would hide a
+ * broken setup.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readlinkSync } from 'node:fs';
+
+/**
+ * Not the host's namespace: a different namespace from PID 1 where /proc lets us compare, and
+ * in any case no default route (a fresh `unshare -n` has none; the host always has one).
+ */
+function ownNamespace(): boolean {
+  try {
+    if (readlinkSync('/proc/self/ns/net') === readlinkSync('/proc/1/ns/net')) return false;
+  } catch {
+    // PID 1 hidden from us (containers, hidepid): fall back to the route check alone
+  }
+  try {
+    const routes = readFileSync('/proc/net/route', 'utf8').split('\n').slice(1);
+    return !routes.some((line) => line.split(/\s+/)[1] === '00000000');
+  } catch {
+    return false;
+  }
+}
+
+export const isolated = process.env.CAMSWEEP_TEST_NETNS === '1' && ownNamespace();
+
+if (!isolated) {
+  const why = 'needs a private network namespace (run `npm test`, which uses `unshare -n`, as root)';
+  if (process.env.CI === 'true' || process.env.CI === '1') throw new Error(`probe network test ${why}`);
+  console.warn(`skipping probe network tests: ${why}`);
+}
+
+/**
+ * Makes every address of `prefix` (e.g. `10.250.1`) local on lo, so test servers can bind
+ * 10.250.1.x while the scope guard (which never targets 127/8) accepts them as targets.
+ * Idempotent: test files running in the same namespace may share a prefix.
+ */
+export function localSubnet(prefix: string): void {
+  if (!isolated) return;
+  try {
+    execFileSync('ip', ['route', 'replace', 'local', `${prefix}.0/24`, 'dev', 'lo'], { stdio: 'pipe' });
+  } catch (err) {
+    throw new Error(`could not add a local route for ${prefix}.0/24: ${(err as Error).message}`);
+  }
+}
+
+/** Adds one address to lo (needed where a socket joins multicast groups by interface address). */
+export function loAddress(address: string): void {
+  if (!isolated) return;
+  try {
+    execFileSync('ip', ['addr', 'add', `${address}/32`, 'dev', 'lo'], { stdio: 'pipe' });
+  } catch (err) {
+    if (!String((err as { stderr?: Buffer }).stderr ?? '').includes('File exists')) throw err;
+  }
+}
