@@ -1,0 +1,219 @@
+/**
+ * `camsweep collector` — run the central collector and dashboard, and manage who may use it:
+ *   camsweep collector [serve] [--listen 0.0.0.0:8443] [--db FILE|postgres://…] [--tls-cert F --tls-key F]
+ *   camsweep collector token create --site NAME [--label TEXT] | token list | token revoke ID
+ *   camsweep collector user create --username NAME   (password on stdin; generated when stdin is empty)
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { type Database, openDatabase } from '../../src/collector/db/index.js';
+import { buildCollector } from '../../src/collector/server.js';
+import {
+  createAgentToken,
+  createUser,
+  listAgentTokens,
+  revokeAgentToken,
+} from '../../src/collector/store/access.js';
+import { CamsweepError, EXIT } from '../../src/core/errors.js';
+import type { CommandIO } from '../io.js';
+
+const HELP = `Usage:
+  camsweep collector [serve] [options]        run the collector API and dashboard
+  camsweep collector token create --site NAME [--label TEXT]
+                                              create an agent token (printed once)
+  camsweep collector token list               list tokens (never their secrets)
+  camsweep collector token revoke ID          revoke a token
+  camsweep collector user create --username NAME
+                                              create or reset a dashboard login; the password
+                                              is read from stdin, or generated and printed
+
+Options:
+  --db LOCATION        SQLite file, or postgres://user@host/db (env CAMSWEEP_COLLECTOR_DB;
+                       default $STATE_DIRECTORY/collector.db or /var/lib/camsweep-collector/collector.db)
+  --listen HOST:PORT   address to serve on (default 127.0.0.1:8443)
+  --tls-cert FILE      PEM certificate; with --tls-key the collector speaks HTTPS
+  --tls-key FILE       PEM private key
+  --tls-client-ca FILE ask agents for a client certificate signed by this CA
+  --max-body BYTES     largest report accepted (default 33554432)
+  --rate N             reports per minute per agent token (default 60)
+  --secure-cookies     mark cookies Secure behind a TLS-terminating proxy
+  --trust-proxy        take the client address from X-Forwarded-For (behind a proxy)
+`;
+
+const OPTIONS = {
+  db: { type: 'string' },
+  listen: { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-client-ca': { type: 'string' },
+  'max-body': { type: 'string' },
+  rate: { type: 'string' },
+  'secure-cookies': { type: 'boolean' },
+  'trust-proxy': { type: 'boolean' },
+  site: { type: 'string' },
+  label: { type: 'string' },
+  username: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function defaultDb(env: NodeJS.ProcessEnv): string {
+  if (env.CAMSWEEP_COLLECTOR_DB) return env.CAMSWEEP_COLLECTOR_DB;
+  const state = env.STATE_DIRECTORY?.split(':')[0];
+  return `${state ?? '/var/lib/camsweep-collector'}/collector.db`;
+}
+
+function positiveInt(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < 1)
+    throw new CamsweepError('E_USAGE', `--${flag} must be a positive whole number`);
+  return Number(text);
+}
+
+function parseListen(text: string): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[2]) : Number.NaN;
+  if (!m || port > 65535)
+    throw new CamsweepError('E_USAGE', `--listen "${text}" is not HOST:PORT`, {
+      fix: 'e.g. --listen 0.0.0.0:8443',
+    });
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+async function readStdin(stream: NodeJS.ReadableStream): Promise<string> {
+  if ((stream as NodeJS.ReadStream).isTTY) return '';
+  let text = '';
+  for await (const chunk of stream) {
+    text += String(chunk);
+    if (text.length > 4096) break;
+  }
+  return text;
+}
+
+async function withDb<T>(location: string, fn: (db: Database) => Promise<T>): Promise<T> {
+  const db = await openDatabase(location);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+export async function run(argv: string[], io: CommandIO): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new CamsweepError('E_USAGE', (err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  const db = values.db ?? defaultDb(io.env);
+  const [verb = 'serve', action, arg] = positionals;
+  const out = (line: string) => io.stdout.write(`${line}\n`);
+
+  if (verb === 'token' && action === 'create') {
+    const site = values.site?.trim();
+    if (!site || site.length > 128)
+      throw new CamsweepError('E_USAGE', 'token create needs --site NAME (at most 128 characters)');
+    const created = await withDb(db, (d) => createAgentToken(d, site, values.label ?? null));
+    out(created.token);
+    io.stderr.write(
+      `token ${created.id} for site "${site}" created. It is shown only this once: store it in the agent's push.tokenFile (mode 0600).\n`,
+    );
+    return EXIT.ok;
+  }
+  if (verb === 'token' && action === 'list') {
+    const rows = await withDb(db, (d) => listAgentTokens(d));
+    out(['id', 'site', 'label', 'created', 'last used', 'revoked'].join('\t'));
+    for (const r of rows)
+      out([r.id, r.site, r.label ?? '', r.createdAt, r.lastUsedAt ?? '', r.revokedAt ?? ''].join('\t'));
+    return EXIT.ok;
+  }
+  if (verb === 'token' && action === 'revoke') {
+    if (!arg) throw new CamsweepError('E_USAGE', 'token revoke needs the token id (see `token list`)');
+    const done = await withDb(db, (d) => revokeAgentToken(d, arg));
+    if (!done)
+      throw new CamsweepError('E_USAGE', `no active token with id "${arg}"`, {
+        fix: 'run `camsweep collector token list`',
+      });
+    out(`token ${arg} revoked`);
+    return EXIT.ok;
+  }
+  if (verb === 'user' && action === 'create') {
+    const username = values.username?.trim();
+    if (!username || !/^[A-Za-z0-9._@-]{1,128}$/.test(username)) {
+      throw new CamsweepError('E_USAGE', 'user create needs --username NAME (letters, digits, . _ @ -)');
+    }
+    let password = (await readStdin(io.stdin)).split(/\r?\n/)[0] ?? '';
+    const generated = password === '';
+    if (generated) password = randomBytes(18).toString('base64url');
+    if (password.length < 12)
+      throw new CamsweepError('E_USAGE', 'the password must have at least 12 characters');
+    await withDb(db, (d) => createUser(d, username, password));
+    if (generated) out(password);
+    io.stderr.write(
+      `dashboard user "${username}" saved${generated ? '; the generated password above is shown once' : ''}.\n`,
+    );
+    return EXIT.ok;
+  }
+  if (verb !== 'serve')
+    throw new CamsweepError('E_USAGE', `unknown collector command "${positionals.join(' ')}"`, {
+      fix: 'see `camsweep collector --help`',
+    });
+
+  const listen = parseListen(values.listen ?? '127.0.0.1:8443');
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
+    throw new CamsweepError('E_USAGE', '--tls-cert and --tls-key go together');
+  }
+  const database = await openDatabase(db);
+  const tls = values['tls-cert']
+    ? {
+        cert: values['tls-cert'],
+        key: values['tls-key']!,
+        ...(values['tls-client-ca'] ? { clientCa: values['tls-client-ca'] } : {}),
+      }
+    : undefined;
+  const app = await buildCollector({
+    db: database,
+    log: io.log,
+    tls,
+    bodyLimit: positiveInt(values['max-body'], 'max-body', 32 * 1024 * 1024),
+    ingestPerMinute: positiveInt(values.rate, 'rate', 60),
+    secureCookies: values['secure-cookies'] === true,
+    trustProxy: values['trust-proxy'] === true,
+  });
+  if (!tls && !/^(127\.|::1$|localhost$)/.test(listen.host)) {
+    io.log.warn(
+      { listen: values.listen },
+      'serving plain HTTP on a non-loopback address: agent tokens and logins cross the network unencrypted; use --tls-cert/--tls-key or a TLS proxy',
+    );
+  }
+  try {
+    await app.listen({ host: listen.host, port: listen.port });
+  } catch (err) {
+    await database.close();
+    throw new CamsweepError(
+      'E_CONFIG',
+      `cannot listen on ${listen.host}:${listen.port}: ${(err as Error).message}`,
+      {
+        fix: 'choose a free port with --listen, or run with permission to bind it',
+      },
+    );
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : listen.port;
+  const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+  out(
+    `collector listening on ${tls ? 'https' : 'http'}://${host}:${port} (database ${database.description})`,
+  );
+  await new Promise<void>((resolve) => {
+    if (io.signal.aborted) resolve();
+    io.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await app.close();
+  await database.close();
+  return EXIT.ok;
+}

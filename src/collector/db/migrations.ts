@@ -1,0 +1,100 @@
+/**
+ * Schema migrations, shared by SQLite and PostgreSQL. Each step is portable SQL with two
+ * tokens the runner fills per dialect: {{pk}} (an auto-increment primary key) and {{real}}.
+ * Timestamps are ISO-8601 UTC text, which sorts correctly in both. Append steps; never edit
+ * one that has shipped.
+ */
+import type { Database, Dialect, Sql } from './sql.js';
+
+const TOKENS: Record<Dialect, Record<string, string>> = {
+  sqlite: { pk: 'INTEGER PRIMARY KEY', real: 'REAL' },
+  postgres: { pk: 'BIGSERIAL PRIMARY KEY', real: 'DOUBLE PRECISION' },
+};
+
+export const MIGRATIONS: readonly (readonly string[])[] = [
+  [
+    `CREATE TABLE sites (id {{pk}}, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL)`,
+    `CREATE TABLE agent_tokens (
+       id TEXT PRIMARY KEY, site_id BIGINT NOT NULL REFERENCES sites(id), label TEXT,
+       secret_sha256 TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT, last_used_at TEXT)`,
+    `CREATE TABLE agents (
+       id {{pk}}, site_id BIGINT NOT NULL REFERENCES sites(id), agent_key TEXT NOT NULL,
+       version TEXT, token_id TEXT, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+       UNIQUE (site_id, agent_key))`,
+    `CREATE TABLE scans (
+       id {{pk}}, report_id TEXT NOT NULL UNIQUE, site_id BIGINT NOT NULL REFERENCES sites(id),
+       agent_id BIGINT NOT NULL REFERENCES agents(id), started_at TEXT NOT NULL, finished_at TEXT NOT NULL,
+       received_at TEXT NOT NULL, rules_version TEXT NOT NULL, partial INTEGER NOT NULL,
+       targets TEXT NOT NULL, probes TEXT NOT NULL, probe_status TEXT,
+       hosts INTEGER NOT NULL, devices INTEGER NOT NULL, covered INTEGER NOT NULL, suspect INTEGER NOT NULL,
+       not_covered INTEGER NOT NULL, unknown INTEGER NOT NULL)`,
+    `CREATE INDEX scans_site_finished ON scans (site_id, finished_at)`,
+    // One row per physical device per site. mac, then serial, then ip identify it (store.ts).
+    `CREATE TABLE devices (
+       id {{pk}}, site_id BIGINT NOT NULL REFERENCES sites(id), mac TEXT, serial TEXT, ip TEXT NOT NULL,
+       hostnames TEXT NOT NULL, manufacturer TEXT, brand TEXT, device_type TEXT, model TEXT, firmware TEXT,
+       confidence {{real}} NOT NULL, verdict TEXT NOT NULL, verdict_rank INTEGER NOT NULL, rules TEXT NOT NULL,
+       findings TEXT NOT NULL, evidence TEXT NOT NULL, rules_version TEXT NOT NULL,
+       first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, last_scan_id BIGINT NOT NULL, search TEXT NOT NULL)`,
+    `CREATE INDEX devices_site_mac ON devices (site_id, mac)`,
+    `CREATE INDEX devices_site_serial ON devices (site_id, serial)`,
+    `CREATE INDEX devices_site_ip ON devices (site_id, ip)`,
+    `CREATE INDEX devices_site_rank ON devices (site_id, verdict_rank, last_seen)`,
+    `CREATE INDEX devices_rank ON devices (verdict_rank, last_seen)`,
+    // Observation history: one row per device per scan; evidence only when it changed.
+    `CREATE TABLE sightings (
+       id {{pk}}, device_id BIGINT NOT NULL REFERENCES devices(id), scan_id BIGINT NOT NULL REFERENCES scans(id),
+       seen_at TEXT NOT NULL, ip TEXT NOT NULL, mac TEXT, verdict TEXT NOT NULL, identity TEXT NOT NULL,
+       evidence TEXT)`,
+    `CREATE INDEX sightings_device ON sightings (device_id, id)`,
+    `CREATE TABLE verdict_changes (
+       id {{pk}}, device_id BIGINT NOT NULL REFERENCES devices(id), scan_id BIGINT NOT NULL REFERENCES scans(id),
+       at TEXT NOT NULL, from_verdict TEXT, to_verdict TEXT NOT NULL)`,
+    `CREATE INDEX verdict_changes_device ON verdict_changes (device_id, id)`,
+    `CREATE TABLE remediation (
+       device_id BIGINT PRIMARY KEY REFERENCES devices(id), state TEXT NOT NULL, approver TEXT, reason TEXT,
+       expires_at TEXT, updated_by TEXT NOT NULL, updated_at TEXT NOT NULL)`,
+    `CREATE INDEX remediation_state ON remediation (state)`,
+    `CREATE TABLE remediation_log (
+       id {{pk}}, device_id BIGINT NOT NULL REFERENCES devices(id), state TEXT NOT NULL, approver TEXT,
+       reason TEXT, expires_at TEXT, by_user TEXT NOT NULL, at TEXT NOT NULL)`,
+    `CREATE INDEX remediation_log_device ON remediation_log (device_id, id)`,
+    `CREATE TABLE users (id {{pk}}, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL, created_at TEXT NOT NULL)`,
+    // Sessions live here, not in memory, so any collector behind a load balancer can serve any request.
+    `CREATE TABLE sessions (
+       id_sha256 TEXT PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id), csrf TEXT NOT NULL,
+       created_at TEXT NOT NULL, expires_at TEXT NOT NULL)`,
+    `CREATE TABLE login_attempts (id {{pk}}, username TEXT NOT NULL, ip TEXT NOT NULL, at TEXT NOT NULL, ok INTEGER NOT NULL)`,
+    `CREATE INDEX login_attempts_user ON login_attempts (username, at)`,
+    `CREATE INDEX login_attempts_ip ON login_attempts (ip, at)`,
+  ],
+];
+
+function render(statement: string, dialect: Dialect): string {
+  return statement.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+    const value = TOKENS[dialect][name];
+    if (value === undefined) throw new Error(`unknown migration token ${name}`);
+    return value;
+  });
+}
+
+/** Brings the schema up to date; safe when several collectors start at once. */
+export async function migrate(db: Database): Promise<number> {
+  return db.tx(async (q: Sql) => {
+    // Collectors starting together on one PostgreSQL queue here instead of racing.
+    if (q.dialect === 'postgres') await q.run('SELECT pg_advisory_xact_lock(7165001)');
+    await q.run(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
+    );
+    const row = await q.get<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
+    const current = row?.v ?? 0;
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      for (const statement of MIGRATIONS[v]!) await q.run(render(statement, q.dialect));
+      await q.run('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)', [
+        v + 1,
+        new Date().toISOString(),
+      ]);
+    }
+    return MIGRATIONS.length - current;
+  });
+}

@@ -1,0 +1,290 @@
+/**
+ * What the dashboard and the exports read. Device-supplied text comes back as stored (the
+ * views escape it); JSON columns are parsed here so views never see raw JSON.
+ */
+import type { Evidence, Finding, Identity, Verdict } from '../../core/types.js';
+import { likePattern, type Sql } from '../db/sql.js';
+
+export const VERDICTS: readonly Verdict[] = ['covered', 'suspect', 'unknown', 'not-covered'];
+export const REMEDIATION_STATES = ['open', 'exempted', 'replaced', 'removed'] as const;
+export type RemediationState = (typeof REMEDIATION_STATES)[number];
+
+export interface DeviceFilter {
+  readonly site?: string | undefined;
+  readonly verdict?: Verdict | undefined;
+  readonly state?: RemediationState | undefined;
+  readonly q?: string | undefined;
+}
+
+export interface DeviceRow {
+  readonly id: number;
+  readonly site: string;
+  readonly ip: string;
+  readonly mac: string | null;
+  readonly serial: string | null;
+  readonly manufacturer: string | null;
+  readonly brand: string | null;
+  readonly deviceType: string | null;
+  readonly model: string | null;
+  readonly firmware: string | null;
+  readonly confidence: number;
+  readonly verdict: Verdict;
+  readonly rules: string;
+  readonly rulesVersion: string;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  /** Remediation as in force now: an exemption past its expiry counts as open again. */
+  readonly state: RemediationState;
+  readonly approver: string | null;
+  readonly reason: string | null;
+  readonly expiresAt: string | null;
+  readonly stateUpdatedAt: string | null;
+}
+
+const DEVICE_COLUMNS = `d.id, s.name AS site, d.ip, d.mac, d.serial, d.manufacturer, d.brand, d.device_type AS "deviceType",
+  d.model, d.firmware, d.confidence, d.verdict, d.rules, d.rules_version AS "rulesVersion", d.first_seen AS "firstSeen",
+  d.last_seen AS "lastSeen", r.state AS "rawState", r.approver, r.reason, r.expires_at AS "expiresAt",
+  r.updated_at AS "stateUpdatedAt"`;
+
+const FROM = 'FROM devices d JOIN sites s ON s.id = d.site_id LEFT JOIN remediation r ON r.device_id = d.id';
+
+type RawRow = Omit<DeviceRow, 'state'> & { rawState: string | null };
+
+function effectiveState(row: RawRow, now: string): RemediationState {
+  const s = row.rawState as RemediationState | null;
+  if (!s || (s === 'exempted' && row.expiresAt !== null && row.expiresAt < now)) return 'open';
+  return s;
+}
+
+function finish(row: RawRow, now: string): DeviceRow {
+  const { rawState: _, ...rest } = row;
+  return { ...rest, state: effectiveState(row, now) };
+}
+
+function where(filter: DeviceFilter, now: string): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (filter.site) {
+    parts.push('s.name = ?');
+    params.push(filter.site);
+  }
+  if (filter.verdict) {
+    parts.push('d.verdict = ?');
+    params.push(filter.verdict);
+  }
+  if (filter.state === 'open') {
+    parts.push(`(r.state IS NULL OR r.state = 'open' OR (r.state = 'exempted' AND r.expires_at < ?))`);
+    params.push(now);
+  } else if (filter.state) {
+    parts.push(`r.state = ? AND NOT (r.state = 'exempted' AND r.expires_at < ?)`);
+    params.push(filter.state, now);
+  }
+  if (filter.q?.trim()) {
+    parts.push(`d.search LIKE ? ESCAPE '\\'`);
+    params.push(likePattern(filter.q.trim().slice(0, 128)));
+  }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+export async function listDevices(
+  q: Sql,
+  filter: DeviceFilter,
+  page: { offset: number; limit: number },
+): Promise<{ rows: DeviceRow[]; total: number }> {
+  const now = new Date().toISOString();
+  const w = where(filter, now);
+  const rows = await q.all<RawRow>(
+    `SELECT ${DEVICE_COLUMNS} ${FROM} ${w.sql} ORDER BY d.verdict_rank, d.last_seen DESC, d.id DESC LIMIT ? OFFSET ?`,
+    [...w.params, page.limit, page.offset],
+  );
+  const total = await q.get<{ n: number }>(`SELECT COUNT(*) AS n ${FROM} ${w.sql}`, w.params);
+  return { rows: rows.map((r) => finish(r, now)), total: total?.n ?? 0 };
+}
+
+/** Every matching device, in pages, for exports that must not hold 100,000 rows at once. */
+export async function* allDevices(q: Sql, filter: DeviceFilter, pageSize = 2000): AsyncGenerator<DeviceRow> {
+  const now = new Date().toISOString();
+  const w = where(filter, now);
+  let after = 0;
+  for (;;) {
+    const cond = w.sql ? `${w.sql} AND d.id > ?` : 'WHERE d.id > ?';
+    const rows = await q.all<RawRow>(`SELECT ${DEVICE_COLUMNS} ${FROM} ${cond} ORDER BY d.id LIMIT ?`, [
+      ...w.params,
+      after,
+      pageSize,
+    ]);
+    for (const r of rows) yield finish(r, now);
+    if (rows.length < pageSize) return;
+    after = rows[rows.length - 1]!.id;
+  }
+}
+
+export interface DeviceDetail extends DeviceRow {
+  readonly hostnames: string[];
+  readonly findings: Finding[];
+  readonly evidence: Evidence[];
+  readonly sightings: {
+    seenAt: string;
+    ip: string;
+    mac: string | null;
+    verdict: Verdict;
+    identity: Identity;
+  }[];
+  readonly verdictChanges: { at: string; from: Verdict | null; to: Verdict }[];
+  readonly remediationLog: {
+    state: string;
+    approver: string | null;
+    reason: string | null;
+    expiresAt: string | null;
+    by: string;
+    at: string;
+  }[];
+  /** Marked removed or replaced, yet seen by a scan after that: the removal did not happen. */
+  readonly seenAfterRemoval: boolean;
+}
+
+export async function deviceDetail(q: Sql, id: number): Promise<DeviceDetail | null> {
+  const now = new Date().toISOString();
+  const row = await q.get<RawRow & { hostnames: string; findings: string; evidence: string }>(
+    `SELECT ${DEVICE_COLUMNS}, d.hostnames, d.findings, d.evidence ${FROM} WHERE d.id = ?`,
+    [id],
+  );
+  if (!row) return null;
+  const sightings = await q.all<{
+    seenAt: string;
+    ip: string;
+    mac: string | null;
+    verdict: Verdict;
+    identity: string;
+  }>(
+    `SELECT seen_at AS "seenAt", ip, mac, verdict, identity FROM sightings WHERE device_id = ? ORDER BY seen_at DESC, id DESC LIMIT 50`,
+    [id],
+  );
+  const verdictChanges = await q.all<{ at: string; from: Verdict | null; to: Verdict }>(
+    `SELECT at, from_verdict AS "from", to_verdict AS "to" FROM verdict_changes WHERE device_id = ? ORDER BY at DESC, id DESC LIMIT 50`,
+    [id],
+  );
+  const remediationLog = await q.all<DeviceDetail['remediationLog'][number]>(
+    `SELECT state, approver, reason, expires_at AS "expiresAt", by_user AS "by", at FROM remediation_log
+     WHERE device_id = ? ORDER BY id DESC LIMIT 50`,
+    [id],
+  );
+  const base = finish(row, now);
+  const removedAt = base.state === 'removed' || base.state === 'replaced' ? base.stateUpdatedAt : null;
+  return {
+    ...base,
+    hostnames: JSON.parse(row.hostnames) as string[],
+    findings: JSON.parse(row.findings) as Finding[],
+    evidence: JSON.parse(row.evidence) as Evidence[],
+    sightings: sightings.map((s) => ({ ...s, identity: JSON.parse(s.identity) as Identity })),
+    verdictChanges,
+    remediationLog,
+    seenAfterRemoval: removedAt !== null && base.lastSeen > removedAt,
+  };
+}
+
+export interface RemediationInput {
+  readonly state: RemediationState;
+  readonly approver: string | null;
+  readonly reason: string | null;
+  readonly expiresAt: string | null;
+}
+
+export async function setRemediation(
+  q: Sql,
+  deviceId: number,
+  input: RemediationInput,
+  by: string,
+): Promise<boolean> {
+  return q.tx(async (t) => {
+    if (!(await t.get('SELECT 1 AS one FROM devices WHERE id = ?', [deviceId]))) return false;
+    const at = new Date().toISOString();
+    const values = [input.state, input.approver, input.reason, input.expiresAt, by, at];
+    await t.run(
+      `INSERT INTO remediation (device_id, state, approver, reason, expires_at, updated_by, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (device_id) DO UPDATE SET state = excluded.state, approver = excluded.approver,
+         reason = excluded.reason, expires_at = excluded.expires_at, updated_by = excluded.updated_by,
+         updated_at = excluded.updated_at`,
+      [deviceId, ...values],
+    );
+    await t.run(
+      `INSERT INTO remediation_log (device_id, state, approver, reason, expires_at, by_user, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      [deviceId, ...values],
+    );
+    return true;
+  });
+}
+
+export interface SiteOverview {
+  readonly site: string;
+  readonly counts: Record<Verdict, number>;
+  readonly open: number;
+  readonly exempted: number;
+  readonly removed: number;
+  readonly lastScan: string | null;
+  readonly agents: number;
+  /** Oldest first: per scan, the agent's summary counts. */
+  readonly trend: { at: string; covered: number; suspect: number; notCovered: number; unknown: number }[];
+}
+
+export async function overview(q: Sql, trendPoints = 12): Promise<SiteOverview[]> {
+  const now = new Date().toISOString();
+  const sites = await q.all<{ id: number; name: string }>('SELECT id, name FROM sites ORDER BY name');
+  const counts = await q.all<{ site_id: number; verdict: Verdict; n: number }>(
+    'SELECT site_id, verdict, COUNT(*) AS n FROM devices GROUP BY site_id, verdict',
+  );
+  const states = await q.all<{ site_id: number; state: string; n: number }>(
+    `SELECT d.site_id, CASE WHEN r.state IS NULL OR (r.state = 'exempted' AND r.expires_at < ?) THEN 'open' ELSE r.state END
+       AS state, COUNT(*) AS n
+     FROM devices d LEFT JOIN remediation r ON r.device_id = d.id WHERE d.verdict IN ('covered', 'suspect')
+     GROUP BY d.site_id, CASE WHEN r.state IS NULL OR (r.state = 'exempted' AND r.expires_at < ?) THEN 'open' ELSE r.state END`,
+    [now, now],
+  );
+  const result: SiteOverview[] = [];
+  for (const site of sites) {
+    const c: Record<Verdict, number> = { covered: 0, suspect: 0, unknown: 0, 'not-covered': 0 };
+    for (const row of counts) if (row.site_id === site.id) c[row.verdict] = row.n;
+    const st = (name: string) => states.find((r) => r.site_id === site.id && r.state === name)?.n ?? 0;
+    const trend = await q.all<SiteOverview['trend'][number]>(
+      `SELECT finished_at AS at, covered, suspect, not_covered AS "notCovered", unknown FROM scans
+       WHERE site_id = ? ORDER BY finished_at DESC LIMIT ?`,
+      [site.id, trendPoints],
+    );
+    const meta = await q.get<{ agents: number; last: string | null }>(
+      `SELECT (SELECT COUNT(*) FROM agents WHERE site_id = ?) AS agents, (SELECT MAX(finished_at) FROM scans WHERE site_id = ?) AS last`,
+      [site.id, site.id],
+    );
+    result.push({
+      site: site.name,
+      counts: c,
+      open: st('open'),
+      exempted: st('exempted'),
+      removed: st('removed') + st('replaced'),
+      lastScan: meta?.last ?? null,
+      agents: meta?.agents ?? 0,
+      trend: trend.reverse(),
+    });
+  }
+  return result;
+}
+
+export async function siteNames(q: Sql): Promise<string[]> {
+  return (await q.all<{ name: string }>('SELECT name FROM sites ORDER BY name')).map((r) => r.name);
+}
+
+export async function deviceExtras(
+  q: Sql,
+  id: number,
+): Promise<{ findings: Finding[]; evidence: Evidence[]; hostnames: string[] } | null> {
+  const row = await q.get<{ findings: string; evidence: string; hostnames: string }>(
+    'SELECT findings, evidence, hostnames FROM devices WHERE id = ?',
+    [id],
+  );
+  if (!row) return null;
+  return {
+    findings: JSON.parse(row.findings) as Finding[],
+    evidence: JSON.parse(row.evidence) as Evidence[],
+    hostnames: JSON.parse(row.hostnames) as string[],
+  };
+}

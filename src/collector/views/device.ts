@@ -1,0 +1,102 @@
+export const device = `<p><a href="/devices?site=<%= encodeURIComponent(it.d.site) %>">← <%= it.d.site %> devices</a></p>
+<h1><span class="verdict v-<%= it.d.verdict %>"><%= it.d.verdict %></span> <%= it.d.manufacturer || 'unidentified' %> <%= it.d.model || '' %> at <%= it.d.ip %></h1>
+<% if (it.d.seenAfterRemoval) { %>
+<p class="error" role="alert">Marked <%= it.d.state %> on <%= it.d.stateUpdatedAt %>, but a scan saw it again on <%= it.d.lastSeen %>.</p>
+<% } %>
+<section>
+<h2>Identity</h2>
+<table class="kv">
+  <tr><th scope="row">Site</th><td><%= it.d.site %></td></tr>
+  <tr><th scope="row">IP</th><td><%= it.d.ip %></td></tr>
+  <tr><th scope="row">MAC</th><td><%= it.d.mac || '—' %></td></tr>
+  <tr><th scope="row">Host names</th><td><%= it.d.hostnames.join(', ') || '—' %></td></tr>
+  <tr><th scope="row">Manufacturer (as produced)</th><td><%= it.d.manufacturer || 'unknown' %></td></tr>
+  <tr><th scope="row">Brand (badge)</th><td><%= it.d.brand || '—' %></td></tr>
+  <tr><th scope="row">Type</th><td><%= it.d.deviceType || '—' %></td></tr>
+  <tr><th scope="row">Model</th><td><%= it.d.model || '—' %></td></tr>
+  <tr><th scope="row">Firmware</th><td><%= it.d.firmware || '—' %></td></tr>
+  <tr><th scope="row">Serial</th><td><%= it.d.serial || '—' %></td></tr>
+  <tr><th scope="row">Confidence</th><td><%= it.d.confidence.toFixed(2) %></td></tr>
+  <tr><th scope="row">Rules version</th><td><%= it.d.rulesVersion %></td></tr>
+  <tr><th scope="row">First seen</th><td><%= it.d.firstSeen %></td></tr>
+  <tr><th scope="row">Last seen</th><td><%= it.d.lastSeen %></td></tr>
+</table>
+</section>
+<section>
+<h2>Rules that apply</h2>
+<% if (it.d.findings.length === 0) { %><p class="empty">No rule applies to this identity.</p><% } %>
+<table class="findings">
+<% it.d.findings.forEach(function (f) { %>
+  <tr>
+    <th scope="row"><%= f.rule %></th>
+    <td><strong><%= f.title %></strong><br>
+      <span class="citation"><%= f.citation %></span> · effective <%= f.effective %><% if (f.status) { %> · <%= f.status %><% } %><br>
+      <span class="basis">Basis: <%= f.basis %></span></td>
+  </tr>
+<% }) %>
+</table>
+</section>
+<section>
+<h2>Evidence</h2>
+<table class="evidence">
+<thead><tr><th scope="col">Probe</th><th scope="col">Observation</th><th scope="col">Port</th><th scope="col">Value as sent by the device</th><th scope="col">Signature</th></tr></thead>
+<tbody>
+<% it.d.evidence.forEach(function (e) { %>
+  <tr>
+    <td><%= e.probe %></td>
+    <td><code><%= e.key %></code><% if (e.path) { %> <code><%= e.path %></code><% } %></td>
+    <td><%= e.port === undefined ? '' : e.port %></td>
+    <td><pre class="value"><%= e.value %></pre></td>
+    <td><%= e.signature || '' %></td>
+  </tr>
+<% }) %>
+</tbody>
+</table>
+</section>
+<section>
+<h2>Remediation</h2>
+<p>Now: <span class="state s-<%= it.d.state %>"><%= it.d.state %></span>
+<% if (it.d.state === 'exempted') { %> — approved by <%= it.d.approver %>, until <%= it.d.expiresAt %>: <%= it.d.reason %><% } %></p>
+<form class="remediation" method="post" action="/devices/<%= it.d.id %>/remediation">
+  <input type="hidden" name="_csrf" value="<%= it.csrf %>">
+  <label>State
+    <select name="state">
+    <% it.states.forEach(function (s) { %><option value="<%= s %>"<%= s === it.d.state ? ' selected' : '' %>><%= s %></option><% }) %>
+    </select>
+  </label>
+  <label>Approver <input name="approver" maxlength="128" value="<%= it.d.approver || '' %>"></label>
+  <label>Reason <input name="reason" maxlength="1024" value="<%= it.d.reason || '' %>"></label>
+  <label>Expires <input name="expires" type="date" value="<%= it.d.expiresAt ? it.d.expiresAt.slice(0, 10) : '' %>"></label>
+  <button type="submit">Record</button>
+</form>
+<% if (it.error) { %><p class="error" role="alert"><%= it.error %></p><% } %>
+<% if (it.d.remediationLog.length > 0) { %>
+<table class="log">
+<thead><tr><th scope="col">When</th><th scope="col">By</th><th scope="col">State</th><th scope="col">Approver</th><th scope="col">Reason</th><th scope="col">Expires</th></tr></thead>
+<tbody>
+<% it.d.remediationLog.forEach(function (r) { %>
+<tr><td><%= r.at %></td><td><%= r.by %></td><td><%= r.state %></td><td><%= r.approver || '' %></td><td><%= r.reason || '' %></td><td><%= r.expiresAt || '' %></td></tr>
+<% }) %>
+</tbody>
+</table>
+<% } %>
+</section>
+<section>
+<h2>History</h2>
+<table class="history">
+<thead><tr><th scope="col">Seen</th><th scope="col">IP</th><th scope="col">MAC</th><th scope="col">Verdict</th><th scope="col">Identity</th></tr></thead>
+<tbody>
+<% it.d.sightings.forEach(function (s) { %>
+<tr><td><%= s.seenAt %></td><td><%= s.ip %></td><td><%= s.mac || '' %></td><td><%= s.verdict %></td>
+<td><%= s.identity.manufacturer || '?' %> <%= s.identity.model || '' %> <%= s.identity.firmware || '' %></td></tr>
+<% }) %>
+</tbody>
+</table>
+<% if (it.d.verdictChanges.length > 0) { %>
+<h3>Verdict changes</h3>
+<ul class="changes">
+<% it.d.verdictChanges.forEach(function (c) { %><li><%= c.at %>: <%= c.from || 'first seen' %> → <%= c.to %></li><% }) %>
+</ul>
+<% } %>
+</section>
+`;

@@ -1,0 +1,29 @@
+/**
+ * Renders dashboard pages with eta, escaping every interpolation (autoEscape). Templates are
+ * TypeScript strings so they ship inside dist/ with the code that fills them.
+ */
+import { Eta } from 'eta';
+import { device } from './device.js';
+import { devices } from './devices.js';
+import { layout, login, problem } from './layout.js';
+import { overview } from './overview.js';
+
+export { stylesheet } from './style.js';
+
+const eta = new Eta({ autoEscape: true, autoTrim: false, cache: true, useWith: false });
+const pages = { overview, devices, device, login, problem } as const;
+eta.loadTemplate('@layout', layout);
+for (const [name, text] of Object.entries(pages)) eta.loadTemplate(`@${name}`, text);
+
+export type PageName = keyof typeof pages;
+
+export interface Frame {
+  readonly title: string;
+  readonly user: string | null;
+  readonly csrf: string | null;
+}
+
+export function renderPage(name: PageName, frame: Frame, data: object): string {
+  const body = eta.render(`@${name}`, { ...data, csrf: frame.csrf });
+  return eta.render('@layout', { ...frame, body });
+}

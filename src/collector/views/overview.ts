@@ -1,0 +1,38 @@
+export const overview = `<h1>Sites</h1>
+<% if (it.sites.length === 0) { %>
+<p class="empty">No reports yet. Create an agent token with <code>camsweep collector token create --site NAME</code> and point an agent at this collector.</p>
+<% } %>
+<div class="sites">
+<% it.sites.forEach(function (s) { %>
+<section class="site">
+  <h2><a href="/devices?site=<%= encodeURIComponent(s.site) %>"><%= s.site %></a></h2>
+  <p class="meta">Last scan <%= s.lastScan || 'never' %> · <%= s.agents %> agent<%= s.agents === 1 ? '' : 's' %></p>
+  <table class="counts">
+    <tr>
+      <th scope="col">Covered</th><th scope="col">Suspect</th><th scope="col">Not covered</th><th scope="col">Unknown</th>
+    </tr>
+    <tr>
+      <td><a class="v-covered" href="/devices?site=<%= encodeURIComponent(s.site) %>&amp;verdict=covered"><%= s.counts['covered'] %></a></td>
+      <td><a class="v-suspect" href="/devices?site=<%= encodeURIComponent(s.site) %>&amp;verdict=suspect"><%= s.counts['suspect'] %></a></td>
+      <td><a class="v-not-covered" href="/devices?site=<%= encodeURIComponent(s.site) %>&amp;verdict=not-covered"><%= s.counts['not-covered'] %></a></td>
+      <td><a class="v-unknown" href="/devices?site=<%= encodeURIComponent(s.site) %>&amp;verdict=unknown"><%= s.counts['unknown'] %></a></td>
+    </tr>
+  </table>
+  <p class="remediation">Covered or suspect: <strong><%= s.open %></strong> open ·
+    <%= s.exempted %> exempted · <%= s.removed %> removed or replaced</p>
+  <% if (s.bars.length > 0) { %>
+  <figure class="trend">
+    <svg viewBox="0 0 <%= s.width %> 60" width="<%= s.width %>" height="60" role="img" aria-label="Covered, suspect, not-covered and unknown per scan, oldest first">
+    <% s.bars.forEach(function (b) { %>
+      <g><title><%= b.label %></title>
+      <% b.parts.forEach(function (p) { %><rect class="bar-<%= p.verdict %>" x="<%= b.x %>" y="<%= p.y %>" width="14" height="<%= p.h %>"></rect><% }) %>
+      </g>
+    <% }) %>
+    </svg>
+    <figcaption>Trend over the last <%= s.bars.length %> scans (covered, suspect, not covered, unknown)</figcaption>
+  </figure>
+  <% } %>
+</section>
+<% }) %>
+</div>
+`;

@@ -1,0 +1,51 @@
+/**
+ * Starts a collector on 127.0.0.1 with an ephemeral port over SQLite (temp file) or a
+ * throwaway PostgreSQL cluster, for tests. Returns what a test needs to talk to it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { type Database, openDatabase } from '../../src/collector/db/index.js';
+import { buildCollector, type CollectorOptions } from '../../src/collector/server.js';
+import { createAgentToken, createUser } from '../../src/collector/store/access.js';
+import { silentLogger } from '../../src/core/log.js';
+
+export interface RunningCollector {
+  readonly app: FastifyInstance;
+  readonly db: Database;
+  readonly url: string;
+  readonly token: string;
+  stop(): Promise<void>;
+}
+
+export const ADMIN = { username: 'auditor', password: 'correct horse battery staple' };
+
+export function tempDir(prefix: string): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export async function startCollector(
+  location: string,
+  options: Partial<Omit<CollectorOptions, 'db' | 'log'>> & { site?: string; port?: number } = {},
+): Promise<RunningCollector> {
+  const db = await openDatabase(location);
+  const { token } = await createAgentToken(db, options.site ?? 'city-hall', 'test');
+  await createUser(db, ADMIN.username, ADMIN.password);
+  const app = await buildCollector({ db, log: silentLogger, ...options });
+  await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const scheme = options.tls ? 'https' : 'http';
+  return {
+    app,
+    db,
+    url: `${scheme}://127.0.0.1:${port}`,
+    token,
+    stop: async () => {
+      await app.close();
+      await db.close();
+    },
+  };
+}
