@@ -24,7 +24,8 @@ export function answerPath(ctx: Pick<SimContext, 'fixtureDir'>, file: string): s
 
 export function readAnswerBytes(ctx: Pick<SimContext, 'fixtureDir'>, file: string): Buffer {
   const data = readFileSync(answerPath(ctx, file));
-  if (data.length > MAX_ANSWER_BYTES) throw new Error(`answer file "${file}" is over ${MAX_ANSWER_BYTES} bytes`);
+  if (data.length > MAX_ANSWER_BYTES)
+    throw new Error(`answer file "${file}" is over ${MAX_ANSWER_BYTES} bytes`);
   return data;
 }
 
