@@ -3,6 +3,7 @@
  * and Public headers and the realm of the DESCRIBE challenge (protocols.md §5.5). Never
  * SETUP or PLAY. See README.md.
  */
+import { setMaxListeners } from 'node:events';
 import { Socket } from 'node:net';
 import type { ConfigSpec } from '../../core/config-spec.js';
 import { forEachLimit } from '../tcp/pool.js';
@@ -108,6 +109,7 @@ function portsFor(open: ReadonlySet<number>, rtspPorts: readonly number[]): numb
 }
 
 async function run(ctx: ProbeContext): Promise<void> {
+  setMaxListeners(0, ctx.signal); // one abort listener per connection in flight
   const rtspPorts = ctx.config.ports as readonly number[];
   const work: { host: string; ports: number[] }[] = [];
   for (const [host, open] of ctx.known()) {

@@ -3,6 +3,7 @@
  * address, plus the greeting of services that speak first (FTP, SSH, telnet). See README.md
  * for what goes on the wire.
  */
+import { setMaxListeners } from 'node:events';
 import type { ConfigSpec } from '../../core/config-spec.js';
 import type { Probe, ProbeContext } from '../types.js';
 import { BANNER_PORTS, bannerText } from './codec.js';
@@ -62,6 +63,8 @@ function* jobs(hosts: readonly string[], ports: readonly number[]): Generator<Jo
 }
 
 async function sweep(ctx: ProbeContext): Promise<void> {
+  // Every connect in flight listens for abort on the one signal.
+  setMaxListeners(0, ctx.signal);
   const ports = ctx.config.ports as readonly number[];
   const maxMs = ctx.config.timeout as number;
   const bannerMs = ctx.config.bannerTimeout as number;
