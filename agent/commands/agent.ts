@@ -15,7 +15,7 @@ import type { Observation, Report } from '../../src/core/types.js';
 import { VERSION } from '../../src/core/version.js';
 import { type AgentConfig, lineOfKey, stateDirOf } from '../../src/daemon/config.js';
 import { Daemon, type DaemonDeps } from '../../src/daemon/daemon.js';
-import { wsdHelloDecoder } from '../../src/daemon/decoders.js';
+import { mdnsAnnouncementDecoder, wsdHelloDecoder } from '../../src/daemon/decoders.js';
 import { foldHeard } from '../../src/daemon/fold.js';
 import { type AnnouncementDecoder, type Listener, startListener } from '../../src/daemon/listen.js';
 import { parseSchedule } from '../../src/daemon/schedule.js';
@@ -241,7 +241,13 @@ async function scanWithHeard(
   });
 }
 
-const DECODERS: Record<string, AnnouncementDecoder> = { onvif: wsdHelloDecoder };
+function decoderFor(id: string, config: AgentAppConfig): AnnouncementDecoder | undefined {
+  if (id === 'onvif') return wsdHelloDecoder;
+  // The same service types the active mdns probe asks for.
+  if (id === 'mdns')
+    return mdnsAnnouncementDecoder((config.probes.mdns?.services as readonly string[] | undefined) ?? []);
+  return undefined;
+}
 
 async function startListeners(
   config: AgentAppConfig,
@@ -251,7 +257,7 @@ async function startListeners(
   const interfaces = scopeOf(config).interfaces;
   const started: Listener[] = [];
   for (const id of config.agent.passiveProtocols) {
-    const decoder = DECODERS[id];
+    const decoder = decoderFor(id, config);
     if (!decoder) {
       log.warn({ listener: id }, 'no passive listener for this protocol in this build');
       continue;
