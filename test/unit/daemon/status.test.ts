@@ -57,7 +57,7 @@ describe('agent status file', () => {
     expect(text).toContain('agent:       idle');
     expect(text).toMatch(/last scan:\s+partial, started 2025-06-10T08:00:00.000Z \(4\.0h ago\)/);
     expect(text).toContain('12 devices, 3 covered, 1 suspect, 2 heard only from announcements');
-    expect(text).toMatch(/next scan:\s+2025-06-10T14:00:00.000Z \(in 120m\)/);
+    expect(text).toMatch(/next scan:\s+2025-06-10T14:00:00.000Z \(in 2\.0h\)/);
     expect(text).toContain('4 report(s) waiting for the collector');
     expect(text).toContain('FAILED, old config kept: /etc/camsweep/camsweep.yaml:7 scan.rate');
     expect(text).not.toContain('\u001b'); // terminal escapes from any string are neutralised
