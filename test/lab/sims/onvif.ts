@@ -4,16 +4,18 @@
  * optionally serves the device service over HTTP (§1.6).
  *
  * spec (device.yaml `services.onvif`):
- *   probeMatch: onvif/probe-match.xml   answer file; {{relatesTo}} and {{messageId}} are filled
- *   deviceService:                      optional HTTP device service
- *     port: 80
- *     clockOffset: 3600                 seconds the device clock is ahead of ours
- *     tz: CST-8:00:00
- *     information: onvif/device-information.xml   GetDeviceInformationResponse body
- *     auth: ws-security | digest        how GetDeviceInformation is protected
- *     user: admin
- *     password: lab-only-secret
- *     realm: Login to 2J01018PAA00813   Digest realm (auth: digest)
+ *   probeMatch: onvif/probe-match.xml          answer file; {{relatesTo}}, {{messageId}} filled
+ *   deviceInformation: onvif/device-information.xml
+ *                                              GetDeviceInformationResponse; turns on the HTTP
+ *                                              device service (GetSystemDateAndTime always open)
+ *   requireAuth: true                          GetDeviceInformation needs credentials (default)
+ *   digestRealm: Login to 2M00D2APAZTL62J      protect it with HTTP Digest instead of WS-Security
+ *   user: admin, password: lab-only-secret     the credentials that pass
+ *   clockOffset: 3600                          seconds the device clock is ahead of ours
+ *   tz: CST-8:00:00
+ *   port: 8899                                 device-service port (default 8899, a port real
+ *                                              firmwares use, §1.3, because the http sim holds 80);
+ *                                              XAddrs naming `http://{{ip}}/` are rewritten to it
  *
  * The sim parses requests with regular expressions on purpose: it must not share the
  * probe's parser, or a parser bug would hide itself.
@@ -28,14 +30,30 @@ const GROUP = '239.255.255.250';
 const PORT = 3702;
 
 interface DeviceServiceSpec {
-  readonly port?: number;
-  readonly clockOffset?: number;
-  readonly tz?: string;
-  readonly information?: string;
-  readonly auth?: 'ws-security' | 'digest';
-  readonly user?: string;
-  readonly password?: string;
-  readonly realm?: string;
+  readonly port: number;
+  readonly clockOffset: number;
+  readonly tz: string;
+  readonly information: string;
+  readonly requireAuth: boolean;
+  readonly digestRealm: string | null;
+  readonly user: string;
+  readonly password: string;
+}
+
+const DEFAULT_SERVICE_PORT = 8899;
+
+function serviceSpec(spec: Record<string, unknown>): DeviceServiceSpec | null {
+  if (typeof spec.deviceInformation !== 'string') return null;
+  return {
+    port: typeof spec.port === 'number' ? spec.port : DEFAULT_SERVICE_PORT,
+    clockOffset: typeof spec.clockOffset === 'number' ? spec.clockOffset : 0,
+    tz: typeof spec.tz === 'string' ? spec.tz : 'UTC0',
+    information: spec.deviceInformation,
+    requireAuth: spec.requireAuth !== false,
+    digestRealm: typeof spec.digestRealm === 'string' ? spec.digestRealm : null,
+    user: typeof spec.user === 'string' ? spec.user : 'admin',
+    password: typeof spec.password === 'string' ? spec.password : 'lab-only-secret',
+  };
 }
 
 function bindUdp(address: string, port: number): Promise<Socket> {
@@ -90,7 +108,8 @@ const NOT_AUTHORIZED = soapEnvelope(
 
 /** Checks a WS-UsernameToken PasswordDigest and that Created is within 5 s of the device clock. */
 function wsSecurityValid(text: string, spec: DeviceServiceSpec): boolean {
-  const field = (name: string) => new RegExp(`<(?:\\w+:)?${name}[^>]*>([^<]*)<`).exec(text)?.[1] ?? null;
+  const field = (name: string) =>
+    new RegExp(`<(?:\\w+:)?${name}(?:\\s[^>]*)?>([^<]*)<`).exec(text)?.[1] ?? null;
   const [user, digest, nonce, created] = [
     field('Username'),
     field('Password'),
@@ -101,9 +120,9 @@ function wsSecurityValid(text: string, spec: DeviceServiceSpec): boolean {
   const expected = createHash('sha1')
     .update(Buffer.from(nonce, 'base64'))
     .update(created)
-    .update(spec.password ?? '')
+    .update(spec.password)
     .digest('base64');
-  const deviceNow = Date.now() + (spec.clockOffset ?? 0) * 1000;
+  const deviceNow = Date.now() + spec.clockOffset * 1000;
   return user === spec.user && digest === expected && Math.abs(Date.parse(created) - deviceNow) < 5000;
 }
 
@@ -112,7 +131,7 @@ function digestValid(header: string | undefined, spec: DeviceServiceSpec, nonce:
   const p: Record<string, string> = {};
   for (const m of header.matchAll(/(\w+)=(?:"([^"]*)"|([^\s,]+))/g)) p[m[1]!] = m[2] ?? m[3] ?? '';
   const md5 = (s: string) => createHash('md5').update(s).digest('hex');
-  const ha1 = md5(`${spec.user}:${spec.realm ?? 'onvif'}:${spec.password}`);
+  const ha1 = md5(`${spec.user}:${spec.digestRealm}:${spec.password}`);
   const ha2 = md5(`POST:${p.uri}`);
   const expected = md5(`${ha1}:${nonce}:${p.nc}:${p.cnonce}:${p.qop}:${ha2}`);
   return p.username === spec.user && p.nonce === nonce && p.response === expected;
@@ -121,7 +140,7 @@ function digestValid(header: string | undefined, spec: DeviceServiceSpec, nonce:
 function startDeviceService(ctx: SimContext, spec: DeviceServiceSpec): Promise<Server> {
   // Nonce shaped like Dahua's ONVIF digest: base64 of `onvif-digest:<n>` (§1.6).
   const nonce = Buffer.from(`onvif-digest:${randomBytes(5).readUIntBE(0, 5)}`).toString('base64');
-  const information = spec.information ? readAnswer(ctx, spec.information) : null;
+  const information = readAnswer(ctx, spec.information);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -132,18 +151,19 @@ function startDeviceService(ctx: SimContext, spec: DeviceServiceSpec): Promise<S
         res.end(body);
       };
       if (/GetSystemDateAndTime\s*\/>/.test(text)) {
-        reply(200, soapEnvelope(dateTimeBody(spec.clockOffset ?? 0, spec.tz ?? 'UTC0')));
+        reply(200, soapEnvelope(dateTimeBody(spec.clockOffset, spec.tz)));
         return;
       }
-      if (/GetDeviceInformation\s*\/>/.test(text) && information) {
+      if (/GetDeviceInformation\s*\/>/.test(text)) {
         const ok =
-          spec.auth === 'digest'
+          !spec.requireAuth ||
+          (spec.digestRealm !== null
             ? digestValid(req.headers.authorization, spec, nonce)
-            : wsSecurityValid(text, spec);
+            : wsSecurityValid(text, spec));
         if (ok) reply(200, information);
-        else if (spec.auth === 'digest')
+        else if (spec.digestRealm !== null)
           reply(401, '', {
-            'WWW-Authenticate': `Digest realm="${spec.realm ?? 'onvif'}",qop="auth",nonce="${nonce}",opaque="",stale="false"`,
+            'WWW-Authenticate': `Digest realm="${spec.digestRealm}",qop="auth",nonce="${nonce}",opaque="",stale="false"`,
           });
         else reply(400, NOT_AUTHORIZED);
         ctx.log(`onvif device service: GetDeviceInformation ${ok ? 'answered' : 'refused'}`);
@@ -154,15 +174,19 @@ function startDeviceService(ctx: SimContext, spec: DeviceServiceSpec): Promise<S
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(spec.port ?? 80, ctx.ip, () => resolve(server));
+    server.listen(spec.port, ctx.ip, () => resolve(server));
   });
 }
 
 export async function start(ctx: SimContext): Promise<RunningSim> {
-  const files = ctx.spec.probeMatch;
-  const answerFile = typeof files === 'string' ? files : 'onvif/probe-match.xml';
+  const answerFile = typeof ctx.spec.probeMatch === 'string' ? ctx.spec.probeMatch : 'onvif/probe-match.xml';
+  const service = serviceSpec(ctx.spec);
+  const answerFor = (relatesTo: string) => {
+    const text = readAnswer(ctx, answerFile, { relatesTo, messageId: `urn:uuid:${randomUUID()}` });
+    return service ? text.replaceAll(`http://${ctx.ip}/`, `http://${ctx.ip}:${service.port}/`) : text;
+  };
   // Fail at start, not at the first Probe, when the answer file is missing.
-  readAnswer(ctx, answerFile, { relatesTo: '', messageId: '' });
+  answerFor('');
 
   const group = await bindUdp('0.0.0.0', PORT);
   group.addMembership(GROUP, ctx.ip);
@@ -172,10 +196,7 @@ export async function start(ctx: SimContext): Promise<RunningSim> {
   const onMessage = (data: Buffer, rinfo: RemoteInfo) => {
     const probe = probeOf(data.toString('utf8'));
     if (!probe) return;
-    const answer = readAnswer(ctx, answerFile, {
-      relatesTo: probe.messageId,
-      messageId: `urn:uuid:${randomUUID()}`,
-    });
+    const answer = answerFor(probe.messageId);
     // Cameras wait a random 0–500 ms before answering (WS-Discovery APP_MAX_DELAY); kept
     // short here so tests stay fast, but non-zero so answers interleave like on a real LAN.
     const timer = setTimeout(
@@ -191,16 +212,17 @@ export async function start(ctx: SimContext): Promise<RunningSim> {
   group.on('message', onMessage);
   unicast.on('message', onMessage);
 
-  const service = ctx.spec.deviceService
-    ? await startDeviceService(ctx, ctx.spec.deviceService as DeviceServiceSpec)
-    : null;
+  const server = service ? await startDeviceService(ctx, service) : null;
 
   return {
     async stop() {
       for (const t of timers) clearTimeout(t);
       group.close();
       unicast.close();
-      if (service) await new Promise<void>((resolve) => service.close(() => resolve()));
+      if (server) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
     },
   };
 }

@@ -3,7 +3,7 @@
  * Axis ProbeMatch captures, inside a private network namespace (shared/netns.ts).
  */
 import { fileURLToPath } from 'node:url';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { onvifProbe } from '../../../../src/probes/onvif/index.js';
 import type { ObservationInput } from '../../../../src/probes/types.js';
 import { fakeContext } from '../../../helpers/probe-context.js';
@@ -17,7 +17,13 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.stop()));
 });
 
-async function sim(ip: string, device: string, mac: string, spec: Record<string, unknown> = {}) {
+async function sim(
+  ip: string,
+  device: string,
+  mac: string,
+  spec: Record<string, unknown> = {},
+  log: string[] = [],
+) {
   running.push(
     await start({
       fixtureDir: `${fixtures}${device}`,
@@ -25,7 +31,7 @@ async function sim(ip: string, device: string, mac: string, spec: Record<string,
       ip,
       iface: 'lo',
       mac,
-      log: () => undefined,
+      log: (line) => log.push(line),
     }),
   );
 }
@@ -96,5 +102,85 @@ labDescribe('onvif probe in a private namespace', import.meta.url, (net) => {
     expect(valuesOf(run.emitted, inside, 'onvif.scope.name')).toEqual(['Dahua']);
     expect(run.emitted.filter((o) => o.host === outside)).toEqual([]);
     expect(run.refused).toEqual([]);
+  });
+
+  describe('device service', () => {
+    const nvr = 'dahua-nvr4108hs-8p-4ks2';
+    const service = {
+      deviceInformation: 'onvif/device-information.xml',
+      clockOffset: 3600,
+      tz: 'CST-8:00:00',
+    };
+    const creds = { username: 'admin', password: 'lab-only-secret' };
+    const withService = { timeout: 400, retries: 1, gap: 50, unicast: false };
+
+    it('reads the device clock without credentials and never asks for device information', async () => {
+      const n = net();
+      const ip = n.addHost(40);
+      const log: string[] = [];
+      await sim(ip, nvr, '3c:ef:8c:61:01:c0', service, log);
+      const run = fakeContext(onvifProbe, {
+        targets: [`${n.prefix}.40`],
+        interfaces: [n.iface],
+        config: withService,
+      });
+      await onvifProbe.run(run.ctx);
+      const offset = valuesOf(run.emitted, ip, 'onvif.clock.offset')[0] as number;
+      expect(Math.abs(offset - 3600)).toBeLessThanOrEqual(1);
+      expect(valuesOf(run.emitted, ip, 'onvif.clock.tz')).toEqual(['CST-8:00:00']);
+      expect(run.emitted.find((o) => o.key === 'onvif.clock.tz')?.port).toBe(8899);
+      expect(run.emitted.filter((o) => o.key.startsWith('onvif.device.'))).toEqual([]);
+      expect(log.filter((l) => l.includes('GetDeviceInformation'))).toEqual([]);
+    });
+
+    it('logs in with a WS-UsernameToken dated in the device clock (an hour ahead)', async () => {
+      const n = net();
+      const ip = n.addHost(41);
+      await sim(ip, nvr, '3c:ef:8c:61:01:c1', service);
+      const run = fakeContext(onvifProbe, {
+        targets: [`${n.prefix}.41`],
+        interfaces: [n.iface],
+        config: withService,
+        credentials: () => creds,
+      });
+      await onvifProbe.run(run.ctx);
+      expect(valuesOf(run.emitted, ip, 'onvif.device.model')).toEqual(['DH-NVR4108HS-8P-4KS2']);
+      expect(valuesOf(run.emitted, ip, 'onvif.device.serial')).toEqual(['2M00D2APAZTL62J']);
+      expect(valuesOf(run.emitted, ip, 'onvif.device.manufacturer')).toEqual(['Dahua']);
+    });
+
+    it('answers an HTTP Digest challenge when the device asks for one', async () => {
+      const n = net();
+      const ip = n.addHost(42);
+      await sim(ip, nvr, '3c:ef:8c:61:01:c2', { ...service, digestRealm: 'Login to 2M00D2APAZTL62J' });
+      const run = fakeContext(onvifProbe, {
+        targets: [`${n.prefix}.42`],
+        interfaces: [n.iface],
+        config: withService,
+        credentials: () => creds,
+      });
+      await onvifProbe.run(run.ctx);
+      expect(valuesOf(run.emitted, ip, 'onvif.device.firmware')).toEqual([
+        '4.001.0000000.3.R, Build Date 2020-08-24',
+      ]);
+    });
+
+    it('tries a wrong password once and never again in the run', async () => {
+      const n = net();
+      const ip = n.addHost(43);
+      const log: string[] = [];
+      await sim(ip, nvr, '3c:ef:8c:61:01:c3', service, log);
+      const run = fakeContext(onvifProbe, {
+        targets: [`${n.prefix}.43`],
+        interfaces: [n.iface],
+        config: { ...withService, retries: 3 },
+        credentials: () => ({ username: 'admin', password: 'wrong' }),
+      });
+      await onvifProbe.run(run.ctx);
+      expect(run.emitted.filter((o) => o.key.startsWith('onvif.device.'))).toEqual([]);
+      expect(log.filter((l) => l.includes('GetDeviceInformation'))).toEqual([
+        'onvif device service: GetDeviceInformation refused',
+      ]);
+    });
   });
 });
