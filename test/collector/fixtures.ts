@@ -36,14 +36,25 @@ export function hikvisionCamera(overrides: Partial<Device> = {}): Device {
     verdict: 'covered',
     findings: [NDAA],
     evidence: [
-      { probe: 'http', key: 'http.header.server', value: 'App-webs/', port: 80, signature: 'hikvision-http-server' },
+      {
+        probe: 'http',
+        key: 'http.header.server',
+        value: 'App-webs/',
+        port: 80,
+        signature: 'hikvision-http-server',
+      },
       {
         probe: 'sadp',
         key: 'sadp.DeviceDescription',
         value: 'DS-2CD2385G1-I',
         signature: 'hikvision-sadp-description',
       },
-      { probe: 'onvif', key: 'onvif.scope.hardware', value: 'DS-2CD2385G1-I', signature: 'onvif-hardware-model' },
+      {
+        probe: 'onvif',
+        key: 'onvif.scope.hardware',
+        value: 'DS-2CD2385G1-I',
+        signature: 'onvif-hardware-model',
+      },
       { probe: 'arp', key: 'mac.oui.org', value: 'Hangzhou Hikvision Digital Technology Co.,Ltd.' },
       { probe: 'tcp', key: 'ftp.banner', value: XSS_BANNER, port: 21 },
     ],
@@ -98,14 +109,25 @@ export function unknownHost(ip = '10.20.0.90'): Device {
     ip,
     mac: null,
     hostnames: [],
-    identity: { manufacturer: null, brand: null, deviceType: null, model: null, firmware: null, serial: null, confidence: 0 },
+    identity: {
+      manufacturer: null,
+      brand: null,
+      deviceType: null,
+      model: null,
+      firmware: null,
+      serial: null,
+      confidence: 0,
+    },
     verdict: 'unknown',
     findings: [],
     evidence: [{ probe: 'tcp', key: 'tcp.open', value: '443', port: 443 }],
   };
 }
 
-export function makeReport(devices: readonly Device[], options: { site?: string; at?: string; agent?: string } = {}): Report {
+export function makeReport(
+  devices: readonly Device[],
+  options: { site?: string; at?: string; agent?: string } = {},
+): Report {
   const at = options.at ?? new Date().toISOString();
   const count = (v: string) => devices.filter((d) => d.verdict === v).length;
   return {

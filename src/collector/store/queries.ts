@@ -238,8 +238,8 @@ export async function overview(q: Sql, trendPoints = 12): Promise<SiteOverview[]
     `SELECT d.site_id, CASE WHEN r.state IS NULL OR (r.state = 'exempted' AND r.expires_at < ?) THEN 'open' ELSE r.state END
        AS state, COUNT(*) AS n
      FROM devices d LEFT JOIN remediation r ON r.device_id = d.id WHERE d.verdict IN ('covered', 'suspect')
-     GROUP BY d.site_id, CASE WHEN r.state IS NULL OR (r.state = 'exempted' AND r.expires_at < ?) THEN 'open' ELSE r.state END`,
-    [now, now],
+     GROUP BY 1, 2`,
+    [now],
   );
   const result: SiteOverview[] = [];
   for (const site of sites) {

@@ -41,8 +41,22 @@ export function startPgCluster(): PgCluster {
   chownSync(dir, uid, gid);
   const data = join(dir, 'data');
   const asPostgres = (cmd: string, args: string[]) =>
-    execFileSync('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
-  asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']);
+    execFileSync('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: dir,
+    });
+  asPostgres('initdb', [
+    '-D',
+    data,
+    '-A',
+    'trust',
+    '-U',
+    'postgres',
+    '--no-sync',
+    '-E',
+    'UTF8',
+    '--locale=C',
+  ]);
   asPostgres('pg_ctl', [
     '-D',
     data,
