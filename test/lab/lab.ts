@@ -90,9 +90,9 @@ export function findRepoRoot(from = dirname(fileURLToPath(import.meta.url))): st
 }
 
 /** Labs whose owner died (SIGKILL, OOM): removed before a new lab is built. */
-export function reapStaleLabs(repoRoot: string): string[] {
+export function reapStaleLabs(repoRoot: string, root = stateRoot(repoRoot)): string[] {
   const reaped: string[] = [];
-  for (const state of listStates(stateRoot(repoRoot))) {
+  for (const state of listStates(root)) {
     if (isStale(state)) {
       teardownSync(state);
       reaped.push(state.id);
