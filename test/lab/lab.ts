@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { own, release } from './cleanup.js';
 import { type DeviceFixture, fixturesRoot, loadFixtures, SCANNER_HOST, SUBNETS } from './fixtures.js';
 import { addNamespace, inNs, ipBatch } from './netns.js';
 import { distPaths, preflight } from './preflight.js';
@@ -99,27 +100,6 @@ export function reapStaleLabs(repoRoot: string, root = stateRoot(repoRoot)): str
     }
   }
   return reaped;
-}
-
-// ---- cleanup on exit, Ctrl-C and SIGTERM for labs this process owns ----
-const owned = new Map<string, LabState>();
-let handlersInstalled = false;
-
-function teardownOwned(): void {
-  for (const state of owned.values()) teardownSync(state);
-  owned.clear();
-}
-
-function installCleanupHandlers(): void {
-  if (handlersInstalled) return;
-  handlersInstalled = true;
-  process.on('exit', teardownOwned);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(sig, () => {
-      teardownOwned();
-      process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
-    });
-  }
 }
 
 function veth(lanPort: string, peerNs: string, peerName: string): string {
@@ -287,15 +267,8 @@ export async function buildLab(options: BuildOptions = {}): Promise<Lab> {
       log: join(dir, `${f.name}.log`),
     })),
   };
-  if (!options.persistent) {
-    installCleanupHandlers();
-    owned.set(id, state);
-  }
-  const down = async () => {
-    owned.delete(id);
-    const left = teardownSync(state);
-    if (left.length > 0) throw new Error(`lab ${id}: could not delete namespaces ${left.join(', ')}`);
-  };
+  if (!options.persistent) own(state);
+  const down = async () => release(state);
 
   try {
     const lanNs = ns('lan');

@@ -1,0 +1,213 @@
+/**
+ * camsweep end to end, as an IT admin runs it: the built CLI (`dist/agent/cli.js scan`)
+ * inside the lab's scanner namespace, against simulated and real devices on the lab LAN and
+ * behind its router. Every device must come out as its fixture's expected.json says.
+ * A second case runs camsweep on a host whose only network is public and checks it refuses
+ * to scan and sends nothing. Needs root; skips with the reason outside CI.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkReport } from '../../src/core/report-schema.js';
+import type { Device, Report } from '../../src/core/types.js';
+import {
+  type DeviceFixture,
+  type ExpectedOutcome,
+  fixturesRoot,
+  loadFixtures,
+  SUBNETS,
+} from '../lab/fixtures.js';
+import { buildLab, type ExecResult, findRepoRoot, type Lab } from '../lab/lab.js';
+import { distPaths, labSkipReason } from '../lab/preflight.js';
+import { buildStandaloneHost, type StandaloneHost } from '../lab/standalone.js';
+
+const skipReason = await labSkipReason();
+const skip = skipReason !== null && !process.env.CI;
+if (skip) console.warn(`end-to-end tests skipped: ${skipReason}`);
+
+const repoRoot = findRepoRoot();
+const fixtures = loadFixtures(fixturesRoot(repoRoot)).filter((f) => f.expected !== null);
+const inDefaultScope = fixtures.filter((f) => f.expected!.scope !== 'explicit');
+const remoteOnly = fixtures.filter((f) => f.expected!.scope === 'explicit');
+const CAMERA_TYPES = new Set(['camera', 'nvr', 'dvr', 'encoder', 'thermal']);
+const SCAN_TIMEOUT_MS = 50_000;
+
+/** What differs between a reported device and its fixture's expectations (empty: all good). */
+function mismatches(expected: ExpectedOutcome, device: Device | undefined): string[] {
+  if (!device) return ['not in the report at all'];
+  const out: string[] = [];
+  const want = expected.identity;
+  const got = device.identity;
+  if (got.manufacturer !== want.manufacturer)
+    out.push(`manufacturer ${got.manufacturer} (expected ${want.manufacturer})`);
+  if (got.deviceType !== want.deviceType)
+    out.push(`deviceType ${got.deviceType} (expected ${want.deviceType})`);
+  if (want.model && got.model?.toLowerCase() !== want.model.toLowerCase())
+    out.push(`model ${got.model} (expected ${want.model})`);
+  if (device.verdict !== expected.verdict)
+    out.push(`verdict ${device.verdict} (expected ${expected.verdict})`);
+  const rules = device.findings.map((f) => f.rule);
+  if (expected.rules.length === 0 && rules.length > 0)
+    out.push(`findings ${rules.join(', ')} (expected none)`);
+  const absent = expected.rules.filter((r) => !rules.includes(r));
+  if (absent.length > 0) out.push(`rules missing: ${absent.join(', ')} (has: ${rules.join(', ') || 'none'})`);
+  return out;
+}
+
+/** Context printed with a failed expectation: what the scanner saw and what the lab lacked. */
+function explain(lab: Lab, fixture: DeviceFixture, device: Device | undefined, scan: ExecResult): string {
+  const labDevice = lab.devices.find((d) => d.name === fixture.name);
+  const lines = [
+    `device ${fixture.name} at ${fixture.ip}`,
+    `simulators running: ${labDevice?.ready.started.join(', ') || 'none'}; not written yet: ${labDevice?.ready.missing.join(', ') || 'none'}`,
+  ];
+  if (device) {
+    lines.push(`reported identity: ${JSON.stringify(device.identity)}`);
+    lines.push(`evidence: ${JSON.stringify(device.evidence.slice(0, 8))}`);
+    const keys = [...new Set((device.observations ?? []).map((o) => o.key))];
+    lines.push(`observation keys: ${keys.join(', ') || 'none'}`);
+  } else {
+    lines.push(`camsweep exit ${scan.code}; stderr tail: ${scan.stderr.slice(-1500)}`);
+  }
+  lines.push(`device log tail:\n${lab.deviceLog(fixture.name, 1500)}`);
+  return lines.join('\n');
+}
+
+function parseReport(r: ExecResult): Report {
+  try {
+    return JSON.parse(r.stdout) as Report;
+  } catch {
+    throw new Error(
+      `camsweep did not print a JSON report (exit ${r.code}).\nstdout: ${r.stdout.slice(0, 500)}\nstderr: ${r.stderr.slice(-2000)}`,
+    );
+  }
+}
+
+describe.skipIf(skip)('camsweep scan in the lab', () => {
+  let lab: Lab;
+  let jsonScan: ExecResult;
+  let tableScan: ExecResult;
+  let remoteScan: ExecResult;
+
+  beforeAll(async () => {
+    lab = await buildLab({ repoRoot });
+    const missing = lab.missingSims();
+    if (missing.length > 0) {
+      console.warn(
+        `lab devices without some simulators: ${missing.map((m) => `${m.device} (${m.sims.join(', ')})`).join('; ')}`,
+      );
+    }
+    // Three scans at once keep the suite fast; each is its own process with its own sockets.
+    [jsonScan, tableScan, remoteScan] = await Promise.all([
+      lab.scan(['--format', 'json'], { timeoutMs: SCAN_TIMEOUT_MS }),
+      lab.scan(['--format', 'table'], { timeoutMs: SCAN_TIMEOUT_MS, env: { ...process.env, NO_COLOR: '1' } }),
+      lab.scan([`${SUBNETS.remote.prefix}.0/24`, '--format', 'json'], { timeoutMs: SCAN_TIMEOUT_MS }),
+    ]);
+    console.info(
+      `scan durations: json ${jsonScan.durationMs} ms, table ${tableScan.durationMs} ms, remote ${remoteScan.durationMs} ms`,
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await lab?.down();
+  });
+
+  it('exits 3 because covered devices were found', () => {
+    expect(jsonScan.code, jsonScan.stderr.slice(-2000)).toBe(3);
+  });
+
+  it('prints a report that passes the camsweep.report/v1 schema', () => {
+    expect(checkReport(parseReport(jsonScan))).toEqual([]);
+  });
+
+  it('scans only the connected private subnet by default', () => {
+    const report = parseReport(jsonScan);
+    expect(report.scan.targets).toEqual([`${SUBNETS.lan.prefix}.0/24`]);
+    for (const f of remoteOnly)
+      expect(
+        report.devices.find((d) => d.ip === f.ip),
+        f.name,
+      ).toBeUndefined();
+  });
+
+  for (const fixture of inDefaultScope) {
+    it(`concludes what expected.json says about ${fixture.name}`, () => {
+      const device = parseReport(jsonScan).devices.find((d) => d.ip === fixture.ip);
+      expect(mismatches(fixture.expected!, device), explain(lab, fixture, device, jsonScan)).toEqual([]);
+    });
+  }
+
+  it('does not take the Windows wsdd host for a camera', () => {
+    const windows = fixtures.find((f) => f.name === 'windows-wsdd');
+    expect(windows).toBeDefined();
+    const device = parseReport(jsonScan).devices.find((d) => d.ip === windows!.ip);
+    // Seen (it answers on the LAN) but neither covered nor suspect nor any video device type.
+    if (device) {
+      expect(['covered', 'suspect']).not.toContain(device.verdict);
+      expect(CAMERA_TYPES.has(device.identity.deviceType ?? '')).toBe(false);
+      expect(device.findings).toEqual([]);
+    }
+  });
+
+  it('lists the Hikvision and Dahua units as covered in the table, with their evidence', () => {
+    expect(tableScan.code, tableScan.stderr.slice(-2000)).toBe(3);
+    const lines = tableScan.stdout.split('\n');
+    for (const name of ['hikvision-ds-2cd2385g1-i', 'dahua-nvr4108hs-8p-4ks2']) {
+      const f = fixtures.find((x) => x.name === name)!;
+      const row = lines.findIndex((l) => l.startsWith(`${f.ip} `));
+      expect(row, `${name} has no row in:\n${tableScan.stdout}`).toBeGreaterThanOrEqual(0);
+      expect(lines[row]).toMatch(/\bcovered\b/);
+      expect(lines[row]).toContain(f.expected!.identity.manufacturer!);
+      const below: string[] = [];
+      for (const l of lines.slice(row + 1)) {
+        if (!l.startsWith('    ')) break;
+        below.push(l);
+      }
+      expect(
+        below.some((l) => l.trimStart().startsWith('evidence:')),
+        `${name} rows:\n${below.join('\n')}`,
+      ).toBe(true);
+      expect(
+        below.some((l) => l.trimStart().startsWith('rule:')),
+        `${name} rows:\n${below.join('\n')}`,
+      ).toBe(true);
+    }
+  });
+
+  for (const fixture of remoteOnly) {
+    it(`identifies ${fixture.name} behind the router by unicast alone when its subnet is named`, () => {
+      const report = parseReport(remoteScan);
+      expect(checkReport(report)).toEqual([]);
+      const device = report.devices.find((d) => d.ip === fixture.ip);
+      expect(mismatches(fixture.expected!, device), explain(lab, fixture, device, remoteScan)).toEqual([]);
+    });
+  }
+});
+
+describe.skipIf(skip)('camsweep scan on a host with no private network', () => {
+  let host: StandaloneHost;
+
+  beforeAll(async () => {
+    // TEST-NET-2 (RFC 5737): public, not RFC 1918, and routed nowhere.
+    host = await buildStandaloneHost({
+      address: '198.51.100.2/24',
+      peerAddress: '198.51.100.1/24',
+      repoRoot,
+    });
+  });
+
+  afterAll(async () => {
+    await host?.down();
+  });
+
+  it('exits 2, says why nothing is in scope, and sends no packet', async () => {
+    const before = await host.txPackets();
+    const r = await host.exec(process.execPath, [distPaths(repoRoot).agentCli, 'scan'], {
+      timeoutMs: 20_000,
+    });
+    const after = await host.txPackets();
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/nothing is in scope/);
+    expect(r.stderr).toMatch(/198\.51\.100\.2/); // names the interface it rejected
+    expect(r.stderr).toMatch(/private|RFC 1918/);
+    expect(after - before).toBe(0);
+  });
+});
