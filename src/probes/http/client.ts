@@ -11,6 +11,7 @@
  */
 import type { TLSSocket } from 'node:tls';
 import { Agent, buildConnector, errors } from 'undici';
+import { quirkName } from './codec.js';
 import { lenientRequest } from './lenient.js';
 import { type CertInfo, certInfo } from './tls-cert.js';
 import {
@@ -73,12 +74,13 @@ export class HttpClient {
         response: { status: res.statusCode, headers: flatten(res.headers), body, truncated, lenient: null },
       };
     } catch (err) {
-      if (err instanceof errors.HTTPParserError || (err as Error)?.name === 'HTTPParserError') {
+      if (strictParserRefused(err)) {
         if (signal.aborted) return { ok: false, reason: 'aborted', detail: 'scan aborted' };
+        const e = err as { code?: string; message?: string };
         const retry = await lenientRequest(target, req.method, req.path, headers, req.body, {
           ...this.options,
           signal,
-          parserCode: (err as { code?: string }).code,
+          quirk: quirkName(e.code, e.message),
         });
         if (retry.ok && retry.cert) this.certs.set(`${target.host}:${target.port}`, retry.cert);
         return retry.ok ? { ok: true, response: retry.response } : retry;
@@ -101,4 +103,18 @@ export class HttpClient {
     const info = certInfo(socket.getPeerCertificate());
     if (info) this.certs.set(key, info);
   }
+}
+
+/**
+ * Errors that mean "the bytes were HTTP-ish but not strict HTTP/1.1": worth one lenient retry.
+ * A length mismatch is included because undici reports Content-Length beside
+ * Transfer-Encoding that way.
+ */
+function strictParserRefused(err: unknown): boolean {
+  const e = err as { name?: string; code?: string } | null;
+  return (
+    err instanceof errors.HTTPParserError ||
+    e?.name === 'HTTPParserError' ||
+    e?.code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH'
+  );
 }

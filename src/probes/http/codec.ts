@@ -77,16 +77,62 @@ export function decodeEntities(text: string): string {
   });
 }
 
+const MAX_TAG_CHARS = 2048;
+
+/** ASCII-only lower-casing: keeps every index valid, unlike toLowerCase on non-ASCII text. */
+function asciiLower(text: string): string {
+  return text.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+/**
+ * Start tags named `name` (`<name …>`) outside comments, as their source text. A forward-only
+ * scan with indexOf, so hostile markup (thousands of unclosed tags or comments) costs linear
+ * time; regexes like `<title[^>]*>` go quadratic on it.
+ */
+export function* startTags(html: string, name: string): Generator<{ tag: string; end: number }> {
+  const lower = asciiLower(html);
+  const open = `<${name}`;
+  let i = 0;
+  // Next comment and next candidate tag; each is searched again only once the scan passed it,
+  // so the whole walk stays linear however comments and tags interleave.
+  let comment = -2;
+  let tag = -2;
+  while (i < lower.length) {
+    if (comment !== -1 && comment < i) comment = lower.indexOf('<!--', i);
+    if (tag < i) tag = lower.indexOf(open, i);
+    if (tag < 0) return;
+    if (comment >= 0 && comment < tag) {
+      const close = lower.indexOf('-->', comment + 4);
+      if (close < 0) return;
+      i = close + 3;
+      continue;
+    }
+    const after = lower[tag + open.length];
+    if (after !== undefined && !/[\s/>]/.test(after)) {
+      i = tag + open.length;
+      continue;
+    }
+    const end = lower.indexOf('>', tag);
+    if (end < 0) return;
+    // Real tags are short; a huge one is hostile and would make attribute regexes slow.
+    if (end - tag <= MAX_TAG_CHARS) yield { tag: html.slice(tag, end + 1), end: end + 1 };
+    i = end + 1;
+  }
+}
+
 /**
  * Text of the first HTML `<title>`, whitespace collapsed, or null. Looks only at the first
  * 64 KiB and skips comments, so a title in commented-out markup does not count.
  */
 export function htmlTitle(html: string): string | null {
-  const head = html.slice(0, 65536).replace(/<!--[\s\S]*?-->/g, '');
-  const m = /<title\b[^>]*>([\s\S]*?)<\/title\s*>/i.exec(head);
-  if (!m) return null;
-  const title = decodeEntities(m[1]!).replace(/\s+/g, ' ').trim();
-  return title === '' ? null : title;
+  const head = html.slice(0, 65536);
+  for (const { end } of startTags(head, 'title')) {
+    const close = asciiLower(head).indexOf('</title', end);
+    if (close < 0) return null;
+    const title = decodeEntities(head.slice(end, close)).replace(/\s+/g, ' ').trim();
+    return title === '' ? null : title;
+  }
+  return null;
 }
 
 /** True when a response looks like HTML by type or by content. */
@@ -104,11 +150,12 @@ export function sameOriginRedirect(location: string | undefined, html: string): 
   const candidates: string[] = [];
   if (location !== undefined) candidates.push(location);
   const head = html.slice(0, 16384);
-  const meta =
-    /<meta[^>]+http-equiv\s*=\s*["']?refresh["']?[^>]*content\s*=\s*["']?\s*\d*\s*;?\s*url\s*=\s*([^"'>\s]+)/i.exec(
-      head,
-    );
-  if (meta) candidates.push(meta[1]!);
+  for (const { tag } of startTags(head, 'meta')) {
+    if (!/http-equiv\s*=\s*["']?refresh/i.test(tag)) continue;
+    const url = /content\s*=\s*["']?\s*\d*\s*;?\s*url\s*=\s*([^"'>\s]+)/i.exec(tag);
+    if (url) candidates.push(url[1]!);
+    break;
+  }
   const script = /(?:window\.|document\.)?location(?:\.href)?\s*=\s*["']([^"']{1,256})["']/i.exec(head);
   if (script) candidates.push(script[1]!);
   for (const c of candidates) {
@@ -127,9 +174,7 @@ function sameOriginPath(ref: string): string | null {
 
 /** `<link rel="icon" href="…">` target as a same-origin path, or null. */
 export function iconLink(html: string): string | null {
-  const head = html.slice(0, 65536);
-  for (const m of head.matchAll(/<link\b[^>]*>/gi)) {
-    const tag = m[0];
+  for (const { tag } of startTags(html.slice(0, 65536), 'link')) {
     if (!/\brel\s*=\s*["']?[^"'>]*\bicon\b/i.test(tag)) continue;
     const href = /\bhref\s*=\s*["']?([^"'>\s]+)/i.exec(tag);
     if (!href) continue;
@@ -138,29 +183,39 @@ export function iconLink(html: string): string | null {
   return null;
 }
 
+/** Quirks the strict parser reports, by llhttp error code or by the words of its message. */
+const QUIRKS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/HPE_(?:LF|CR)_EXPECTED|HPE_STRICT|expected (?:CR|LF)|Expected CRLF/i, 'bare-lf'],
+  [
+    /HPE_UNEXPECTED_CONTENT_LENGTH|Content-Length can't be present|content-length.*transfer-encoding/i,
+    'content-length-with-transfer-encoding',
+  ],
+  [/CONTENT_LENGTH_MISMATCH|length does not match content-length/i, 'content-length-mismatch'],
+  [
+    /HPE_INVALID_HEADER_TOKEN|Invalid header (?:value )?(?:char|token)|Invalid character in header/i,
+    'invalid-header-character',
+  ],
+  [/HPE_INVALID_CONTENT_LENGTH|Invalid character in Content-Length/i, 'invalid-content-length'],
+  [/HPE_INVALID_TRANSFER_ENCODING|Invalid Transfer-Encoding/i, 'invalid-transfer-encoding'],
+  [/HPE_INVALID_STATUS|Invalid status|Invalid response status/i, 'invalid-status-line'],
+];
+
 /**
- * Names the HTTP quirk behind an llhttp error code, for the `http.lenient` value. The codes
- * are the ones undici's strict parser raises for the responses protocols.md §6.4 lists.
+ * Names the HTTP quirk behind a strict-parser error, for the `http.lenient` value. undici 7
+ * leaves `code` unset on its HTTPParserError and reports CL+TE bodies as a length mismatch, so
+ * the message is read too (protocols.md §6.4 lists the quirks).
  */
-export function quirkName(parserCode: string | undefined): string {
-  switch (parserCode) {
-    case 'HPE_LF_EXPECTED':
-    case 'HPE_CR_EXPECTED':
-    case 'HPE_STRICT':
-      return 'bare-lf';
-    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
-      return 'content-length-with-transfer-encoding';
-    case 'HPE_INVALID_HEADER_TOKEN':
-      return 'invalid-header-character';
-    case 'HPE_INVALID_CONTENT_LENGTH':
-      return 'invalid-content-length';
-    case 'HPE_INVALID_TRANSFER_ENCODING':
-      return 'invalid-transfer-encoding';
-    case undefined:
-      return 'parser-error';
-    default:
-      return parserCode.toLowerCase().replace(/^hpe_/, '').replace(/_/g, '-');
-  }
+export function quirkName(code: string | undefined, message = ''): string {
+  const text = `${code ?? ''} ${message}`;
+  for (const [pattern, name] of QUIRKS) if (pattern.test(text)) return name;
+  return 'parser-error';
+}
+
+/** A lenient read that shows both framing headers names that quirk, whatever the strict error said. */
+export function refineQuirk(quirk: string, headerNames: readonly string[]): string {
+  return headerNames.includes('content-length') && headerNames.includes('transfer-encoding')
+    ? 'content-length-with-transfer-encoding'
+    : quirk;
 }
 
 /**

@@ -7,7 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { quirkName } from './codec.js';
+import { refineQuirk } from './codec.js';
 import { type CertInfo, certInfo } from './tls-cert.js';
 import {
   type ClientOptions,
@@ -22,8 +22,8 @@ import {
 
 export interface LenientOptions extends ClientOptions {
   readonly signal: AbortSignal;
-  /** The llhttp error undici raised; names the quirk in `http.lenient`. */
-  readonly parserCode: string | undefined;
+  /** What the strict parser objected to (quirkName), for `http.lenient`. */
+  readonly quirk: string;
 }
 
 export type LenientOutcome =
@@ -43,6 +43,7 @@ export function lenientRequest(
   const mod = target.tls ? https : http;
   return new Promise((resolve) => {
     let settled = false;
+    let responded = false;
     const done = (outcome: LenientOutcome) => {
       if (settled) return;
       settled = true;
@@ -68,27 +69,32 @@ export function lenientRequest(
           target.tls && typeof socket.getPeerCertificate === 'function'
             ? certInfo(socket.getPeerCertificate())
             : null;
-        readCapped(res, options.bodyCapBytes).then(
-          ({ body: bytes, truncated }) => {
-            if (truncated) req.destroy();
-            done({
-              ok: true,
-              cert,
-              response: {
-                status: res.statusCode ?? 0,
-                headers: pairs(res.rawHeaders),
-                body: bytes,
-                truncated,
-                lenient: quirkName(options.parserCode),
-              },
-            });
-          },
-          (err: unknown) => done(classify(err, options.signal, budget)),
-        );
+        // Once headers are in, every ending (end, cap, budget, a parse error on trailing bytes)
+        // resolves with what arrived; readCapped marks early endings as truncated.
+        readCapped(res, options.bodyCapBytes).then(({ body: bytes, truncated }) => {
+          req.destroy();
+          done({
+            ok: true,
+            cert,
+            response: {
+              status: res.statusCode ?? 0,
+              headers: pairs(res.rawHeaders),
+              body: bytes,
+              truncated,
+              lenient: refineQuirk(options.quirk, Object.keys(res.headers)),
+            },
+          });
+        });
       },
     );
     req.on('timeout', () => req.destroy(Object.assign(new Error('idle timeout'), { code: 'ETIMEDOUT' })));
-    req.on('error', (err) => done(classify(err, options.signal, budget)));
+    req.on('error', (err) => {
+      // After the response event, errors end the body stream and readCapped settles instead.
+      if (!responded) done(classify(err, options.signal, budget));
+    });
+    req.on('response', () => {
+      responded = true;
+    });
     req.end(body);
   });
 }

@@ -64,7 +64,11 @@ export const LEGACY_TLS: ConnectionOptions = Object.freeze({
   ciphers: 'DEFAULT:@SECLEVEL=0',
 });
 
-/** Reads at most `cap` bytes, then drops the stream (and with it the connection). */
+/**
+ * Reads at most `cap` bytes, then drops the stream (and with it the connection). A stream
+ * that fails or is aborted midway (slow drip cut by the budget, garbage after the body)
+ * still yields what arrived, marked truncated: the headers and first bytes are the fingerprint.
+ */
 export async function readCapped(
   stream: Readable,
   cap: number,
@@ -72,16 +76,20 @@ export async function readCapped(
   const chunks: Buffer[] = [];
   let size = 0;
   let truncated = false;
-  for await (const chunk of stream) {
-    const buf = chunk as Buffer;
-    if (size + buf.length > cap) {
-      chunks.push(buf.subarray(0, cap - size));
-      size = cap;
-      truncated = true;
-      break;
+  try {
+    for await (const chunk of stream) {
+      const buf = chunk as Buffer;
+      if (size + buf.length > cap) {
+        chunks.push(buf.subarray(0, cap - size));
+        size = cap;
+        truncated = true;
+        break;
+      }
+      chunks.push(buf);
+      size += buf.length;
     }
-    chunks.push(buf);
-    size += buf.length;
+  } catch {
+    truncated = true;
   }
   if (truncated) stream.destroy();
   return { body: Buffer.concat(chunks, size), truncated };
