@@ -1,0 +1,98 @@
+/**
+ * Dahua DHIP discovery: `DHDiscover.search` on UDP 37810 (protocols.md §3.1). Dahua and
+ * its OEMs (Amcrest, Intelbras, "Private"/"General" vendors) answer with serial, model,
+ * class, vendor, firmware and MAC, without login.
+ */
+import type { ConfigSpec } from '../../core/config-spec.js';
+import { runDiscovery } from '../shared/discovery.js';
+import { emitterFor, normaliseMac } from '../shared/reply.js';
+import type { Datagram } from '../shared/udp.js';
+import type { Probe } from '../types.js';
+import { buildSearch, DHIP_GROUP, DHIP_PORT, flattenDeviceInfo, parseDhip } from './codec.js';
+
+const config: ConfigSpec = {
+  timeout: {
+    type: 'duration',
+    default: '3s',
+    minMs: 200,
+    maxMs: 60_000,
+    doc: 'how long to listen for replies after the last search',
+  },
+  retries: {
+    type: 'integer',
+    default: 3,
+    min: 1,
+    max: 5,
+    doc: 'times the multicast (and broadcast) search is sent',
+  },
+  gap: { type: 'duration', default: '300ms', minMs: 10, maxMs: 5000, doc: 'pause between repeated searches' },
+  unicast: {
+    type: 'boolean',
+    default: true,
+    doc: 'also send the search once to every in-scope host on UDP 37810',
+  },
+  broadcast: {
+    type: 'boolean',
+    default: true,
+    doc: "also send to each in-scope interface's directed broadcast address (never 255.255.255.255)",
+  },
+  listenGroup: {
+    type: 'boolean',
+    default: true,
+    doc: 'bind UDP 37810 (shared, reuseAddr) and join 239.255.255.251 for replies sent to the group',
+  },
+};
+
+interface DhipConfig {
+  readonly timeout: number;
+  readonly retries: number;
+  readonly gap: number;
+  readonly unicast: boolean;
+  readonly broadcast: boolean;
+  readonly listenGroup: boolean;
+}
+
+export const dhipProbe: Probe = {
+  id: 'dhip',
+  title: 'Dahua DHIP discovery',
+  phase: 'discover',
+  emits: ['dhip.*', 'mac.address'],
+  config,
+  enabledByDefault: true,
+  async run(ctx) {
+    const cfg = ctx.config as unknown as DhipConfig;
+    const seen = new Set<string>();
+
+    const onDatagram = (d: Datagram) => {
+      const msg = parseDhip(d.data);
+      // Our own search loops back to the group listener and the broadcast; so do other tools'.
+      if (!msg || msg.method === 'DHDiscover.search') return;
+      const emit = emitterFor(ctx, d);
+      if (!emit) return;
+      const once = (key: string, value: string) => {
+        const id = `${d.from.address}\n${key}\n${value}`;
+        if (seen.has(id)) return; // the same reply to each repeated search
+        seen.add(id);
+        emit(key, value);
+      };
+      if (msg.mac !== null) once('dhip.mac', msg.mac);
+      for (const [name, value] of flattenDeviceInfo(msg.deviceInfo)) once(`dhip.${name}`, value);
+      const mac = normaliseMac(msg.mac ?? '');
+      if (mac) once('mac.address', mac);
+    };
+
+    await runDiscovery({
+      ctx,
+      port: DHIP_PORT,
+      group: DHIP_GROUP,
+      payloads: [buildSearch()],
+      repeats: cfg.retries,
+      gapMs: cfg.gap,
+      unicast: cfg.unicast,
+      broadcast: cfg.broadcast,
+      listenOnGroup: cfg.listenGroup,
+      listenMs: cfg.timeout,
+      onDatagram,
+    });
+  },
+};
