@@ -4,6 +4,7 @@
  * and a throwaway self-signed certificate made with openssl at test time (no keys committed).
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -124,4 +125,18 @@ export function startRaw(respond: (socket: Socket, head: string) => void): Promi
       return r.close();
     },
   }));
+}
+
+/**
+ * Checks an RFC 7616 MD5/qop=auth Authorization header against a password, written here
+ * independently of the probe's Digest helper so the two can disagree.
+ */
+export function digestMatches(header: string | undefined, method: string, password: string): boolean {
+  if (!header?.startsWith('Digest ')) return false;
+  const p: Record<string, string> = {};
+  for (const m of header.slice(7).matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]+))/g)) p[m[1]!] = m[2] ?? m[3] ?? '';
+  const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+  const ha1 = md5(`${p.username}:${p.realm}:${password}`);
+  const ha2 = md5(`${method}:${p.uri}`);
+  return p.response === md5(`${ha1}:${p.nonce}:${p.nc}:${p.cnonce}:${p.qop}:${ha2}`);
 }
