@@ -58,6 +58,8 @@ export interface DaemonDeps<C extends DaemonConfig> {
 
 /** Longest single sleep: wall-clock time is re-read at least this often (suspend, clock steps). */
 const MAX_SLEEP_MS = 60_000;
+/** Longest one background flush of the spool may take before it is cut and retried later. */
+const FLUSH_DEADLINE_MS = 10 * 60_000;
 /** Passive sightings update the status file at most this often. */
 const STATUS_THROTTLE_MS = 1000;
 
@@ -292,23 +294,27 @@ export class Daemon<C extends DaemonConfig> {
     }
   }
 
-  /** Spools the report (fsynced before anything else), then tries to send it unless stopping. */
+  /**
+   * Puts the report in the durable spool and returns: an already-aborted signal makes submit
+   * write (fsynced) without sending, so an unreachable or hung collector never holds up the
+   * schedule or a shutdown. Delivery is a background flush; while stopping it waits for the
+   * next start.
+   */
   async #submit(report: Report): Promise<void> {
     const pusher = this.#pusher;
     if (!pusher) return;
-    // While stopping, an aborted signal makes submit spool without sending: delivery waits
-    // for the next start, and shutdown is not held up by an unreachable collector.
-    const signal = this.#stopping ? AbortSignal.abort() : this.#delivery.signal;
-    const outcome = await pusher.submit(report, signal);
+    const outcome = await pusher.submit(report, AbortSignal.abort());
     this.#log.info({ reportId: outcome.reportId, push: outcome.status }, 'report handed to the push spool');
-    if (pusher.depth().reports > 0) this.#scheduleRetry();
+    void this.#deliver();
   }
 
   async #deliver(): Promise<void> {
     const pusher = this.#pusher;
     if (!pusher || this.#stopping || pusher.depth().reports === 0) return;
     try {
-      const { remaining } = await pusher.flush(this.#delivery.signal);
+      // Backstop: one flush may not hang forever on a collector that accepts and never answers.
+      const signal = AbortSignal.any([this.#delivery.signal, AbortSignal.timeout(FLUSH_DEADLINE_MS)]);
+      const { remaining } = await pusher.flush(signal);
       if (remaining > 0) this.#scheduleRetry();
     } catch (err) {
       this.#log.warn({ err: (err as Error).message }, 'spool flush failed');

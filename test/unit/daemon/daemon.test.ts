@@ -93,6 +93,7 @@ function harness(): Harness {
   const pusher: SpoolPusher = {
     async submit(report, signal) {
       h.submitted.push({ report, aborted: signal?.aborted === true });
+      if (signal?.aborted) h.spoolDepth++;
       return { status: signal?.aborted ? 'spooled' : 'delivered', reportId: report.reportId };
     },
     async flush() {
@@ -145,6 +146,9 @@ describe('Daemon', () => {
     d.scanNow();
     await waitFor('scan', () => h.submitted.length === 1);
     expect(h.scans[0]!.heard.map((o) => o.host)).toEqual(['10.77.0.9']);
+    // Spooled first (durable, no network on the scan's path), then delivered in the background.
+    expect(h.submitted[0]!.aborted).toBe(true);
+    await waitFor('delivery', () => h.flushes === 1 && h.spoolDepth === 0);
     expect(d.status.lastScan).toMatchObject({ outcome: 'complete', heardPassively: 1 });
     // The next scan starts from an empty slate.
     d.scanNow();
@@ -198,7 +202,9 @@ describe('Daemon', () => {
     await running;
     expect(h.submitted).toHaveLength(1);
     expect(h.submitted[0]!.report.scan.partial).toBe(true);
-    expect(h.submitted[0]!.aborted).toBe(true); // spooled only; delivery waits for the next start
+    expect(h.submitted[0]!.aborted).toBe(true);
+    expect(h.flushes).toBe(0); // delivery waits for the next start
+    expect(h.spoolDepth).toBe(1);
     expect(d.status.lastScan?.outcome).toBe('partial');
     expect(d.status.state).toBe('stopped');
   });
