@@ -250,3 +250,57 @@ describe('device service', () => {
     ).toEqual(['http://10.0.0.5:8899/onvif/device_service']);
   });
 });
+
+describe('WS-Discovery hostile input', () => {
+  it('returns an empty message for garbage, binary and empty datagrams', () => {
+    for (const junk of [
+      '',
+      'not xml',
+      '<a><b>',
+      Buffer.from([0, 255, 1, 2]),
+      '<Envelope><Body><ProbeMatch/></Body></Envelope>',
+    ]) {
+      const msg = parseDiscovery(junk);
+      expect(msg.matches).toEqual([]);
+      expect(msg.kind).toBe('other');
+    }
+  });
+
+  it('keeps whole matches from a truncated datagram and drops the cut one', () => {
+    const full = fixture('hikvision-ds-2cd3955fwd-iws');
+    const cut = full.slice(0, full.indexOf('<d:Scopes>') + 40);
+    const m = parseDiscovery(cut).matches;
+    expect(m).toHaveLength(1); // EndpointReference survived; Scopes was cut mid-way
+    expect(m[0]!.xaddrs).toEqual([]);
+  });
+
+  it('caps matches per datagram and list items per match', () => {
+    const one =
+      '<d:ProbeMatch><a:EndpointReference><a:Address>urn:uuid:X</a:Address></a:EndpointReference><d:Scopes>' +
+      'onvif://www.onvif.org/type/a '.repeat(100) +
+      '</d:Scopes></d:ProbeMatch>';
+    const xml = `<s:Envelope><s:Header><a:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches</a:Action></s:Header><s:Body><d:ProbeMatches>${one.repeat(70)}</d:ProbeMatches></s:Body></s:Envelope>`;
+    const msg = parseDiscovery(xml);
+    expect(msg.matches.length).toBe(64);
+    expect(msg.matches[0]!.scopes.length).toBe(64);
+  });
+
+  it('does not expand entities in scopes (billion laughs / XXE)', () => {
+    const xml = fixture('dahua-dh-ipc-hdw1230t2')
+      .replace(
+        '<SOAP-ENV:Envelope',
+        '<!DOCTYPE e [<!ENTITY a "AAAA"><!ENTITY b "&a;&a;&a;&a;"><!ENTITY x SYSTEM "file:///etc/passwd">]><SOAP-ENV:Envelope',
+      )
+      .replace('onvif://www.onvif.org/name/Dahua', 'onvif://www.onvif.org/name/&b;&x;');
+    const name = parseDiscovery(xml).matches[0]!.scopes.find((s) => s.category === 'name');
+    expect(name?.value).toBe('&b;&x;');
+  });
+
+  it('is bounded on a 10 MB input', () => {
+    const t0 = performance.now();
+    parseDiscovery(`<s:Envelope><s:Body>${'<d:ProbeMatch>'.repeat(1_000_000)}`);
+    parseSystemDateAndTime('x'.repeat(10_000_000));
+    parseDeviceInformation(`<a>${'<b>'.repeat(2_000_000)}`);
+    expect(performance.now() - t0).toBeLessThan(3000);
+  });
+});
