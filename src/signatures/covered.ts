@@ -1,0 +1,23 @@
+/**
+ * The five entities NDAA §889(f)(3) names (rules.md §1.1). Only `camsweep verify` uses this,
+ * to prove that the generic corpus of non-camera banners never yields one of them or a
+ * company they own or owned; coverage decisions themselves belong to signatures/rules.
+ */
+import type { Vocabulary } from './vocabulary.js';
+
+export const NAMED_ENTITIES: readonly string[] = ['hikvision', 'dahua', 'huawei', 'zte', 'hytera'];
+
+/**
+ * True when `id` is a named entity or is owned by one now (parent chain only). Former owners
+ * (Honor, divested by Huawei; Lorex, sold by Dahua) are for the rules to weigh by date.
+ */
+export function inCoveredGroup(vocab: Vocabulary, id: string): boolean {
+  for (
+    let m: string | null = id, hops = 0;
+    m !== null && hops < 32;
+    m = vocab.manufacturers.get(m)?.parent ?? null, hops++
+  ) {
+    if (NAMED_ENTITIES.includes(m)) return true;
+  }
+  return false;
+}
