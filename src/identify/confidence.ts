@@ -39,6 +39,9 @@ export function combine(sources: readonly number[]): number {
   return 1 - miss;
 }
 
+/** Evidence never proves a maker: a spoofed banner is always possible, so stop short of 1. */
+export const MAX_CONFIDENCE = 0.99;
+
 export function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
+  return Math.round(Math.min(x, MAX_CONFIDENCE) * 1000) / 1000;
 }
