@@ -63,7 +63,9 @@ export async function buildCollector(options: CollectorOptions): Promise<Fastify
     reply.header('content-security-policy', CSP);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');
-    reply.header('referrer-policy', 'no-referrer');
+    // Not no-referrer: under it Chromium sends `Origin: null` on same-origin form posts, which
+    // the CSRF origin check must refuse. same-origin still leaks nothing to other sites.
+    reply.header('referrer-policy', 'same-origin');
     reply.header('cross-origin-opener-policy', 'same-origin');
     if (https || options.secureCookies) reply.header('strict-transport-security', 'max-age=31536000');
     return payload;

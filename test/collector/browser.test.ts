@@ -1,0 +1,166 @@
+/**
+ * The dashboard in a real browser: headless Debian Chromium driven by playwright-core (no
+ * browser download). Signs in, finds the Hikvision camera from a lab-shaped report, opens its
+ * evidence, records an exemption, and proves the hostile banner is shown as text and never ran.
+ * With CAMSWEEP_SCREENSHOT=path it also seeds several sites and saves the overview screenshot
+ * used in src/collector/README.md.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  axisCamera,
+  dahuaNvr,
+  hikvisionCamera,
+  labReport,
+  makeReport,
+  unknownHost,
+  XSS_BANNER,
+  XSS_HOSTNAME,
+} from './fixtures.js';
+import { ADMIN, type RunningCollector, startCollector, tempDir } from './harness.js';
+import { post } from './suite.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const inCI = process.env.CI === 'true' || process.env.CI === '1';
+
+/** A browser may only run where no interface but loopback exists (npm test's own namespace). */
+function whyNot(): string | null {
+  if (!existsSync(CHROMIUM)) return `${CHROMIUM} not installed (apt-get install chromium)`;
+  // /proc/self/net follows this process's network namespace (/sys/class/net may not).
+  const ifaces = readFileSync('/proc/self/net/dev', 'utf8')
+    .split('\n')
+    .slice(2)
+    .map((l) => l.split(':')[0]!.trim())
+    .filter((n) => n && n !== 'lo');
+  if (ifaces.length > 0)
+    return `not in an isolated network namespace (interfaces: ${ifaces.join(', ')}); run via npm test or unshare -n`;
+  return null;
+}
+const skip = whyNot();
+if (skip && inCI) throw new Error(`browser test cannot run in CI: ${skip}`);
+if (skip) process.stderr.write(`skipping dashboard browser test: ${skip}\n`);
+
+describe.skipIf(skip !== null)('dashboard in headless Chromium', () => {
+  const dir = tempDir('camsweep-browser-');
+  let c: RunningCollector;
+  let browser: Browser;
+  beforeAll(async () => {
+    c = await startCollector(`${dir.path}/c.db`);
+    expect((await post(c.app, c.token, labReport({ site: 'city-hall' }))).status).toBe(201);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await c?.stop();
+    dir.remove();
+  });
+
+  it('signs in, finds the Hikvision camera, shows its evidence as text and records an exemption', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const dialogs: string[] = [];
+    const cspViolations: string[] = [];
+    page.on('dialog', async (d) => {
+      dialogs.push(d.message());
+      await d.dismiss();
+    });
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
+
+    await page.goto(`${c.url}/devices`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.getByLabel('User name').fill(ADMIN.username);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${c.url}/`);
+    await expect(page.locator('.site h2').first().textContent()).resolves.toBe('city-hall');
+
+    await page.getByRole('link', { name: 'Devices', exact: true }).click();
+    await page.getByLabel('Search').fill('hikvision');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    const rows = page.locator('table.devices tbody tr');
+    await expect(rows.count()).resolves.toBe(1);
+    await rows.first().getByRole('link', { name: '10.20.0.64' }).click();
+
+    await expect(page.locator('h1').textContent()).resolves.toContain('hikvision DS-2CD2385G1-I');
+    const evidence = page.locator('table.evidence');
+    await expect(evidence.locator('pre.value', { hasText: XSS_BANNER }).textContent()).resolves.toBe(
+      XSS_BANNER,
+    );
+    await expect(evidence.locator('pre.value', { hasText: 'App-webs/' }).count()).resolves.toBe(1);
+    await expect(page.locator('table.kv').textContent()).resolves.toContain(XSS_HOSTNAME);
+    await expect(page.locator('table.findings').textContent()).resolves.toContain(
+      'Pub. L. 115-232, §889(f)(3)(B)',
+    );
+    // Nothing the device sent became markup.
+    await expect(page.locator('main script, main img').count()).resolves.toBe(0);
+
+    await page.getByLabel('State').selectOption('exempted');
+    await page.getByLabel('Approver').fill('City CIO');
+    await page.getByLabel('Reason').fill('isolated VLAN until replacement in 2026');
+    await page.getByLabel('Expires').fill('2026-12-31');
+    await page.getByRole('button', { name: 'Record' }).click();
+    await page.waitForLoadState('load');
+    await expect(page.locator('main').textContent()).resolves.toContain(
+      'approved by City CIO, until 2026-12-31',
+    );
+    await expect(page.locator('table.log tbody tr').count()).resolves.toBe(1);
+
+    expect(dialogs).toEqual([]);
+    expect(cspViolations).toEqual([]);
+    await context.close();
+  });
+
+  it.skipIf(!process.env.CAMSWEEP_SCREENSHOT)('saves an overview screenshot of seeded data', async () => {
+    const { createAgentToken } = await import('../../src/collector/store/access.js');
+    const sites = [
+      { site: 'city-hall', covered: [2, 3, 3, 3, 2, 1], extra: 6 },
+      { site: 'public-works', covered: [5, 5, 4, 4, 4, 3], extra: 12 },
+      { site: 'library', covered: [1, 1, 1, 0, 0, 0], extra: 4 },
+    ];
+    for (const s of sites) {
+      const token = s.site === 'city-hall' ? c.token : (await createAgentToken(c.db, s.site, null)).token;
+      for (let day = 0; day < s.covered.length; day++) {
+        const at = new Date(Date.UTC(2025, 5, 1 + day, 2)).toISOString();
+        const devices = [
+          ...Array.from({ length: s.covered[day]! }, (_, i) =>
+            i % 2
+              ? dahuaNvr({ ip: `10.30.1.${i + 1}`, mac: `3c:ef:8c:00:01:${String(i).padStart(2, '0')}` })
+              : hikvisionCamera({
+                  ip: `10.30.0.${i + 1}`,
+                  mac: `58:50:ed:00:00:${String(i).padStart(2, '0')}`,
+                }),
+          ),
+          hikvisionCamera({ ip: '10.30.2.9', mac: '58:50:ed:00:02:09', verdict: 'suspect', findings: [] }),
+          ...Array.from({ length: s.extra }, (_, i) =>
+            axisCamera({ ip: `10.30.3.${i + 1}`, mac: `ac:cc:8e:00:03:${String(i).padStart(2, '0')}` }),
+          ),
+          unknownHost('10.30.4.1'),
+          unknownHost('10.30.4.2'),
+        ];
+        expect((await post(c.app, token, makeReport(devices, { site: s.site, at }))).status).toBe(201);
+      }
+    }
+    const context = await browser.newContext({ viewport: { width: 1280, height: 760 } });
+    const page = await context.newPage();
+    await page.goto(`${c.url}/login`);
+    await page.getByLabel('User name').fill(ADMIN.username);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${c.url}/`);
+    await page.screenshot({ path: process.env.CAMSWEEP_SCREENSHOT!, fullPage: true });
+    await context.close();
+  });
+});
