@@ -8,11 +8,15 @@
  * unknown   — not identified.
  * Pure: the same identity, evidence, date and rules always give the same result.
  */
+import { cap } from '../core/text.js';
 import type { ClassifyResult, Evidence, Finding, Identity } from '../core/types.js';
 import { startOf } from './dates.js';
 import { type Link, linksFor } from './links.js';
 import type { Cover, EquipmentClasses, Rule } from './model.js';
 import { countryOf, type Vocabulary } from './vocabulary.js';
+
+/** The report schema's cap on a finding's basis. */
+const MAX_BASIS = 2048;
 
 /** design.md: "confidently (≥ 0.8)". */
 export const COVERED_CONFIDENCE = 0.8;
@@ -159,9 +163,13 @@ export function classifyWith(
   const covered = confident && applying.some((c) => c.firm);
   const noteText = notes.length > 0 ? `; ${notes.join('; ')}` : '';
   const findings = candidates.map(({ finding, link }) => {
-    if (covered || finding.status !== 'applies') return { ...finding, basis: `${finding.basis}${noteText}` };
+    if (covered || finding.status !== 'applies')
+      return { ...finding, basis: cap(`${finding.basis}${noteText}`, MAX_BASIS) };
     const why = doubts(identity, evidence, link);
-    return { ...finding, basis: `${finding.basis}${noteText}; unconfirmed: ${why.join('; ')}` };
+    return {
+      ...finding,
+      basis: cap(`${finding.basis}${noteText}; unconfirmed: ${why.join('; ')}`, MAX_BASIS),
+    };
   });
   const verdict = covered
     ? 'covered'

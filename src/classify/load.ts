@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Evidence, Identity } from '../core/types.js';
+import { type Evidence, type Identity, UNKNOWN_IDENTITY } from '../core/types.js';
 import { SIGNATURES_DIR } from '../core/version.js';
 import type { Problem } from '../signatures/problem.js';
 import { loadVocabulary } from '../signatures/vocabulary.js';
@@ -46,16 +46,8 @@ function exampleEvidence(identity: Identity): Evidence[] {
 
 function toExample(raw: Record<string, unknown>): RuleExample {
   const r = raw.identity as Record<string, unknown>;
-  const identity: Identity = {
-    manufacturer: (r.manufacturer as string | undefined) ?? null,
-    brand: (r.brand as string | undefined) ?? null,
-    deviceType: (r.deviceType as Identity['deviceType'] | undefined) ?? null,
-    model: (r.model as string | undefined) ?? null,
-    firmware: (r.firmware as string | undefined) ?? null,
-    serial: (r.serial as string | undefined) ?? null,
-    confidence: r.confidence as number,
-    ...(r.alternatives ? { alternatives: r.alternatives as Identity['alternatives'] } : {}),
-  };
+  // Fields an example leaves out are unknown, as identify would report them.
+  const identity = { ...UNKNOWN_IDENTITY, ...(r as Partial<Identity>) } as Identity;
   return {
     note: raw.note as string,
     identity,

@@ -9,6 +9,8 @@ import type { YamlFile, YamlItem } from '../signatures/yaml-file.js';
 
 const id = { type: 'string', pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$', maxLength: 64 } as const;
 const text = { type: 'string', minLength: 1, maxLength: 2048 } as const;
+// Findings copy these into reports, whose schema (src/core/report-schema.ts) caps them.
+const upTo = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
 const day = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const;
 const nullableId = { anyOf: [id, { type: 'null' }] } as const;
 const nullableText = { anyOf: [{ type: 'string', maxLength: 256 }, { type: 'null' }] } as const;
@@ -77,7 +79,7 @@ const cover = {
     from: day,
     until: day,
     verified: { type: 'boolean' },
-    note: text,
+    note: upTo(512),
   },
 } as const;
 
@@ -102,9 +104,9 @@ export const ruleSchema = {
   ],
   properties: {
     id,
-    title: text,
-    authority: text,
-    citation: text,
+    title: upTo(512),
+    authority: upTo(256),
+    citation: upTo(1024),
     jurisdiction: { type: 'string', pattern: '^[a-z]{2}(?:-[a-z]{2})?$' },
     effective: day,
     ends: day,

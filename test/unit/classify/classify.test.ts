@@ -1,17 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { loadClassifier } from '../../../src/classify/index.js';
 import { CamsweepError } from '../../../src/core/errors.js';
-import type { ClassifyResult, Evidence, Identity, Verdict } from '../../../src/core/types.js';
+import { checkReport } from '../../../src/core/report-schema.js';
+import {
+  type ClassifyResult,
+  type Evidence,
+  type Identity,
+  UNKNOWN_IDENTITY,
+  type Verdict,
+} from '../../../src/core/types.js';
 
 const SCAN = new Date('2026-08-26T10:00:00Z');
 
 const identity = (fields: Partial<Identity>): Identity => ({
-  manufacturer: null,
-  brand: null,
-  deviceType: null,
-  model: null,
-  firmware: null,
-  serial: null,
+  ...UNKNOWN_IDENTITY,
   confidence: 0.95,
   ...fields,
 });
@@ -369,6 +371,41 @@ describe('classification table', () => {
       });
     }
   }
+});
+
+describe('findings fit the report schema', () => {
+  it('every case under every profile yields devices a camsweep.report/v1 accepts', () => {
+    const profiles = loadClassifier().profiles.filter((p) => p !== 'custom');
+    const devices = cases.flatMap((c, i) =>
+      profiles.map((profile) => {
+        const { verdict, findings } = classify(profile, c);
+        return {
+          ip: `10.0.${i}.1`,
+          mac: null,
+          hostnames: [],
+          identity: c.identity,
+          verdict,
+          findings,
+          evidence: c.evidence ?? banner,
+        };
+      }),
+    );
+    const report = {
+      schema: 'camsweep.report/v1',
+      reportId: '00000000-0000-4000-8000-000000000000',
+      agent: { id: 'a', site: 's', version: '0' },
+      scan: {
+        startedAt: SCAN.toISOString(),
+        finishedAt: SCAN.toISOString(),
+        targets: [],
+        probes: [],
+        rulesVersion: loadClassifier().rulesVersion,
+      },
+      summary: { hosts: 0, devices: devices.length, covered: 0, suspect: 0, notCovered: 0, unknown: 0 },
+      devices,
+    };
+    expect(checkReport(report)).toEqual([]);
+  });
 });
 
 describe('classification rules of evidence and dates', () => {
