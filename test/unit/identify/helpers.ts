@@ -1,0 +1,57 @@
+/** Shared bits for identify/verify tests: one identifier for the real signatures, a fake CommandIO. */
+import { PassThrough } from 'node:stream';
+import type { CommandIO } from '../../../agent/io.js';
+import { silentLogger } from '../../../src/core/log.js';
+import type { Observation } from '../../../src/core/types.js';
+import { type Identifier, loadIdentifier } from '../../../src/identify/index.js';
+
+let shared: Identifier | null = null;
+export function identifier(): Identifier {
+  shared ??= loadIdentifier();
+  return shared;
+}
+
+/** Observations of one host from `[key, value]` pairs. */
+export function obs(pairs: readonly (readonly [string, string])[], host = '10.0.0.9'): Observation[] {
+  return pairs.map(([key, value]) => ({
+    host,
+    key,
+    value,
+    probe: key.split('.')[0]!,
+    at: '2026-11-21T00:00:00Z',
+  }));
+}
+
+export interface FakeIO {
+  io: CommandIO;
+  stdout: () => string;
+  stderr: () => string;
+}
+
+export function fakeIO(input = ''): FakeIO {
+  const stdin = new PassThrough();
+  stdin.end(input);
+  let out = '';
+  let err = '';
+  const stdout = new PassThrough();
+  stdout.on('data', (d) => {
+    out += String(d);
+  });
+  const stderr = new PassThrough();
+  stderr.on('data', (d) => {
+    err += String(d);
+  });
+  return {
+    io: {
+      stdin,
+      stdout,
+      stderr,
+      isTTY: false,
+      log: silentLogger,
+      env: {},
+      signal: new AbortController().signal,
+    },
+    stdout: () => out,
+    stderr: () => err,
+  };
+}
