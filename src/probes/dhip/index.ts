@@ -4,28 +4,19 @@
  * class, vendor, firmware and MAC, without login.
  */
 import type { ConfigSpec } from '../../core/config-spec.js';
-import { runDiscovery } from '../shared/discovery.js';
+import {
+  type DiscoveryConfig,
+  discoveryConfig,
+  listenGroupField,
+  runDiscovery,
+} from '../shared/discovery.js';
 import { emitterFor, normaliseMac } from '../shared/reply.js';
 import type { Datagram } from '../shared/udp.js';
 import type { Probe } from '../types.js';
 import { buildSearch, DHIP_GROUP, DHIP_PORT, flattenDeviceInfo, parseDhip } from './codec.js';
 
 const config: ConfigSpec = {
-  timeout: {
-    type: 'duration',
-    default: '3s',
-    minMs: 200,
-    maxMs: 60_000,
-    doc: 'how long to listen for replies after the last search',
-  },
-  retries: {
-    type: 'integer',
-    default: 3,
-    min: 1,
-    max: 5,
-    doc: 'times the multicast (and broadcast) search is sent',
-  },
-  gap: { type: 'duration', default: '300ms', minMs: 10, maxMs: 5000, doc: 'pause between repeated searches' },
+  ...discoveryConfig('search', '300ms'),
   unicast: {
     type: 'boolean',
     default: true,
@@ -36,17 +27,10 @@ const config: ConfigSpec = {
     default: true,
     doc: "also send to each in-scope interface's directed broadcast address (never 255.255.255.255)",
   },
-  listenGroup: {
-    type: 'boolean',
-    default: true,
-    doc: 'bind UDP 37810 (shared, reuseAddr) and join 239.255.255.251 for replies sent to the group',
-  },
+  listenGroup: listenGroupField(DHIP_PORT, DHIP_GROUP),
 };
 
-interface DhipConfig {
-  readonly timeout: number;
-  readonly retries: number;
-  readonly gap: number;
+interface DhipConfig extends DiscoveryConfig {
   readonly unicast: boolean;
   readonly broadcast: boolean;
   readonly listenGroup: boolean;
@@ -67,18 +51,12 @@ export const dhipProbe: Probe = {
       const msg = parseDhip(d.data);
       // Our own search loops back to the group listener and the broadcast; so do other tools'.
       if (!msg || msg.method === 'DHDiscover.search') return;
-      const emit = emitterFor(ctx, d);
+      const emit = emitterFor(ctx, d, seen);
       if (!emit) return;
-      const once = (key: string, value: string) => {
-        const id = `${d.from.address}\n${key}\n${value}`;
-        if (seen.has(id)) return; // the same reply to each repeated search
-        seen.add(id);
-        emit(key, value);
-      };
-      if (msg.mac !== null) once('dhip.mac', msg.mac);
-      for (const [name, value] of flattenDeviceInfo(msg.deviceInfo)) once(`dhip.${name}`, value);
+      if (msg.mac !== null) emit('dhip.mac', msg.mac);
+      for (const [name, value] of flattenDeviceInfo(msg.deviceInfo)) emit(`dhip.${name}`, value);
       const mac = normaliseMac(msg.mac ?? '');
-      if (mac) once('mac.address', mac);
+      if (mac) emit('mac.address', mac);
     };
 
     await runDiscovery({

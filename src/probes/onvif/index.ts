@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ConfigSpec } from '../../core/config-spec.js';
-import { runDiscovery } from '../shared/discovery.js';
+import { type DiscoveryConfig, discoveryConfig, runDiscovery } from '../shared/discovery.js';
 import { limiter } from '../shared/limit.js';
 import { type Emit, emitterFor, normaliseMac } from '../shared/reply.js';
 import type { Datagram } from '../shared/udp.js';
@@ -22,27 +22,7 @@ import {
 import { createSoapAgent, readClock, readDeviceInformation } from './device.js';
 
 const config: ConfigSpec = {
-  timeout: {
-    type: 'duration',
-    default: '3s',
-    minMs: 200,
-    maxMs: 60_000,
-    doc: 'how long to listen for ProbeMatches after the last Probe',
-  },
-  retries: {
-    type: 'integer',
-    default: 3,
-    min: 1,
-    max: 5,
-    doc: 'times each multicast Probe is sent (UDP loss)',
-  },
-  gap: {
-    type: 'duration',
-    default: '150ms',
-    minMs: 10,
-    maxMs: 5000,
-    doc: 'pause between repeated multicast Probes',
-  },
+  ...discoveryConfig('Probe', '150ms'),
   unicast: {
     type: 'boolean',
     default: true,
@@ -63,10 +43,7 @@ const config: ConfigSpec = {
   },
 };
 
-interface OnvifConfig {
-  readonly timeout: number;
-  readonly retries: number;
-  readonly gap: number;
+interface OnvifConfig extends DiscoveryConfig {
   readonly unicast: boolean;
   readonly deviceService: boolean;
   readonly https: boolean;

@@ -4,50 +4,28 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ConfigSpec } from '../../core/config-spec.js';
-import { runDiscovery } from '../shared/discovery.js';
+import {
+  type DiscoveryConfig,
+  discoveryConfig,
+  listenGroupField,
+  runDiscovery,
+} from '../shared/discovery.js';
 import { emitterFor, normaliseMac } from '../shared/reply.js';
 import type { Datagram } from '../shared/udp.js';
 import type { Probe } from '../types.js';
 import { buildInquiry, EXCHANGE_FIELDS, isDeviceMessage, parseSadp, SADP_GROUP, SADP_PORT } from './codec.js';
 
 const config: ConfigSpec = {
-  timeout: {
-    type: 'duration',
-    default: '3s',
-    minMs: 200,
-    maxMs: 60_000,
-    doc: 'how long to listen for replies after the last inquiry',
-  },
-  retries: {
-    type: 'integer',
-    default: 3,
-    min: 1,
-    max: 5,
-    doc: 'times the multicast inquiry is sent (UDP loss)',
-  },
-  gap: {
-    type: 'duration',
-    default: '300ms',
-    minMs: 10,
-    maxMs: 5000,
-    doc: 'pause between repeated inquiries',
-  },
+  ...discoveryConfig('inquiry', '300ms'),
   unicast: {
     type: 'boolean',
     default: false,
     doc: 'also send the inquiry to every in-scope host on UDP 37020 (best effort: most devices answer to the group)',
   },
-  listenGroup: {
-    type: 'boolean',
-    default: true,
-    doc: 'bind UDP 37020 (shared, reuseAddr) and join 239.255.255.250 for replies sent to the group',
-  },
+  listenGroup: listenGroupField(SADP_PORT, SADP_GROUP),
 };
 
-interface SadpConfig {
-  readonly timeout: number;
-  readonly retries: number;
-  readonly gap: number;
+interface SadpConfig extends DiscoveryConfig {
   readonly unicast: boolean;
   readonly listenGroup: boolean;
 }
@@ -68,20 +46,14 @@ export const sadpProbe: Probe = {
       const msg = parseSadp(d.data);
       // Our own inquiry loops back to the group listener; other tools' requests are not answers.
       if (!msg || !isDeviceMessage(msg)) return;
-      const emit = emitterFor(ctx, d);
+      const emit = emitterFor(ctx, d, seen);
       if (!emit) return;
-      const once = (key: string, value: string) => {
-        const id = `${d.from.address}\n${key}\n${value}`;
-        if (seen.has(id)) return; // the same reply to each repeated inquiry, or to another tool
-        seen.add(id);
-        emit(key, value);
-      };
       for (const [name, value] of msg.fields) {
         if (!EXCHANGE_FIELDS.has(name) && /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(name))
-          once(`sadp.${name}`, value);
+          emit(`sadp.${name}`, value);
       }
       const mac = normaliseMac(msg.fields.get('MAC') ?? '');
-      if (mac) once('mac.address', mac);
+      if (mac) emit('mac.address', mac);
     };
 
     await runDiscovery({

@@ -4,6 +4,7 @@
  * unicast once to every in-scope host in parallel, then listen until the quiet period or the
  * deadline ends. Every send first takes a token from the runner's packet-rate cap.
  */
+import type { ConfigSpec, FieldSpec } from '../../core/config-spec.js';
 import { formatIpv4 } from '../../core/ipv4.js';
 import type { ProbeContext } from '../types.js';
 import { type Datagram, openDiscoverySockets, openGroupListener, pause, type SenderSocket } from './udp.js';
@@ -27,6 +28,49 @@ export interface DiscoveryPlan {
   /** How long to keep listening after the last send. */
   readonly listenMs: number;
   readonly onDatagram: (d: Datagram) => void;
+}
+
+/** Config fields every UDP discovery probe has; `request` names what it sends, in the docs. */
+export function discoveryConfig(request: string, gapDefault: string): ConfigSpec {
+  return {
+    timeout: {
+      type: 'duration',
+      default: '3s',
+      minMs: 200,
+      maxMs: 60_000,
+      doc: `how long to listen for replies after the last ${request}`,
+    },
+    retries: {
+      type: 'integer',
+      default: 3,
+      min: 1,
+      max: 5,
+      doc: `times each multicast ${request} is sent (UDP loss)`,
+    },
+    gap: {
+      type: 'duration',
+      default: gapDefault,
+      minMs: 10,
+      maxMs: 5000,
+      doc: `pause between repeated ${request}s`,
+    },
+  };
+}
+
+/** The `listenGroup` field of a probe whose devices may answer to the group. */
+export function listenGroupField(port: number, group: string): FieldSpec {
+  return {
+    type: 'boolean',
+    default: true,
+    doc: `bind UDP ${port} (shared, reuseAddr) and join ${group} for replies sent to the group`,
+  };
+}
+
+/** The validated values of `discoveryConfig` (durations in milliseconds). */
+export interface DiscoveryConfig {
+  readonly timeout: number;
+  readonly retries: number;
+  readonly gap: number;
 }
 
 /** Margin kept before the runner's deadline so closing sockets never overruns it. */

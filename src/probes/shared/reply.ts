@@ -10,8 +10,12 @@ import type { Datagram } from './udp.js';
 
 export type Emit = (key: string, value: string | number | boolean) => void;
 
-/** An emitter for one datagram, or null when its source is outside the scope. */
-export function emitterFor(ctx: ProbeContext, d: Datagram, port?: number): Emit | null {
+/**
+ * An emitter for one datagram, or null when its source is outside the scope. With `seen`,
+ * a fact already reported for this host is dropped: devices answer every repeated request,
+ * and answers to other tools arrive too.
+ */
+export function emitterFor(ctx: ProbeContext, d: Datagram, seen?: Set<string>): Emit | null {
   const host = d.from.address;
   if (!ctx.scope.has(host)) {
     ctx.log.debug({ host }, 'reply from a host outside the scope ignored');
@@ -19,13 +23,12 @@ export function emitterFor(ctx: ProbeContext, d: Datagram, port?: number): Emit 
   }
   return (key, value) => {
     const v = typeof value === 'string' ? cap(value) : value;
-    ctx.emit({
-      host,
-      key,
-      value: v,
-      ...(port === undefined ? {} : { port }),
-      ...(d.iface ? { iface: d.iface } : {}),
-    });
+    if (seen) {
+      const id = `${host}\n${key}\n${v}`;
+      if (seen.has(id)) return;
+      seen.add(id);
+    }
+    ctx.emit({ host, key, value: v, ...(d.iface ? { iface: d.iface } : {}) });
   };
 }
 

@@ -149,6 +149,27 @@ export interface GroupListener {
 }
 
 /**
+ * A udp4 socket with reuseAddr bound to `address:port`, for well-known discovery ports that
+ * other software may also hold (also used by the lab's device simulators). Errors after the
+ * bind go to `onError`, so none is ever an unhandled 'error' event.
+ */
+export async function bindShared(
+  address: string,
+  port: number,
+  onError: (err: Error) => void,
+): Promise<Socket> {
+  const socket = createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 1 << 20 });
+  socket.on('error', onError);
+  try {
+    await bindSocket(socket, port, address);
+  } catch (err) {
+    socket.close();
+    throw err;
+  }
+  return socket;
+}
+
+/**
  * Binds `0.0.0.0:port` with reuseAddr (another discovery tool may hold the port) and joins
  * `group` on every in-scope interface. Returns null when the port cannot be bound, which the
  * caller treats as "group replies unavailable", not as a failure.
@@ -161,8 +182,18 @@ export async function openGroupListener(options: {
   readonly onDatagram: (d: Datagram) => void;
 }): Promise<GroupListener | null> {
   const { log } = options;
-  const socket = createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 1 << 20 });
-  socket.on('error', (err) => log.debug({ err: err.message, port: options.port }, 'group listener error'));
+  let socket: Socket;
+  try {
+    socket = await bindShared('0.0.0.0', options.port, (err) =>
+      log.debug({ err: err.message, port: options.port }, 'group listener error'),
+    );
+  } catch (err) {
+    log.warn(
+      { err: (err as Error).message, port: options.port },
+      'cannot bind discovery port; group replies unavailable',
+    );
+    return null;
+  }
   socket.on('message', (data, rinfo) =>
     options.onDatagram({
       data: cut(data),
@@ -170,16 +201,6 @@ export async function openGroupListener(options: {
       iface: interfaceFor(rinfo.address, options.interfaces)?.name,
     }),
   );
-  try {
-    await bindSocket(socket, options.port);
-  } catch (err) {
-    log.warn(
-      { err: (err as Error).message, port: options.port },
-      'cannot bind discovery port; group replies unavailable',
-    );
-    socket.close();
-    return null;
-  }
   let joined = 0;
   for (const iface of options.interfaces) {
     try {

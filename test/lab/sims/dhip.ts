@@ -10,24 +10,13 @@
  *   trailer: "\n\0"                    bytes after the JSON (default "\n"; one capture had "\n\0")
  *   joinGroup: false                   do not join 239.255.255.251 (hears broadcast/unicast only)
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { RemoteInfo } from 'node:dgram';
+import { bindShared } from '../../../src/probes/shared/udp.js';
 import { readAnswer } from './answers.js';
 import type { RunningSim, SimContext } from './types.js';
 
 const GROUP = '239.255.255.251';
 const PORT = 37810;
-
-function bindUdp(address: string): Promise<Socket> {
-  const socket = createSocket({ type: 'udp4', reuseAddr: true });
-  return new Promise((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(PORT, address, () => {
-      socket.off('error', reject);
-      socket.on('error', () => undefined);
-      resolve(socket);
-    });
-  });
-}
 
 /** Header written independently of the probe's codec: 0x20, "DHIP", 0, 0, len u64 ×2. */
 function framed(body: Buffer): Buffer {
@@ -39,6 +28,9 @@ function framed(body: Buffer): Buffer {
   return Buffer.concat([h, body]);
 }
 
+/** Socket errors in a sim are the scanner's problem to notice, not the sim's to crash on. */
+const ignore = (): void => undefined;
+
 export async function start(ctx: SimContext): Promise<RunningSim> {
   const file = typeof ctx.spec.reply === 'string' ? ctx.spec.reply : 'dhip/device-info.json';
   const replyTo = typeof ctx.spec.replyTo === 'string' ? ctx.spec.replyTo : 'unicast';
@@ -46,9 +38,9 @@ export async function start(ctx: SimContext): Promise<RunningSim> {
   const answer = () => framed(Buffer.from(readAnswer(ctx, file).trim() + trailer, 'utf8'));
   answer(); // fail at start when the answer file is missing
 
-  const group = await bindUdp('0.0.0.0');
+  const group = await bindShared('0.0.0.0', PORT, ignore);
   if (ctx.spec.joinGroup !== false) group.addMembership(GROUP, ctx.ip);
-  const own = await bindUdp(ctx.ip);
+  const own = await bindShared(ctx.ip, PORT, ignore);
   own.setMulticastInterface(ctx.ip);
 
   const onMessage = (data: Buffer, rinfo: RemoteInfo) => {

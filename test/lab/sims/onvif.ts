@@ -21,8 +21,9 @@
  * probe's parser, or a parser bug would hide itself.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { RemoteInfo } from 'node:dgram';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { bindShared } from '../../../src/probes/shared/udp.js';
 import { readAnswer } from './answers.js';
 import type { RunningSim, SimContext } from './types.js';
 
@@ -54,18 +55,6 @@ function serviceSpec(spec: Record<string, unknown>): DeviceServiceSpec | null {
     user: typeof spec.user === 'string' ? spec.user : 'admin',
     password: typeof spec.password === 'string' ? spec.password : 'lab-only-secret',
   };
-}
-
-function bindUdp(address: string, port: number): Promise<Socket> {
-  const socket = createSocket({ type: 'udp4', reuseAddr: true });
-  return new Promise((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(port, address, () => {
-      socket.off('error', reject);
-      socket.on('error', () => undefined);
-      resolve(socket);
-    });
-  });
 }
 
 /** What a camera answers: Probes with no Types or naming NetworkVideoTransmitter / Device. */
@@ -178,6 +167,9 @@ function startDeviceService(ctx: SimContext, spec: DeviceServiceSpec): Promise<S
   });
 }
 
+/** Socket errors in a sim are the scanner's problem to notice, not the sim's to crash on. */
+const ignore = (): void => undefined;
+
 export async function start(ctx: SimContext): Promise<RunningSim> {
   const answerFile = typeof ctx.spec.probeMatch === 'string' ? ctx.spec.probeMatch : 'onvif/probe-match.xml';
   const service = serviceSpec(ctx.spec);
@@ -188,9 +180,9 @@ export async function start(ctx: SimContext): Promise<RunningSim> {
   // Fail at start, not at the first Probe, when the answer file is missing.
   answerFor('');
 
-  const group = await bindUdp('0.0.0.0', PORT);
+  const group = await bindShared('0.0.0.0', PORT, ignore);
   group.addMembership(GROUP, ctx.ip);
-  const unicast = await bindUdp(ctx.ip, PORT);
+  const unicast = await bindShared(ctx.ip, PORT, ignore);
   const timers = new Set<NodeJS.Timeout>();
 
   const onMessage = (data: Buffer, rinfo: RemoteInfo) => {

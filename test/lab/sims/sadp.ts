@@ -10,33 +10,25 @@
  * Any request whose Types is not `inquiry` is logged as `sadp: REFUSED <types>` and never
  * answered; the lab tests assert that line never appears.
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { RemoteInfo } from 'node:dgram';
+import { bindShared } from '../../../src/probes/shared/udp.js';
 import { readAnswer } from './answers.js';
 import type { RunningSim, SimContext } from './types.js';
 
 const GROUP = '239.255.255.250';
 const PORT = 37020;
 
-function bindUdp(address: string): Promise<Socket> {
-  const socket = createSocket({ type: 'udp4', reuseAddr: true });
-  return new Promise((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(PORT, address, () => {
-      socket.off('error', reject);
-      socket.on('error', () => undefined);
-      resolve(socket);
-    });
-  });
-}
+/** Socket errors in a sim are the scanner's problem to notice, not the sim's to crash on. */
+const ignore = (): void => undefined;
 
 export async function start(ctx: SimContext): Promise<RunningSim> {
   const file = typeof ctx.spec.reply === 'string' ? ctx.spec.reply : 'sadp/probe-match.xml';
   const replyTo = typeof ctx.spec.replyTo === 'string' ? ctx.spec.replyTo : 'group';
   readAnswer(ctx, file, { uuid: '' }); // fail at start when the answer file is missing
 
-  const group = await bindUdp('0.0.0.0');
+  const group = await bindShared('0.0.0.0', PORT, ignore);
   group.addMembership(GROUP, ctx.ip);
-  const own = await bindUdp(ctx.ip);
+  const own = await bindShared(ctx.ip, PORT, ignore);
   own.setMulticastInterface(ctx.ip);
   own.setMulticastTTL(1);
 
