@@ -13,6 +13,7 @@
 import type { Logger } from '../core/log.js';
 import type { LocalInterface, Scope } from '../core/scope.js';
 import type { ConfigSpec } from '../core/config-spec.js';
+import type { HostSecrets } from '../core/credentials.js';
 
 export interface ObservationInput {
   readonly host: string;
@@ -44,8 +45,13 @@ export interface ProbeContext {
   withHost<T>(host: string, work: () => Promise<T>): Promise<T>;
   /** Records one observation. Keys outside the probe's `emits` are refused (a bug). */
   emit(observation: ObservationInput): void;
-  /** Credentials for a host, if the user supplied any for its CIDR. */
+  /**
+   * This probe's login for a host (the credentials file's section named after the probe id:
+   * `http`, `onvif`), if the user supplied one for the host's CIDR.
+   */
   credentialsFor(host: string): HostCredentials | null;
+  /** Every secret the credentials file holds for a host (SNMP communities and v3 users too). */
+  secretsFor(host: string): HostSecrets | null;
   /**
    * Hosts already known from earlier phases, with the TCP ports seen open. Enrichment probes
    * use it to aim at live hosts instead of the whole scope.

@@ -51,7 +51,7 @@ export async function runScan(config: Config, hooks: ScanHooks): Promise<ScanOut
     probes: enabled,
     scope,
     probeConfig: (id) => config.probes[id] ?? { enabled: true, timeout: 10_000 },
-    credentialsFor: (host) => credentials?.forHost(host) ?? null,
+    secretsFor: (host) => credentials?.forHost(host) ?? null,
     packetsPerSecond: config.scan.rate,
     perHostConcurrency: config.scan.perHostConcurrency,
     deadline: startedAt.getTime() + config.scan.timeout,

@@ -8,6 +8,7 @@ import type { Logger } from '../core/log.js';
 import type { Scope } from '../core/scope.js';
 import { cap, MAX_BODY_CHARS } from '../core/text.js';
 import type { Observation, ProbeStatus } from '../core/types.js';
+import type { HostSecrets } from '../core/credentials.js';
 import type { HostCredentials, ObservationInput, Probe, ProbeContext, ProbePhase } from '../probes/types.js';
 import { createHostGate, createPacer, type PacketPacer } from './rate.js';
 
@@ -16,7 +17,8 @@ export interface RunOptions {
   readonly scope: Scope;
   /** The frozen `probes.<id>` config section for each probe (must include `timeout` in ms). */
   readonly probeConfig: (id: string) => Readonly<Record<string, unknown>>;
-  readonly credentialsFor?: (host: string) => HostCredentials | null;
+  /** Secrets from the credentials file for a host; each probe sees its own section. */
+  readonly secretsFor?: (host: string) => HostSecrets | null;
   /** Global cap in packets per second; 0 means uncapped. */
   readonly packetsPerSecond: number;
   readonly perHostConcurrency: number;
@@ -155,7 +157,8 @@ async function runOne(
     takePackets: (n = 1) => pacer.take(n, signal),
     withHost,
     emit,
-    credentialsFor: (host) => options.credentialsFor?.(host) ?? null,
+    credentialsFor: (host) => loginFor(probe.id, options.secretsFor?.(host) ?? null),
+    secretsFor: (host) => options.secretsFor?.(host) ?? null,
     known: () => known,
   };
 
@@ -190,6 +193,14 @@ async function runOne(
   const durationMs = Date.now() - started;
   log.info({ outcome, observations: count, durationMs }, 'probe finished');
   return { probe: probe.id, outcome, observations: count, durationMs, ...(text ? { message: cap(text, 1024) } : {}) };
+}
+
+/** The credentials file section named after the probe (`http`, `onvif`), when it is a login. */
+function loginFor(probeId: string, secrets: HostSecrets | null): HostCredentials | null {
+  const section = (secrets as Record<string, unknown> | null)?.[probeId] as Partial<HostCredentials> | null | undefined;
+  return section && typeof section.username === 'string' && typeof section.password === 'string'
+    ? (section as HostCredentials)
+    : null;
 }
 
 function raceWithDeadline<T>(work: Promise<T>, at: number): Promise<T> {

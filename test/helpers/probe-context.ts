@@ -7,6 +7,7 @@ import { silentLogger } from '../../src/core/log.js';
 import { resolveScope, type LocalInterface } from '../../src/core/scope.js';
 import type { HostCredentials, ObservationInput, Probe, ProbeContext } from '../../src/probes/types.js';
 import { defaultOf } from '../../src/core/config-spec.js';
+import type { HostSecrets } from '../../src/core/credentials.js';
 
 export interface FakeRun {
   readonly ctx: ProbeContext;
@@ -23,6 +24,7 @@ export function fakeContext(
     config?: Record<string, unknown>;
     timeoutMs?: number;
     credentials?: (host: string) => HostCredentials | null;
+    secrets?: (host: string) => HostSecrets | null;
     known?: Map<string, Set<number>>;
     signal?: AbortSignal;
   },
@@ -52,6 +54,7 @@ export function fakeContext(
         else refused.push(o);
       },
       credentialsFor: (host) => options.credentials?.(host) ?? null,
+      secretsFor: (host) => options.secrets?.(host) ?? null,
       known: () => options.known ?? new Map(),
     },
   };

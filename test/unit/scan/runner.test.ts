@@ -115,6 +115,23 @@ describe('probe runner', () => {
   });
 });
 
+describe('credentials', () => {
+  it('gives each probe only its own section of the credentials file', async () => {
+    const seen: Record<string, unknown> = {};
+    const secrets = {
+      http: { username: 'admin', password: 'web-secret' },
+      onvif: { username: 'onvif', password: 'onvif-secret' },
+      snmp: { communities: ['private'], v3: [] },
+    };
+    const grab = (id: string) =>
+      probe(id, 'discover', async (ctx) => {
+        seen[id] = ctx.credentialsFor('10.0.0.1');
+      });
+    await runProbes(options([grab('http'), grab('onvif'), grab('snmp')], { secretsFor: () => secrets }));
+    expect(seen).toEqual({ http: secrets.http, onvif: secrets.onvif, snmp: null });
+  });
+});
+
 describe('rate cap and host gate', () => {
   it('spaces packets at the configured rate', async () => {
     const pacer = createPacer(200); // 5 ms per packet
