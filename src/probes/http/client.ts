@@ -34,8 +34,9 @@ export class HttpClient {
     // Wrapping the connector is the one place undici exposes the TLS socket (§6.4).
     const connect: buildConnector.connector = (opts, callback) => {
       base(opts, (err, socket) => {
+        // URL parsing drops a default port, so 443 arrives as an empty string.
         if (!err && socket && 'getPeerCertificate' in socket)
-          this.remember(opts.hostname, Number(opts.port), socket);
+          this.remember(opts.hostname, Number(opts.port) || 443, socket);
         if (err) callback(err, null);
         else callback(null, socket!);
       });

@@ -157,7 +157,8 @@ export function sameOriginRedirect(location: string | undefined, html: string): 
     break;
   }
   const script = /(?:window\.|document\.)?location(?:\.href)?\s*=\s*["']([^"']{1,256})["']/i.exec(head);
-  if (script) candidates.push(script[1]!);
+  // Scripts append cache-busters (`"/doc/page/login.asp?_" + Date.now()`): keep the path only.
+  if (script) candidates.push(script[1]!.split('?')[0]!);
   for (const c of candidates) {
     const path = sameOriginPath(c.trim());
     if (path !== null) return path;

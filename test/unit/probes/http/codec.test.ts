@@ -109,8 +109,12 @@ describe('same-origin redirects and icons', () => {
       sameOriginRedirect(undefined, '<meta http-equiv="refresh" content="0; url=/doc/page/login.asp">'),
     ).toBe('/doc/page/login.asp');
     expect(
-      sameOriginRedirect(undefined, '<script>window.location.href = "doc/page/login.asp?_1";</script>'),
-    ).toBe('/doc/page/login.asp?_1');
+      sameOriginRedirect(
+        undefined,
+        '<script>window.location.href = "doc/page/login.asp?_" + (new Date()).getTime();</script>',
+      ),
+    ).toBe('/doc/page/login.asp');
+    expect(sameOriginRedirect('/doc/index.html?lang=en', '')).toBe('/doc/index.html?lang=en');
   });
 
   it('never leaves the origin', () => {
