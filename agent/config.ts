@@ -26,7 +26,7 @@ export interface Config {
     readonly perHostConcurrency: number;
     readonly timeout: number;
   };
-  readonly probes: Readonly<Record<string, Readonly<Record<string, unknown>> & { readonly enabled: boolean; readonly timeout: number }>>;
+  readonly probes: Readonly<Record<string, Readonly<Record<string, unknown>> & { readonly enabled: boolean; readonly deadline: number }>>;
   readonly credentials: { readonly file: string | null };
   readonly output: { readonly format: 'table' | 'json' | 'csv'; readonly out: string | null };
   readonly classify: { readonly profile: string; readonly rules: readonly string[] };
@@ -66,7 +66,10 @@ const coreSections: Record<string, ConfigSpec> = {
 
 const probeCommon: ConfigSpec = {
   enabled: { type: 'boolean', default: true, doc: 'run this probe' },
-  timeout: { type: 'duration', default: '10s', minMs: 100, doc: 'deadline for this probe in one scan' },
+  // `deadline` bounds the whole probe; `timeout` is the probe's own wait (one request, or how
+  // long a discovery probe listens) and each probe documents its meaning.
+  deadline: { type: 'duration', default: '2m', minMs: 100, doc: 'the longest this probe may run in one scan' },
+  timeout: { type: 'duration', default: '3s', minMs: 50, doc: 'per-request wait, or listening time for discovery probes' },
 };
 
 /** The full schema: section name → key → field. Probe sections are nested under `probes`. */

@@ -50,7 +50,7 @@ export async function runScan(config: Config, hooks: ScanHooks): Promise<ScanOut
   const run = await runProbes({
     probes: enabled,
     scope,
-    probeConfig: (id) => config.probes[id] ?? { enabled: true, timeout: 10_000 },
+    probeConfig: (id) => config.probes[id] ?? { enabled: true, deadline: 120_000 },
     secretsFor: (host) => credentials?.forHost(host) ?? null,
     packetsPerSecond: config.scan.rate,
     perHostConcurrency: config.scan.perHostConcurrency,

@@ -15,7 +15,7 @@ import { createHostGate, createPacer, type PacketPacer } from './rate.js';
 export interface RunOptions {
   readonly probes: readonly Probe[];
   readonly scope: Scope;
-  /** The frozen `probes.<id>` config section for each probe (must include `timeout` in ms). */
+  /** The frozen `probes.<id>` config section for each probe (`deadline` in ms bounds its run). */
   readonly probeConfig: (id: string) => Readonly<Record<string, unknown>>;
   /** Secrets from the credentials file for a host; each probe sees its own section. */
   readonly secretsFor?: (host: string) => HostSecrets | null;
@@ -109,7 +109,7 @@ async function runOne(
 ): Promise<ProbeStatus> {
   const started = Date.now();
   const config = options.probeConfig(probe.id);
-  const timeoutMs = typeof config.timeout === 'number' ? config.timeout : 10_000;
+  const timeoutMs = typeof config.deadline === 'number' ? config.deadline : 120_000;
   const deadline = Math.min(options.deadline, started + timeoutMs);
   const own = AbortSignal.timeout(Math.max(0, deadline - started));
   const signal = AbortSignal.any([options.signal, own]);

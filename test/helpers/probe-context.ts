@@ -41,7 +41,7 @@ export function fakeContext(
     packets: 0,
     ctx: {
       scope,
-      config: Object.freeze({ enabled: true, timeout: timeoutMs, ...defaults, ...options.config }),
+      config: Object.freeze({ enabled: true, deadline: timeoutMs, timeout: timeoutMs, ...defaults, ...options.config }),
       signal,
       deadline: Date.now() + timeoutMs,
       log: silentLogger,

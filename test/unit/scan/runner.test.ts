@@ -15,7 +15,7 @@ function options(probes: Probe[], extra: Partial<Parameters<typeof runProbes>[0]
   return {
     probes,
     scope,
-    probeConfig: () => ({ enabled: true, timeout: 2000 }),
+    probeConfig: () => ({ enabled: true, deadline: 2000 }),
     packetsPerSecond: 0,
     perHostConcurrency: 2,
     deadline: Date.now() + 10_000,
@@ -78,7 +78,7 @@ describe('probe runner', () => {
             await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
           }),
         ],
-        { probeConfig: () => ({ enabled: true, timeout: 150 }) },
+        { probeConfig: () => ({ enabled: true, deadline: 150 }) },
       ),
     );
     expect(result.status[0]).toMatchObject({ outcome: 'ok', observations: 1 });
@@ -88,7 +88,7 @@ describe('probe runner', () => {
 
   it('gives up on a probe that ignores its deadline instead of hanging the scan', async () => {
     const result = await runProbes(
-      options([probe('stuck', 'discover', () => new Promise(() => {}))], { probeConfig: () => ({ enabled: true, timeout: 100 }) }),
+      options([probe('stuck', 'discover', () => new Promise(() => {}))], { probeConfig: () => ({ enabled: true, deadline: 100 }) }),
     );
     expect(result.status[0]!.outcome).toBe('failed');
     expect(result.status[0]!.message).toMatch(/ignores its abort signal/);
