@@ -138,13 +138,17 @@ describe.skipIf(skip)('camsweep scan in the lab', () => {
   it('does not take the Windows wsdd host for a camera', () => {
     const windows = fixtures.find((f) => f.name === 'windows-wsdd');
     expect(windows).toBeDefined();
+    // The negative means something only if camsweep's WS-Discovery probes reached the real
+    // wsdd daemon, which logs every Probe it receives.
+    expect(lab.deviceLog('windows-wsdd', 100_000)).toMatch(
+      new RegExp(`${lab.scannerIp.replaceAll('.', '\\.')}:\\d+\\(eth0\\) .*"Probe `),
+    );
     const device = parseReport(jsonScan).devices.find((d) => d.ip === windows!.ip);
-    // Seen (it answers on the LAN) but neither covered nor suspect nor any video device type.
-    if (device) {
-      expect(['covered', 'suspect']).not.toContain(device.verdict);
-      expect(CAMERA_TYPES.has(device.identity.deviceType ?? '')).toBe(false);
-      expect(device.findings).toEqual([]);
-    }
+    // Seen on the LAN, but neither covered nor suspect nor any video device type.
+    expect(device, 'the Windows host is missing from the report').toBeDefined();
+    expect(['covered', 'suspect']).not.toContain(device!.verdict);
+    expect(CAMERA_TYPES.has(device!.identity.deviceType ?? '')).toBe(false);
+    expect(device!.findings).toEqual([]);
   });
 
   it('lists the Hikvision and Dahua units as covered in the table, with their evidence', () => {
