@@ -353,29 +353,29 @@ export class Daemon<C extends DaemonConfig> {
   }
 
   async #reloadNow(): Promise<void> {
+    const before = this.#config;
+    const pushChanged = (c: C) => JSON.stringify(before.push) !== JSON.stringify(c.push);
     let next: C;
+    let pusher: SpoolPusher | null = this.#pusher;
     try {
       next = this.#deps.loadConfig();
       scheduleOf(next); // the schedule must parse too, or nothing changes
+      // A push section that cannot be used (unreadable token, spool) fails the reload as a
+      // whole: better the old collector settings than none.
+      if (pushChanged(next)) pusher = this.#openPusher(next);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.#log.error({ err: message }, 'config reload failed; the running config stays in force');
       this.#publish({ lastReload: { at: this.#iso(), ok: false, message: message.slice(0, 2048) } });
       return;
     }
-    const before = this.#config;
     this.#config = next;
     this.#schedule = scheduleOf(next);
-    if (JSON.stringify(before.push) !== JSON.stringify(next.push)) {
+    if (pusher !== this.#pusher) {
       const old = this.#pusher;
       this.#delivery.abort(new Error('push config changed'));
       this.#delivery = new AbortController();
-      try {
-        this.#pusher = this.#openPusher(next);
-      } catch (err) {
-        this.#pusher = null;
-        this.#log.error({ err: (err as Error).message }, 'push disabled after reload');
-      }
+      this.#pusher = pusher;
       await old?.close();
       void this.#deliver();
     }

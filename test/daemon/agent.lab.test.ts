@@ -19,13 +19,13 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encode as encodeDns } from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/core/types.js';
 import type { AgentStatus } from '../../src/daemon/status.js';
 import { findRepoRoot } from '../lab/lab.js';
 import { addNamespace, deleteNamespaceSync, ipBatch, namespacePids, signalPid } from '../lab/netns.js';
 import { distPaths, labSkipReason } from '../lab/preflight.js';
+import { HELLO_ENDPOINT, helloDahua, hikvisionMdns, MDNS_INSTANCE } from './fixtures/announcements.js';
 
 const repoRoot = findRepoRoot();
 // CAMSWEEP_TEST_CLI: run another build of the CLI (e.g. a packed install) against the lab.
@@ -40,7 +40,6 @@ const AGENT_NS = `csd${id}-ag`;
 const DEVICE_NS = `csd${id}-dv`;
 const AGENT_IP = '10.77.0.2';
 const DEVICE_IP = '10.77.0.45';
-const ENDPOINT = '503b687a-1f2e-4d3c-9b8a-7a6f5e4d3c2b';
 const work = mkdtempSync(join(tmpdir(), 'camsweep-agent-lab-'));
 chmodSync(work, 0o755);
 /** The agent runs as nobody with no capabilities at all, as the systemd unit runs it. */
@@ -171,29 +170,9 @@ function startAgent(config: string, dir: string): Running {
 
 const statusOf = (dir: string) => readJson<AgentStatus>(join(dir, 'agent-status.json'));
 
-/** A Hikvision `_CGI._tcp` announcement (protocols.md §5.6), model and full serial in it. */
-const MDNS_INSTANCE = 'HIKVISION DS-2CD2722FWD-IZS - 733050075';
-function mdnsAnnouncement(): Buffer {
-  const instance = `${MDNS_INSTANCE}._CGI._tcp.local`;
-  const target = 'DS-2CD2722FWD-IZS20170321BBWR733050075.local';
-  return encodeDns({
-    type: 'response',
-    flags: 0x8400,
-    answers: [{ type: 'PTR', name: '_CGI._tcp.local', ttl: 4500, data: instance }],
-    additionals: [
-      { type: 'TXT', name: instance, ttl: 4500, data: ['path=/'] },
-      { type: 'SRV', name: instance, ttl: 120, data: { port: 80, target, priority: 0, weight: 0 } },
-      { type: 'A', name: target, ttl: 120, data: DEVICE_IP },
-    ],
-  });
-}
-
 /** Announces the device from its namespace, three times as devices do: a Hello and an mDNS record set. */
 async function announce(): Promise<void> {
-  const xml = readFileSync(join(import.meta.dirname, 'fixtures/hello-dahua.xml'), 'utf8').replaceAll(
-    '{{ip}}',
-    DEVICE_IP,
-  );
+  const xml = helloDahua(DEVICE_IP);
   const script = `
 const dgram = require('node:dgram');
 const send = (payload, port, group) => new Promise((done) => {
@@ -206,7 +185,13 @@ const send = (payload, port, group) => new Promise((done) => {
 });
 send(Buffer.from(process.argv[1]), 3702, '239.255.255.250')
   .then(() => send(Buffer.from(process.argv[2], 'base64'), 5353, '224.0.0.251'));`;
-  const r = startIn(DEVICE_NS, [process.execPath, '-e', script, xml, mdnsAnnouncement().toString('base64')]);
+  const r = startIn(DEVICE_NS, [
+    process.execPath,
+    '-e',
+    script,
+    xml,
+    hikvisionMdns(DEVICE_IP).toString('base64'),
+  ]);
   expect(await r.exit, r.stderr()).toBe(0);
 }
 
@@ -284,7 +269,7 @@ describe.skipIf(skip)('camsweep agent in a lab', () => {
         r.devices.some(
           (d) =>
             d.ip === DEVICE_IP &&
-            (d.observations ?? []).some((o) => o.key === 'onvif.endpoint' && o.value === ENDPOINT),
+            (d.observations ?? []).some((o) => o.key === 'onvif.endpoint' && o.value === HELLO_ENDPOINT),
         );
       const hasMdns = (r: Report) =>
         r.devices.some(

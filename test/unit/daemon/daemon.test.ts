@@ -305,6 +305,34 @@ describe('Daemon', () => {
     await running;
   });
 
+  it('reload with a push section that cannot be used keeps the running push settings', async () => {
+    const h = harness();
+    let opened = 0;
+    const create = h.deps.createPusher;
+    h.deps = {
+      ...h.deps,
+      createPusher: (c, log) => {
+        if (c.push?.url === 'http://broken.test')
+          throw new CamsweepError('E_CONFIG', 'cannot read push.tokenFile');
+        opened++;
+        return create(c, log);
+      },
+    };
+    const d = new Daemon(configWith(), h.deps, silentLogger);
+    const stop = new AbortController();
+    const running = d.run(stop.signal);
+    await waitFor('idle', () => d.status.state === 'idle');
+    h.nextConfig = () => ({ ...configWith({ schedule: ['3h'] }), push: { url: 'http://broken.test' } });
+    await d.reload();
+    expect(d.status.lastReload).toMatchObject({ ok: false, message: 'cannot read push.tokenFile' });
+    expect(d.status.schedule).toEqual(['6h']);
+    expect(h.pusherClosed).toBe(false);
+    expect(d.status.spoolDepth).toBe(0); // still pushing with the old settings
+    expect(opened).toBe(1);
+    stop.abort();
+    await running;
+  });
+
   it('reload restarts the listeners only when their settings change', async () => {
     const h = harness();
     const d = new Daemon(configWith(), h.deps, silentLogger);

@@ -1,75 +1,60 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { encode as encodeDns } from 'dns-packet';
 import { describe, expect, it } from 'vitest';
 import { mdnsAnnouncementDecoder, wsdHelloDecoder } from '../../../src/daemon/decoders.js';
+import {
+  HELLO_ENDPOINT,
+  helloDahua,
+  hikvisionMdns,
+  MDNS_INSTANCE,
+} from '../../daemon/fixtures/announcements.js';
 
-const FIXTURES = join(import.meta.dirname, '../../daemon/fixtures');
-const helloDahua = readFileSync(join(FIXTURES, 'hello-dahua.xml'), 'utf8').replaceAll('{{ip}}', '10.77.0.45');
-const valueOf = (obs: { key: string; value: unknown }[], key: string) =>
+const hello = helloDahua('10.77.0.45');
+const valuesOf = (obs: { key: string; value: unknown }[], key: string) =>
   obs.filter((o) => o.key === key).map((o) => o.value);
 
 describe('WS-Discovery Hello decoder', () => {
   it('turns a camera Hello into the keys a ProbeMatch gives, about the sender', () => {
-    const obs = wsdHelloDecoder.decode(Buffer.from(helloDahua), '10.77.0.45');
+    const obs = wsdHelloDecoder.decode(Buffer.from(hello), '10.77.0.45');
     expect(new Set(obs.map((o) => o.host))).toEqual(new Set(['10.77.0.45']));
-    expect(valueOf(obs, 'onvif.endpoint')).toEqual(['503b687a-1f2e-4d3c-9b8a-7a6f5e4d3c2b']);
-    expect(valueOf(obs, 'onvif.types')).toEqual(['dn:NetworkVideoTransmitter tds:Device']);
-    expect(valueOf(obs, 'onvif.xaddr')).toEqual(['http://10.77.0.45/onvif/device_service']);
-    expect(valueOf(obs, 'onvif.scope.hardware')).toEqual(['IPC-HFW2228M-I1-V2']);
-    expect(valueOf(obs, 'onvif.scope.name')).toEqual(['Dahua']);
+    expect(valuesOf(obs, 'onvif.endpoint')).toEqual([HELLO_ENDPOINT]);
+    expect(valuesOf(obs, 'onvif.types')).toEqual(['dn:NetworkVideoTransmitter tds:Device']);
+    expect(valuesOf(obs, 'onvif.xaddr')).toEqual(['http://10.77.0.45/onvif/device_service']);
+    expect(valuesOf(obs, 'onvif.scope.hardware')).toEqual(['IPC-HFW2228M-I1-V2']);
+    expect(valuesOf(obs, 'onvif.scope.name')).toEqual(['Dahua']);
   });
 
   it('ignores Bye, probes, Windows/Samba hosts (wsdd) and garbage', () => {
-    const bye = helloDahua.replace('/discovery/Hello', '/discovery/Bye').replaceAll('d:Hello>', 'd:Bye>');
-    const pc = helloDahua
+    const bye = hello.replace('/discovery/Hello', '/discovery/Bye').replaceAll('d:Hello>', 'd:Bye>');
+    const pc = hello
       .replace('dn:NetworkVideoTransmitter tds:Device', 'wsdp:Device pub:Computer')
       .replace(/<d:Scopes>.*<\/d:Scopes>/, '');
-    const probe = helloDahua
-      .replace('/discovery/Hello', '/discovery/Probe')
-      .replaceAll('d:Hello>', 'd:Probe>');
+    const probe = hello.replace('/discovery/Hello', '/discovery/Probe').replaceAll('d:Hello>', 'd:Probe>');
     for (const text of [bye, pc, probe, '', 'not xml', '<a><b>', '\u0000\u00ff'.repeat(1000)]) {
       expect(wsdHelloDecoder.decode(Buffer.from(text, 'latin1'), '10.77.0.45')).toEqual([]);
     }
   });
 
   it('survives hostile XML: entity expansion, truncation, oversize', () => {
-    const bomb = `<?xml version="1.0"?><!DOCTYPE s [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>${helloDahua.replace('IPC-HFW2228M-I1-V2', '&c;').replace(/^<\?xml[^>]*>/, '')}`;
+    const bomb = `<?xml version="1.0"?><!DOCTYPE s [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>${hello.replace('IPC-HFW2228M-I1-V2', '&c;').replace(/^<\?xml[^>]*>/, '')}`;
     const obs = wsdHelloDecoder.decode(Buffer.from(bomb), '10.77.0.45');
     for (const o of obs) expect(String(o.value)).not.toContain('aaaaaaaaaaaaaaaaaaaa');
-    for (let cut = 0; cut < helloDahua.length; cut += 97)
-      wsdHelloDecoder.decode(Buffer.from(helloDahua.slice(0, cut)), '10.77.0.45');
-    const huge = helloDahua.replace('IPC-HFW2228M-I1-V2', 'X'.repeat(60_000));
+    for (let cut = 0; cut < hello.length; cut += 97)
+      wsdHelloDecoder.decode(Buffer.from(hello.slice(0, cut)), '10.77.0.45');
+    const huge = hello.replace('IPC-HFW2228M-I1-V2', 'X'.repeat(60_000));
     for (const o of wsdHelloDecoder.decode(Buffer.from(huge), '10.77.0.45'))
       expect(String(o.value).length).toBeLessThanOrEqual(1024);
   });
 });
 
-/** A Hikvision `_CGI._tcp` announcement, shaped like the captures in protocols.md §5.6. */
-function hikAnnouncement(address = '10.77.0.64'): Buffer {
-  const instance = 'HIKVISION DS-2CD2722FWD-IZS - 733050075._CGI._tcp.local';
-  const target = 'DS-2CD2722FWD-IZS20170321BBWR733050075.local';
-  return encodeDns({
-    type: 'response',
-    flags: 0x8400,
-    answers: [{ type: 'PTR', name: '_CGI._tcp.local', ttl: 4500, data: instance }],
-    additionals: [
-      { type: 'TXT', name: instance, ttl: 4500, data: ['path=/'] },
-      { type: 'SRV', name: instance, ttl: 120, data: { port: 80, target, priority: 0, weight: 0 } },
-      { type: 'A', name: target, ttl: 120, data: address },
-    ],
-  });
-}
-
 describe('mDNS announcement decoder', () => {
   const decoder = mdnsAnnouncementDecoder(['_CGI._tcp', '_psia._tcp']);
 
   it('reads model and full serial from a Hikvision _CGI._tcp announcement', () => {
-    const obs = decoder.decode(hikAnnouncement(), '10.77.0.64');
-    expect(valueOf(obs, 'mdns.service')).toEqual(['_CGI._tcp']);
-    expect(valueOf(obs, 'mdns.instance')).toEqual(['HIKVISION DS-2CD2722FWD-IZS - 733050075']);
-    expect(valueOf(obs, 'mdns.host')).toEqual(['DS-2CD2722FWD-IZS20170321BBWR733050075.local']);
-    expect(valueOf(obs, 'mdns.txt.path')).toEqual(['/']);
+    const obs = decoder.decode(hikvisionMdns('10.77.0.64'), '10.77.0.64');
+    expect(valuesOf(obs, 'mdns.service')).toEqual(['_CGI._tcp']);
+    expect(valuesOf(obs, 'mdns.instance')).toEqual([MDNS_INSTANCE]);
+    expect(valuesOf(obs, 'mdns.host')).toEqual(['DS-2CD2722FWD-IZS20170321BBWR733050075.local']);
+    expect(valuesOf(obs, 'mdns.txt.path')).toEqual(['/']);
     expect(obs.every((o) => o.host === '10.77.0.64' && o.port === 80)).toBe(true);
   });
 
@@ -79,7 +64,7 @@ describe('mDNS announcement decoder', () => {
       type: 'response',
       answers: [{ type: 'PTR', name: '_printer._tcp.local', ttl: 120, data: 'P._printer._tcp.local' }],
     });
-    const good = hikAnnouncement();
+    const good = hikvisionMdns('10.77.0.64');
     for (const d of [query, other, Buffer.alloc(0), Buffer.from('garbage'), good.subarray(0, 40)]) {
       expect(decoder.decode(d, '10.77.0.64')).toEqual([]);
     }

@@ -3,14 +3,13 @@
  * network namespace `npm test` creates (never in the host's namespace).
  */
 import { createSocket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/log.js';
 import type { LocalInterface } from '../../../src/core/scope.js';
 import { wsdHelloDecoder } from '../../../src/daemon/decoders.js';
 import { type Listener, MAX_DATAGRAMS_PER_SECOND, startListener } from '../../../src/daemon/listen.js';
 import type { ObservationInput } from '../../../src/probes/types.js';
+import { helloDahua } from '../../daemon/fixtures/announcements.js';
 
 const isolated = process.env.CAMSWEEP_TEST_NETNS === '1';
 const inCI = process.env.CI === 'true' || process.env.CI === '1';
@@ -25,10 +24,7 @@ const lo: LocalInterface = {
   prefix: 8,
   subnet: { first: 0x7f000000, last: 0x7fffffff },
 };
-const hello = readFileSync(
-  join(import.meta.dirname, '../../daemon/fixtures/hello-dahua.xml'),
-  'utf8',
-).replaceAll('{{ip}}', '127.0.0.1');
+const hello = helloDahua('127.0.0.1');
 let listener: Listener | null = null;
 afterEach(async () => {
   await listener?.close();
