@@ -24,6 +24,7 @@ import { hintsOf } from './hints.js';
 import { faviconHash } from './mmh3.js';
 import { CURATED_REQUESTS, type CuratedRequest, DEFAULT_FAVICON_PATH, type Hint } from './requests.js';
 import {
+  type FailureReason,
   type HttpOutcome,
   type HttpRequest,
   type HttpResponse,
@@ -97,6 +98,15 @@ function settingsOf(raw: Readonly<Record<string, unknown>>): Settings {
 const DIRECT_PORTS: readonly number[] = [80, 443];
 /** At most this many headers per response become observations (a hostile server may send thousands). */
 const MAX_HEADERS = 64;
+/**
+ * Failures of `GET /` that suggest the port speaks the other scheme: a TLS handshake answered
+ * in plain text fails as `tls`; a plain request to a TLS port gets an alert (malformed) or a
+ * reset.
+ */
+const SCHEME_MISMATCH: Readonly<Record<'tls' | 'plain', readonly FailureReason[]>> = {
+  tls: ['tls'],
+  plain: ['malformed', 'reset'],
+};
 /** Redirects followed from `/`, same origin only. */
 const MAX_REDIRECTS = 2;
 
@@ -163,8 +173,15 @@ class HostSession {
     return outcome;
   }
 
-  private async port(target: HttpTarget): Promise<void> {
-    const root = await this.send(target, { method: 'GET', path: '/' });
+  private async port(planned: HttpTarget): Promise<void> {
+    let target = planned;
+    let root = await this.send(target, { method: 'GET', path: '/' });
+    if (!root.ok && SCHEME_MISMATCH[target.tls ? 'tls' : 'plain'].includes(root.reason)) {
+      // Web UIs move HTTPS to odd ports and back: one try with the other scheme settles it.
+      const flipped = { ...target, tls: !target.tls };
+      const again = await this.send(flipped, { method: 'GET', path: '/' });
+      if (again.ok) [target, root] = [flipped, again];
+    }
     if (!root.ok) return;
     this.emitCertificate(target);
     this.record(target, '/', root.response);

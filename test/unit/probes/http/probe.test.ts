@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpProbe } from '../../../../src/probes/http/index.js';
+import { httpProbe, planTargets } from '../../../../src/probes/http/index.js';
 import { loopbackContext, valuesOf } from './context.js';
-import { makeCert, type Running, startHttp, type TestCert } from './servers.js';
+import { makeCert, type Running, startHttp, startRaw, type TestCert } from './servers.js';
 
 const HIK_REALM = 'IP Camera(C2183)';
 const FAVICON = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff));
@@ -83,5 +83,77 @@ describe('http probe against loopback web servers', () => {
     // No Dahua hint anywhere, so the Dahua login challenge is never posted.
     expect(plain.seen.some((r) => r.startsWith('POST'))).toBe(false);
     expect(run.packets()).toBeGreaterThan(0);
+  });
+});
+
+describe('http probe edge cases', () => {
+  it('finds HTTPS on a port planned as plain HTTP, and plain HTTP on a planned HTTPS port', async () => {
+    const cert = makeCert('/CN=192.0.2.1');
+    const secure = await startHttp({ '/': (_req, res) => res.end('<title>tls</title>') }, cert);
+    const plain = await startHttp({ '/': (_req, res) => res.end('<title>plain</title>') });
+    try {
+      const run = loopbackContext({
+        ports: [secure.port, plain.port],
+        tlsPorts: [plain.port],
+        config: { vendorPaths: false, favicon: false },
+      });
+      await httpProbe.run(run.ctx);
+      expect(valuesOf(run.emitted, 'http.html.title', { port: secure.port })).toEqual(['tls']);
+      expect(valuesOf(run.emitted, 'tls.cert.subject', { port: secure.port })).toEqual(['CN=192.0.2.1']);
+      expect(valuesOf(run.emitted, 'http.html.title', { port: plain.port })).toEqual(['plain']);
+      expect(valuesOf(run.emitted, 'tls.cert.subject', { port: plain.port })).toEqual([]);
+    } finally {
+      await secure.close();
+      await plain.close();
+    }
+  });
+
+  it('records at most 64 headers of a response and skips names unfit for keys', async () => {
+    const many = Array.from({ length: 200 }, (_, i) => `X-H${i}: v${i}\r\n`).join('');
+    const peer = await startRaw((socket) =>
+      socket.end(`HTTP/1.1 200 OK\r\n${many}Content-Length: 0\r\nConnection: close\r\n\r\n`),
+    );
+    try {
+      const run = loopbackContext({ ports: [peer.port], config: { vendorPaths: false, favicon: false } });
+      await httpProbe.run(run.ctx);
+      expect(run.emitted.filter((o) => o.key.startsWith('http.header.'))).toHaveLength(64);
+      expect(run.refused).toEqual([]);
+    } finally {
+      await peer.close();
+    }
+  });
+});
+
+describe('target planning', () => {
+  const settings = { ports: [80, 81, 443, 8080, 8443], tlsPorts: new Set([443, 8443]) };
+  const inScope = (h: string) => h.startsWith('10.');
+
+  it('queries only open web ports, never the Hikvision SDK port 8000', () => {
+    const plans = planTargets(new Map([['10.0.0.5', new Set([22, 80, 554, 8000, 8443])]]), inScope, settings);
+    expect(plans).toEqual([
+      {
+        host: '10.0.0.5',
+        targets: [
+          { host: '10.0.0.5', port: 80, tls: false },
+          { host: '10.0.0.5', port: 8443, tls: true },
+        ],
+      },
+    ]);
+  });
+
+  it('tries 80 and 443 directly on a host no sweep reported ports for', () => {
+    const plans = planTargets(new Map([['10.0.0.6', new Set<number>()]]), inScope, settings);
+    expect(plans[0]?.targets).toEqual([
+      { host: '10.0.0.6', port: 80, tls: false },
+      { host: '10.0.0.6', port: 443, tls: true },
+    ]);
+  });
+
+  it('skips hosts without web ports and hosts outside the scope', () => {
+    const known = new Map([
+      ['10.0.0.7', new Set([554, 37777])],
+      ['192.0.2.9', new Set([80])],
+    ]);
+    expect(planTargets(known, inScope, settings)).toEqual([]);
   });
 });
