@@ -57,7 +57,7 @@ const coreSections: Record<string, ConfigSpec> = {
   },
   classify: {
     profile: { type: 'string', default: 'us-local-government', doc: 'rule profile (see signatures/rules/profiles.yaml)' },
-    rules: { type: 'strings', default: [], doc: 'rule ids for the custom profile' },
+    rules: { type: 'strings', default: [], doc: 'extra rule ids added to the profile (the custom profile is exactly these)' },
   },
   log: {
     level: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], default: 'info', doc: 'log level (JSON on stderr)' },
