@@ -133,21 +133,6 @@ export class CredentialStore {
     };
   }
 
-  /**
-   * The `ProbeContext.credentialsFor` answer for one probe: its own login, or for `snmp` the
-   * first v3 user as {username, password = authKey}, the shape the SNMP probe reads today.
-   */
-  forProbe(probeId: string, ip: string): HostCredentials | null {
-    const secrets = this.forHost(ip);
-    if (probeId === 'http') return secrets.http;
-    if (probeId === 'onvif') return secrets.onvif;
-    if (probeId === 'snmp') {
-      const user = secrets.snmp?.v3[0];
-      return user?.authKey ? login(user.username, user.authKey) : null;
-    }
-    return null;
-  }
-
   toJSON(): { file: string | null; entries: number } {
     return { file: this.file, entries: this.entries.length };
   }

@@ -245,7 +245,9 @@ class HostSession {
       const title = htmlTitle(text);
       if (title !== null) this.emit(target, path, 'http.html.title', cap(title));
     }
-    if (text !== '') this.emit(target, path, 'http.body', cap(text, MAX_BODY_CHARS));
+    // Error pages of the probing paths repeat per path and say little beyond their title.
+    if (text !== '' && (response.status < 400 || path === '/'))
+      this.emit(target, path, 'http.body', cap(text, MAX_BODY_CHARS));
     if (response.lenient !== null) this.emit(target, path, 'http.lenient', response.lenient);
     if (path === '/RPC2_Login') this.recordDahuaChallenge(target, path, text);
     for (const hint of hintsOf(response)) this.hints.add(hint);

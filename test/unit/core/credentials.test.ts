@@ -50,13 +50,12 @@ describe('credential matching', () => {
   });
 
   it('falls back from onvif to the http login unless onvif is set', () => {
-    expect(store.forProbe('onvif', '10.20.5.9')?.password).toBe('building-5-secret');
-    expect(store.forProbe('onvif', '10.20.5.17')?.username).toBe('onvif-ro');
-    expect(store.forProbe('snmp', '10.20.1.1')).toMatchObject({
+    expect(store.forHost('10.20.5.9').onvif?.password).toBe('building-5-secret');
+    expect(store.forHost('10.20.5.17').onvif?.username).toBe('onvif-ro');
+    expect(store.forHost('10.20.1.1').snmp?.v3[0]).toMatchObject({
       username: 'camsweep',
-      password: 'auth-secret-1',
+      authKey: 'auth-secret-1',
     });
-    expect(store.forProbe('rtsp', '10.20.1.1')).toBeNull();
   });
 
   it('keeps the earlier entry on a tie', () => {
