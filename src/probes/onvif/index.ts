@@ -22,7 +22,14 @@ import {
 import { createSoapAgent, readClock, readDeviceInformation } from './device.js';
 
 const config: ConfigSpec = {
-  ...discoveryConfig('Probe', '150ms'),
+  ...discoveryConfig('Probe', '150ms', '5s'),
+  listen: {
+    type: 'duration',
+    default: '2s',
+    minMs: 200,
+    maxMs: 60_000,
+    doc: 'how long to listen for ProbeMatches after the last Probe; device-service calls use the rest of the timeout',
+  },
   unicast: {
     type: 'boolean',
     default: true,
@@ -44,6 +51,7 @@ const config: ConfigSpec = {
 };
 
 interface OnvifConfig extends DiscoveryConfig {
+  readonly listen: number;
   readonly unicast: boolean;
   readonly deviceService: boolean;
   readonly https: boolean;
@@ -233,7 +241,7 @@ export const onvifProbe: Probe = {
       repeats: cfg.retries,
       gapMs: cfg.gap,
       unicast: cfg.unicast,
-      listenMs: cfg.timeout,
+      listenMs: cfg.listen,
       onDatagram,
     });
     await Promise.all(pending);

@@ -25,20 +25,24 @@ export interface DiscoveryPlan {
   readonly broadcast?: boolean;
   /** Also bind the well-known port and join the group, for replies sent to the group. */
   readonly listenOnGroup?: boolean;
-  /** How long to keep listening after the last send. */
+  /** How long to keep listening after the last send (cut short by the deadline). */
   readonly listenMs: number;
   readonly onDatagram: (d: Datagram) => void;
 }
 
-/** Config fields every UDP discovery probe has; `request` names what it sends, in the docs. */
-export function discoveryConfig(request: string, gapDefault: string): ConfigSpec {
+/**
+ * Config fields every UDP discovery probe has; `request` names what it sends, in the docs.
+ * `timeout` is the probe's whole time budget: the runner stops the probe there, so a probe
+ * listens until shortly before it.
+ */
+export function discoveryConfig(request: string, gapDefault: string, timeoutDefault = '3s'): ConfigSpec {
   return {
     timeout: {
       type: 'duration',
-      default: '3s',
+      default: timeoutDefault,
       minMs: 200,
-      maxMs: 60_000,
-      doc: `how long to listen for replies after the last ${request}`,
+      maxMs: 120_000,
+      doc: `time budget of the whole probe: ${request}s, then listening for replies until it ends`,
     },
     retries: {
       type: 'integer',

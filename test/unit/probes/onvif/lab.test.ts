@@ -36,7 +36,7 @@ async function sim(
   );
 }
 
-const fast = { timeout: 400, retries: 2, gap: 50, deviceService: false };
+const fast = { listen: 400, retries: 2, gap: 50, deviceService: false };
 
 function valuesOf(emitted: ObservationInput[], host: string, key: string): unknown[] {
   return emitted.filter((o) => o.host === host && o.key === key).map((o) => o.value);
@@ -112,7 +112,7 @@ labDescribe('onvif probe in a private namespace', import.meta.url, (net) => {
       tz: 'CST-8:00:00',
     };
     const creds = { username: 'admin', password: 'lab-only-secret' };
-    const withService = { timeout: 400, retries: 1, gap: 50, unicast: false };
+    const withService = { listen: 400, retries: 1, gap: 50, unicast: false };
 
     it('reads the device clock without credentials and never asks for device information', async () => {
       const n = net();

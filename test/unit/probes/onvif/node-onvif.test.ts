@@ -67,7 +67,7 @@ labDescribe('node-onvif compared with the onvif probe', import.meta.url, (net) =
       const run = fakeContext(onvifProbe, {
         targets: [`${n.prefix}.70-${n.prefix}.71`],
         interfaces: [n.iface],
-        config: { timeout: 400, retries: 1, deviceService: false },
+        config: { listen: 400, retries: 1, deviceService: false },
       });
       await onvifProbe.run(run.ctx);
       const ours = run.emitted.filter((o) => o.key === 'onvif.endpoint');
