@@ -105,6 +105,13 @@ type AgentAppConfig = Config & {
 /** The lead's loader plus the one check its field types cannot express: the schedule. */
 function loadAgentConfig(file: string | null): AgentAppConfig {
   const config = loadConfig(file) as AgentAppConfig;
+  if (!Array.isArray(config.agent.schedule)) {
+    // agent/config-sections.ts must mount src/daemon/config.ts's agentConfigSpec as `agent`.
+    throw new CamsweepError(
+      'E_INTERNAL',
+      'the agent section of the config schema is not mounted (build problem)',
+    );
+  }
   const schedule = parseSchedule(config.agent.schedule);
   if ('error' in schedule) {
     let where = file ?? '<defaults>';
