@@ -5,12 +5,24 @@ import { run } from '../../../agent/commands/identify.js';
 import { PACKAGE_ROOT } from '../../../src/core/version.js';
 import { fakeIO } from './helpers.js';
 
+interface DeviceLine {
+  host: string;
+  identity: Record<string, unknown> & {
+    manufacturer: string | null;
+    brand: string | null;
+    model: string | null;
+  };
+  verdict: string;
+  findings: { rule: string }[];
+  evidence: Record<string, unknown>[];
+}
+
 const lines = (s: string) =>
   s
     .trim()
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as Record<string, any>);
+    .map((l) => JSON.parse(l) as DeviceLine);
 
 describe('camsweep identify', () => {
   it('fuses lines per host and writes one device line per host, in first-seen order', async () => {
