@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ConfigSpec } from '../../core/config-spec.js';
+import { cap } from '../../core/text.js';
 import { type DiscoveryConfig, discoveryConfig, runDiscovery } from '../shared/discovery.js';
 import { limiter } from '../shared/limit.js';
 import { type Emit, emitterFor, normaliseMac } from '../shared/reply.js';
@@ -124,7 +125,7 @@ async function enrich(
         ctx.emit({
           host,
           key,
-          value,
+          value: typeof value === 'string' ? cap(value) : value,
           port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
           path: url.pathname,
         });
