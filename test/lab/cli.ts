@@ -79,11 +79,12 @@ function status(repoRoot: string): void {
 }
 
 function down(repoRoot: string, id: string | undefined): number {
+  // Without an id: the one `up` lab, if there is exactly one, and labs whose owner died.
+  // Labs owned by a live process (another engineer's test run) are never touched.
+  const single = findLab(repoRoot);
   const targets = id
     ? [labFor(repoRoot, id)]
-    : listStates(stateRoot(repoRoot)).filter(
-        (s) => isStale(s) || s === findLab(repoRoot) || s.id === findLab(repoRoot)?.id,
-      );
+    : listStates(stateRoot(repoRoot)).filter((s) => isStale(s) || s.id === single?.id);
   if (targets.length === 0) {
     process.stdout.write('nothing to tear down\n');
     return 0;
