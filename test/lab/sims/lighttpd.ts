@@ -51,6 +51,28 @@ export interface LighttpdOptions {
   readonly log: (line: string) => void;
 }
 
+/**
+ * A throwaway self-signed RSA certificate for `subject` (openssl syntax, `/C=CN/…/CN=x`),
+ * written as `cert.pem` and `key.pem` into `dir`. Made at test time: no key is ever committed.
+ */
+export async function writeSelfSignedCert(dir: string, subject: string): Promise<void> {
+  await execFileAsync('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    subject,
+    '-keyout',
+    join(dir, 'key.pem'),
+    '-out',
+    join(dir, 'cert.pem'),
+  ]);
+}
+
 /** lighttpd config string literal. */
 function q(value: string): string {
   if (/[\r\n]/.test(value)) throw new Error(`lighttpd: value with a line break: ${JSON.stringify(value)}`);
@@ -137,21 +159,7 @@ export async function startLighttpd(o: LighttpdOptions): Promise<LighttpdSim> {
     const ha1 = createHash('md5').update(`${o.user}:${o.realm}:${o.password}`).digest('hex');
     writeFileSync(join(dir, 'htdigest'), `${o.user}:${o.realm}:${ha1}\n`, { mode: 0o600 });
     if (o.tlsPort !== null) {
-      await execFileAsync('openssl', [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        o.tlsSubject,
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ]);
+      await writeSelfSignedCert(dir, o.tlsSubject);
     }
     const conf = join(dir, 'lighttpd.conf');
     writeFileSync(conf, config(dir, o));

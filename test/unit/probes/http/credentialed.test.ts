@@ -14,6 +14,12 @@ afterEach(async () => {
   for (const r of running.splice(0)) await r.close();
 });
 
+/** Starts a loopback server that the test's afterEach closes. */
+async function serve(routes: Parameters<typeof startHttp>[0]): Promise<Running> {
+  const server = await startHttp(routes);
+  return server;
+}
+
 const PASSWORD = 'lab-only-secret';
 const DEVICE_INFO =
   '<?xml version="1.0" encoding="UTF-8"?><DeviceInfo version="2.0" xmlns="http://www.hikvision.com/ver20/XMLSchema"><deviceName>IP CAMERA</deviceName><model>DS-2CD2143G2-I</model><serialNumber>DS-2CD2143G2-I20201012AAWRF12345678</serialNumber><macAddress>58:50:ed:1f:e3:85</macAddress><firmwareVersion>V5.7.3</firmwareVersion><deviceType>IPCamera</deviceType></DeviceInfo>';
@@ -51,15 +57,12 @@ function protectedRoute(
 }
 
 function hikvision(options: { onRefused?: Reply; stale?: boolean } = {}) {
-  return startHttp({
+  return serve({
     '/': (_req, res) => {
       res.setHeader('Server', 'App-webs/');
       res.end('<html><head><title>Hik</title></head></html>');
     },
     '/ISAPI/System/deviceInfo': protectedRoute('IP Camera(C2183)', DEVICE_INFO, options),
-  }).then((r) => {
-    running.push(r);
-    return r;
   });
 }
 
@@ -138,11 +141,10 @@ describe('credentialed Hikvision ISAPI read', () => {
 
 describe('credentialed reads need a vendor hint and a safe scheme', () => {
   it('does not send credentials to a server with no camera tell', async () => {
-    const server = await startHttp({
+    const server = await serve({
       '/': (_req, res) => res.end('<title>Router</title>'),
       '/ISAPI/System/deviceInfo': protectedRoute('router', DEVICE_INFO),
     });
-    running.push(server);
     const run = loopbackContext({
       ports: [server.port],
       credentials: { username: 'admin', password: PASSWORD },
@@ -152,7 +154,7 @@ describe('credentialed reads need a vendor hint and a safe scheme', () => {
   });
 
   it('never sends Basic credentials over plain HTTP', async () => {
-    const server = await startHttp({
+    const server = await serve({
       '/': (_req, res) => {
         res.setHeader('Server', 'DNVRS-Webs');
         res.end('<title>DVR</title>');
@@ -163,7 +165,6 @@ describe('credentialed reads need a vendor hint and a safe scheme', () => {
         res.end();
       },
     });
-    running.push(server);
     const run = loopbackContext({
       ports: [server.port],
       credentials: { username: 'admin', password: PASSWORD },
@@ -182,7 +183,7 @@ describe('Dahua', () => {
 
   function dahua(locked = false) {
     const magic = (text: string) => protectedRoute(realm, text);
-    return startHttp({
+    return serve({
       '/': (_req, res) =>
         res.end(
           '<html><head><title>WEB SERVICE</title></head><script src="/jsBase/rpc/RPC2.js"></script></html>',
@@ -204,9 +205,6 @@ describe('Dahua', () => {
         'version=2.800.0000016.0.R,build:2020-06-05\r\n',
       ),
       '/cgi-bin/magicBox.cgi?action=getDeviceType': magic('type=IPC-HDW5831R-ZE\r\n'),
-    }).then((r) => {
-      running.push(r);
-      return r;
     });
   }
 

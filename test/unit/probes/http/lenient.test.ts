@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpClient } from '../../../../src/probes/http/client.js';
 import { httpProbe } from '../../../../src/probes/http/index.js';
+import type { HttpOutcome } from '../../../../src/probes/http/wire.js';
 import { LOOPBACK, loopbackContext, valuesOf } from './context.js';
 import { type Running, startRaw } from './servers.js';
 
@@ -21,11 +22,21 @@ async function raw(respond: (socket: Socket, head: string) => void): Promise<Run
   return r;
 }
 
-function client(timeoutMs = 2000, bodyCapBytes = 65_536): HttpClient {
-  return new HttpClient({ timeoutMs, bodyCapBytes, userAgent: 'camsweep-test' });
-}
-
 const never = new AbortController().signal;
+
+/** One `GET /` to a loopback peer through a fresh client, closed afterwards. */
+async function getRoot(peer: Running, timeoutMs = 2000, bodyCapBytes = 65_536): Promise<HttpOutcome> {
+  const client = new HttpClient({ timeoutMs, bodyCapBytes, userAgent: 'camsweep-test' });
+  try {
+    return await client.send(
+      { host: LOOPBACK, port: peer.port, tls: false },
+      { method: 'GET', path: '/' },
+      never,
+    );
+  } finally {
+    await client.close();
+  }
+}
 
 describe('lenient fallback', () => {
   it.each([
@@ -46,39 +57,21 @@ describe('lenient fallback', () => {
     ],
   ])('reads a response with %s and names the quirk', async (_name, reply, quirk) => {
     const peer = await raw((socket) => socket.end(Buffer.from(reply, 'latin1')));
-    const c = client();
-    try {
-      const outcome = await c.send(
-        { host: LOOPBACK, port: peer.port, tls: false },
-        { method: 'GET', path: '/' },
-        never,
-      );
-      expect(outcome).toMatchObject({ ok: true, response: { status: 200 } });
-      if (!outcome.ok) return;
-      expect(outcome.response.lenient).toBe(quirk);
-      expect(outcome.response.headers.find(([n]) => n === 'server')?.[1]).toMatch(/^uc-httpd/);
-      // One strict attempt, one lenient retry: never more.
-      expect(peer.seen).toHaveLength(2);
-    } finally {
-      await c.close();
-    }
+    const outcome = await getRoot(peer);
+    expect(outcome).toMatchObject({ ok: true, response: { status: 200 } });
+    if (!outcome.ok) return;
+    expect(outcome.response.lenient).toBe(quirk);
+    expect(outcome.response.headers.find(([n]) => n === 'server')?.[1]).toMatch(/^uc-httpd/);
+    // One strict attempt, one lenient retry: never more.
+    expect(peer.seen).toHaveLength(2);
   });
 
   it('reports a response both parsers refuse as malformed, without throwing', async () => {
     const peer = await raw((socket) =>
       socket.end('HTTP/1.1 200 OK\r\nServer : x\r\nContent-Length: 0\r\n\r\n'),
     );
-    const c = client();
-    try {
-      const outcome = await c.send(
-        { host: LOOPBACK, port: peer.port, tls: false },
-        { method: 'GET', path: '/' },
-        never,
-      );
-      expect(outcome).toMatchObject({ ok: false, reason: 'malformed' });
-    } finally {
-      await c.close();
-    }
+    const outcome = await getRoot(peer);
+    expect(outcome).toMatchObject({ ok: false, reason: 'malformed' });
   });
 
   it('emits http.lenient beside the usual observations in a probe run', async () => {
@@ -120,23 +113,14 @@ describe('body cap', () => {
     ['lenient', `HTTP/1.1 200 OK\nContent-Type: text/plain\nContent-Length: ${TEN_MB}\n\n`, 'bare-lf'],
   ])('keeps at most the cap of a 10 MB body on the %s path', async (_path, head, lenient) => {
     const peer = await raw(tenMegabytes(head));
-    const c = client(5000, 65_536);
     const started = Date.now();
-    try {
-      const outcome = await c.send(
-        { host: LOOPBACK, port: peer.port, tls: false },
-        { method: 'GET', path: '/' },
-        never,
-      );
-      expect(outcome.ok).toBe(true);
-      if (!outcome.ok) return;
-      expect(outcome.response.body.length).toBe(65_536);
-      expect(outcome.response.truncated).toBe(true);
-      expect(outcome.response.lenient).toBe(lenient);
-      expect(Date.now() - started).toBeLessThan(4000);
-    } finally {
-      await c.close();
-    }
+    const outcome = await getRoot(peer, 5000, 65_536);
+    expect(outcome.ok).toBe(true);
+    if (!outcome.ok) return;
+    expect(outcome.response.body.length).toBe(65_536);
+    expect(outcome.response.truncated).toBe(true);
+    expect(outcome.response.lenient).toBe(lenient);
+    expect(Date.now() - started).toBeLessThan(4000);
   });
 
   it('caps the http.body observation too', async () => {
@@ -167,19 +151,10 @@ describe('slow peers', () => {
 
   it('gives up on headers dripped a byte at a time at the request budget', async () => {
     const peer = await raw(drip('HTTP/1.1 200 OK\r\nServer: slow\r\n'.padEnd(4000, 'x'), 50));
-    const c = client(600);
     const started = Date.now();
-    try {
-      const outcome = await c.send(
-        { host: LOOPBACK, port: peer.port, tls: false },
-        { method: 'GET', path: '/' },
-        never,
-      );
-      expect(outcome).toMatchObject({ ok: false, reason: 'timeout' });
-      expect(Date.now() - started).toBeLessThan(1500);
-    } finally {
-      await c.close();
-    }
+    const outcome = await getRoot(peer, 600);
+    expect(outcome).toMatchObject({ ok: false, reason: 'timeout' });
+    expect(Date.now() - started).toBeLessThan(1500);
   });
 
   it.each([
@@ -192,23 +167,14 @@ describe('slow peers', () => {
         socket.write(head);
         drip('', 50)(socket);
       });
-      const c = client(600);
       const started = Date.now();
-      try {
-        const outcome = await c.send(
-          { host: LOOPBACK, port: peer.port, tls: false },
-          { method: 'GET', path: '/' },
-          never,
-        );
-        expect(outcome).toMatchObject({ ok: true, response: { status: 200, truncated: true, lenient } });
-        if (outcome.ok) {
-          expect(outcome.response.headers).toContainEqual(['server', 'drip']);
-          expect(outcome.response.body.length).toBeGreaterThan(0);
-        }
-        expect(Date.now() - started).toBeLessThan(2000);
-      } finally {
-        await c.close();
+      const outcome = await getRoot(peer, 600);
+      expect(outcome).toMatchObject({ ok: true, response: { status: 200, truncated: true, lenient } });
+      if (outcome.ok) {
+        expect(outcome.response.headers).toContainEqual(['server', 'drip']);
+        expect(outcome.response.body.length).toBeGreaterThan(0);
       }
+      expect(Date.now() - started).toBeLessThan(2000);
     },
   );
 
@@ -218,18 +184,9 @@ describe('slow peers', () => {
         'HTTP/1.1 200 OK\nServer: x\nContent-Length: 5\n\nhello, and then some bytes no parser expects',
       ),
     );
-    const c = client(2000);
-    try {
-      const outcome = await c.send(
-        { host: LOOPBACK, port: peer.port, tls: false },
-        { method: 'GET', path: '/' },
-        never,
-      );
-      expect(outcome).toMatchObject({ ok: true, response: { status: 200, lenient: 'bare-lf' } });
-      if (outcome.ok) expect(outcome.response.body.toString()).toBe('hello');
-    } finally {
-      await c.close();
-    }
+    const outcome = await getRoot(peer, 2000);
+    expect(outcome).toMatchObject({ ok: true, response: { status: 200, lenient: 'bare-lf' } });
+    if (outcome.ok) expect(outcome.response.body.toString()).toBe('hello');
   });
 
   it('stops a probe run promptly when the scan is aborted', async () => {

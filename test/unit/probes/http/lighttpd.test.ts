@@ -14,11 +14,11 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpProbe } from '../../../../src/probes/http/index.js';
-import type { ObservationInput } from '../../../../src/probes/types.js';
 import { fakeContext } from '../../../helpers/probe-context.js';
 import { addNamespace, deleteNamespaceSync, ipBatch } from '../../../lab/netns.js';
 import { readAnswer } from '../../../lab/sims/answers.js';
 import { type LighttpdSim, startLighttpd } from '../../../lab/sims/lighttpd.js';
+import { valuesOf as values } from './context.js';
 
 const inCI = process.env.CI === 'true' || process.env.CI === '1';
 const FIXTURE = fileURLToPath(new URL('../../../fixtures/devices/hikvision-ds-7608ni-k2', import.meta.url));
@@ -131,22 +131,6 @@ function outerTest(): void {
       expect(isapi.filter((line) => line.endsWith(' 200 admin'))).toHaveLength(1);
     }, 120_000);
   });
-}
-
-function values(
-  emitted: readonly ObservationInput[],
-  key: string,
-  where: { port?: number; path?: string } = {},
-) {
-  return emitted
-    .filter(
-      (o) =>
-        o.key === key &&
-        o.host === DEVICE_IP &&
-        (where.port === undefined || o.port === where.port) &&
-        (where.path === undefined || o.path === where.path),
-    )
-    .map((o) => o.value);
 }
 
 function innerTests(): void {

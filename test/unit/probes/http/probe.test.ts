@@ -45,7 +45,7 @@ describe('http probe against loopback web servers', () => {
   let plain: Running;
   let secure: Running;
   beforeAll(async () => {
-    cert = makeCert('/C=CN/ST=ZheJiang/L=HangZhou/O=HIKVISION/OU=DVRNVR/CN=www.hikvision.com');
+    cert = await makeCert('/C=CN/ST=ZheJiang/L=HangZhou/O=HIKVISION/OU=DVRNVR/CN=www.hikvision.com');
     plain = await startHttp(hikvisionRoutes());
     secure = await startHttp(hikvisionRoutes(), cert);
   });
@@ -88,7 +88,7 @@ describe('http probe against loopback web servers', () => {
 
 describe('http probe edge cases', () => {
   it('finds HTTPS on a port planned as plain HTTP, and plain HTTP on a planned HTTPS port', async () => {
-    const cert = makeCert('/CN=192.0.2.1');
+    const cert = await makeCert('/CN=192.0.2.1');
     const secure = await startHttp({ '/': (_req, res) => res.end('<title>tls</title>') }, cert);
     const plain = await startHttp({ '/': (_req, res) => res.end('<title>plain</title>') });
     try {

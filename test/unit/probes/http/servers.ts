@@ -3,7 +3,6 @@
  * a raw TCP server that writes exactly the bytes a test gives it (for non-conforming HTTP),
  * and a throwaway self-signed certificate made with openssl at test time (no keys committed).
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
@@ -11,34 +10,17 @@ import https from 'node:https';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeSelfSignedCert } from '../../../lab/sims/lighttpd.js';
 
 export interface TestCert {
   readonly key: Buffer;
   readonly cert: Buffer;
 }
 
-export function makeCert(subject: string): TestCert {
+export async function makeCert(subject: string): Promise<TestCert> {
   const dir = mkdtempSync(join(tmpdir(), 'camsweep-http-cert-'));
   try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        subject,
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
+    await writeSelfSignedCert(dir, subject);
     return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
