@@ -108,6 +108,29 @@ describe('http probe edge cases', () => {
     }
   });
 
+  it('talks to TLS 1.0-only firmware (discovery, not trust)', async () => {
+    const cert = await makeCert('/O=HIKVISION/CN=old-dvr');
+    const legacy = { minVersion: 'TLSv1', maxVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' } as const;
+    const old = await startHttp(
+      { '/': (_req, res) => res.end('<title>old</title>') },
+      { ...cert, options: legacy },
+    );
+    try {
+      const run = loopbackContext({
+        ports: [old.port],
+        tlsPorts: [old.port],
+        config: { vendorPaths: false, favicon: false },
+      });
+      await httpProbe.run(run.ctx);
+      expect(valuesOf(run.emitted, 'http.html.title', { port: old.port })).toEqual(['old']);
+      expect(valuesOf(run.emitted, 'tls.cert.subject', { port: old.port })).toEqual([
+        'CN=old-dvr,O=HIKVISION',
+      ]);
+    } finally {
+      await old.close();
+    }
+  });
+
   it('records at most 64 headers of a response and skips names unfit for keys', async () => {
     const many = Array.from({ length: 200 }, (_, i) => `X-H${i}: v${i}\r\n`).join('');
     const peer = await startRaw((socket) =>

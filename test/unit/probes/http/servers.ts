@@ -15,6 +15,8 @@ import { writeSelfSignedCert } from '../../../lab/sims/lighttpd.js';
 export interface TestCert {
   readonly key: Buffer;
   readonly cert: Buffer;
+  /** Extra server TLS options, e.g. to behave like old firmware (TLS 1.0 only). */
+  readonly options?: import('node:tls').TlsOptions;
 }
 
 export async function makeCert(subject: string): Promise<TestCert> {
@@ -77,7 +79,7 @@ export function startHttp(routes: Record<string, Handler>, tls?: TestCert): Prom
     });
   };
   const server = tls
-    ? https.createServer({ key: tls.key, cert: tls.cert }, handler)
+    ? https.createServer({ key: tls.key, cert: tls.cert, ...tls.options }, handler)
     : http.createServer(handler);
   return listen(server, seen, authorizations);
 }
