@@ -3,10 +3,10 @@
  * a saved JSON report, as rule → identity → signatures → observations → probe. Offline; the
  * tracing itself lives in src/classify/explain.ts.
  */
-import { parseArgs } from 'node:util';
 import { type CurrentRules, explain, readReport } from '../../src/classify/explain.js';
 import { loadRuleSet } from '../../src/classify/load.js';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
+import { parseCommandArgs } from '../args.js';
 import type { CommandIO } from '../io.js';
 
 const HELP = `Usage: camsweep explain --report FILE DEVICE
@@ -44,21 +44,9 @@ function currentRules(io: CommandIO): CurrentRules | undefined {
 }
 
 export async function run(argv: string[], io: CommandIO): Promise<number> {
-  let values: { report?: string | undefined; help?: boolean | undefined };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { report: { type: 'string', short: 'r' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (err) {
-    throw new CamsweepError('E_USAGE', (err as Error).message, { fix: 'run `camsweep explain --help`' });
-  }
-  if (values.help) {
-    io.stdout.write(HELP);
-    return EXIT.ok;
-  }
+  const parsed = parseCommandArgs(argv, { report: { type: 'string', short: 'r' } }, HELP, io);
+  if (!parsed) return EXIT.ok;
+  const { values, positionals } = parsed;
   if (!values.report)
     throw new CamsweepError('E_USAGE', 'explain needs --report FILE', {
       fix: 'run `camsweep explain --help`',

@@ -4,11 +4,11 @@
  * and evidence. Bad input lines are reported as `line N: why` on stderr and make the exit
  * code non-zero; they are never skipped silently.
  */
-import { parseArgs } from 'node:util';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
 import type { ClassifyResult, Evidence, Identity, Observation } from '../../src/core/types.js';
 import { loadIdentifier } from '../../src/identify/index.js';
 import { MAX_LINE_CHARS, parseObservationLine, readLines } from '../../src/identify/input.js';
+import { parseCommandArgs } from '../args.js';
 import type { CommandIO } from '../io.js';
 
 const HELP = `Usage: camsweep identify [--profile ID] [--at DATE] [--signatures DIR] < observations.jsonl
@@ -44,25 +44,16 @@ async function loadClassify(profile: string | undefined, io: CommandIO): Promise
 }
 
 export async function run(argv: string[], io: CommandIO): Promise<number> {
-  let values: { profile?: string; at?: string; signatures?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        profile: { type: 'string' },
-        at: { type: 'string' },
-        signatures: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    throw new CamsweepError('E_USAGE', (err as Error).message);
-  }
-  if (values.help) {
-    io.stdout.write(HELP);
-    return EXIT.ok;
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    { profile: { type: 'string' }, at: { type: 'string' }, signatures: { type: 'string' } },
+    HELP,
+    io,
+  );
+  if (!parsed) return EXIT.ok;
+  const { values } = parsed;
+  if (parsed.positionals.length > 0)
+    throw new CamsweepError('E_USAGE', `unexpected argument "${parsed.positionals[0]}"`);
   const at = values.at === undefined ? new Date() : new Date(values.at);
   if (Number.isNaN(at.getTime()))
     throw new CamsweepError('E_USAGE', `--at "${values.at}" is not a date`, {

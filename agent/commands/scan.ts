@@ -4,11 +4,11 @@
  * with nothing covered found — the report is still written).
  */
 import { renameSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
-import { renderReport, type ReportFormat } from '../../src/report/render.js';
+import { type ReportFormat, renderReport } from '../../src/report/render.js';
 import { runScan } from '../../src/scan/pipeline.js';
 import type { Progress } from '../../src/scan/runner.js';
+import { parseCommandArgs } from '../args.js';
 import { loadConfig, type Overrides } from '../config.js';
 import type { CommandIO } from '../io.js';
 
@@ -39,17 +39,9 @@ Exit codes: 0 nothing covered, 3 covered or suspect found, 2 usage/config error,
 `;
 
 export async function run(argv: string[], io: CommandIO): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (err) {
-    throw new CamsweepError('E_USAGE', (err as Error).message);
-  }
+  const parsed = parseCommandArgs(argv, OPTIONS, HELP, io);
+  if (!parsed) return EXIT.ok;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout.write(HELP);
-    return EXIT.ok;
-  }
 
   const overrides: Record<string, unknown> = {
     'scan.targets': positionals.length > 0 ? positionals : undefined,
@@ -71,7 +63,10 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   const config0 = loadConfig(values.config ?? null, overrides as Overrides);
   for (const id of [...only, ...skip]) {
     if (!(id in config0.probes)) {
-      throw new CamsweepError('E_USAGE', `unknown probe "${id}"; known: ${Object.keys(config0.probes).join(', ')}`);
+      throw new CamsweepError(
+        'E_USAGE',
+        `unknown probe "${id}"; known: ${Object.keys(config0.probes).join(', ')}`,
+      );
     }
   }
   const probeToggles: Record<string, unknown> = {};
@@ -85,10 +80,16 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   io.log.level = config.log.level;
 
   const progress = createProgressLine(io);
-  const { report, schemaProblems } = await runScan(config, { signal: io.signal, log: io.log, onProgress: progress.update });
+  const { report, schemaProblems } = await runScan(config, {
+    signal: io.signal,
+    log: io.log,
+    onProgress: progress.update,
+  });
   progress.clear();
 
-  const text = renderReport(report, config.output.format as ReportFormat, { colour: io.isTTY && !io.env.NO_COLOR });
+  const text = renderReport(report, config.output.format as ReportFormat, {
+    colour: io.isTTY && !io.env.NO_COLOR,
+  });
   if (config.output.out) {
     // Write then rename, so a reader never sees half a report.
     const tmp = `${config.output.out}.tmp-${process.pid}`;
@@ -109,31 +110,23 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   return EXIT.ok;
 }
 
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      format: { type: 'string' },
-      out: { type: 'string' },
-      config: { type: 'string' },
-      push: { type: 'string' },
-      profile: { type: 'string' },
-      exclude: { type: 'string', multiple: true },
-      'allow-public': { type: 'boolean' },
-      'max-hosts': { type: 'string' },
-      rate: { type: 'string' },
-      'per-host': { type: 'string' },
-      timeout: { type: 'string' },
-      probes: { type: 'string' },
-      skip: { type: 'string' },
-      site: { type: 'string' },
-      credentials: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-}
+const OPTIONS = {
+  format: { type: 'string' },
+  out: { type: 'string' },
+  config: { type: 'string' },
+  push: { type: 'string' },
+  profile: { type: 'string' },
+  exclude: { type: 'string', multiple: true },
+  'allow-public': { type: 'boolean' },
+  'max-hosts': { type: 'string' },
+  rate: { type: 'string' },
+  'per-host': { type: 'string' },
+  timeout: { type: 'string' },
+  probes: { type: 'string' },
+  skip: { type: 'string' },
+  site: { type: 'string' },
+  credentials: { type: 'string' },
+} as const;
 
 function splitList(text: string | undefined): string[] {
   return (text ?? '')
@@ -159,7 +152,9 @@ function createProgressLine(io: CommandIO) {
       if (now - last < 100) return;
       last = now;
       const running = p.running.length > 0 ? ` running ${p.running.join(', ')}` : '';
-      io.stderr.write(`\r\x1b[K[${p.phase}] ${p.done}/${p.total} probes done,${running} — ${p.hosts} hosts, ${p.observations} observations`);
+      io.stderr.write(
+        `\r\x1b[K[${p.phase}] ${p.done}/${p.total} probes done,${running} — ${p.hosts} hosts, ${p.observations} observations`,
+      );
     },
     clear() {
       if (tty) io.stderr.write('\r\x1b[K');
@@ -168,7 +163,11 @@ function createProgressLine(io: CommandIO) {
 }
 
 /** Spools and sends the report; false when it could not even be spooled. */
-async function pushReport(config: Awaited<ReturnType<typeof loadConfig>>, report: Parameters<typeof renderReport>[0], io: CommandIO) {
+async function pushReport(
+  config: Awaited<ReturnType<typeof loadConfig>>,
+  report: Parameters<typeof renderReport>[0],
+  io: CommandIO,
+) {
   const { createPusher } = await import('../../src/push/index.js');
   const pusher = createPusher(config.push as never, io.log);
   try {

@@ -5,12 +5,12 @@
  */
 
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
 import { PACKAGE_ROOT, SIGNATURES_DIR } from '../../src/core/version.js';
 import { formatProblem, type Problem } from '../../src/signatures/problem.js';
 import { loadRulesVerifier } from '../../src/signatures/rules-verifier.js';
 import { verifySignatures } from '../../src/signatures/verify.js';
+import { parseCommandArgs } from '../args.js';
 import type { CommandIO } from '../io.js';
 
 const HELP = `Usage: camsweep verify [--signatures DIR] [--generic DIR]
@@ -26,24 +26,16 @@ Prints problems as path:line: message; exits 1 if there is any.
 `;
 
 export async function run(argv: string[], io: CommandIO): Promise<number> {
-  let values: { signatures?: string; generic?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        signatures: { type: 'string' },
-        generic: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    throw new CamsweepError('E_USAGE', (err as Error).message);
-  }
-  if (values.help) {
-    io.stdout.write(HELP);
-    return EXIT.ok;
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    { signatures: { type: 'string' }, generic: { type: 'string' } },
+    HELP,
+    io,
+  );
+  if (!parsed) return EXIT.ok;
+  const { values } = parsed;
+  if (parsed.positionals.length > 0)
+    throw new CamsweepError('E_USAGE', `unexpected argument "${parsed.positionals[0]}"`);
   const signaturesDir = values.signatures ?? SIGNATURES_DIR;
   const genericDir = values.generic ?? join(PACKAGE_ROOT, 'test', 'fixtures', 'generic');
   const result = verifySignatures(signaturesDir, genericDir);
