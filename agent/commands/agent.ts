@@ -5,7 +5,6 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadClassifier } from '../../src/classify/index.js';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
 import type { Logger } from '../../src/core/log.js';
@@ -31,6 +30,7 @@ import { loadIdentifier } from '../../src/identify/index.js';
 import type { ObservationInput } from '../../src/probes/types.js';
 import { createPusher } from '../../src/push/index.js';
 import { runScan } from '../../src/scan/pipeline.js';
+import { parseCommandArgs } from '../args.js';
 import { type Config, loadConfig } from '../config.js';
 import type { CommandIO } from '../io.js';
 
@@ -57,37 +57,24 @@ Options:
 `;
 
 export async function run(argv: string[], io: CommandIO): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (err) {
-    throw new CamsweepError('E_USAGE', (err as Error).message);
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    { config: { type: 'string' }, 'state-dir': { type: 'string' }, json: { type: 'boolean' } },
+    HELP,
+    io,
+  );
+  if (!parsed) return EXIT.ok;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout.write(HELP);
-    return EXIT.ok;
+  const [sub, ...rest] = positionals;
+  if ((sub !== undefined && sub !== 'status') || rest.length > 0) {
+    throw new CamsweepError(
+      'E_USAGE',
+      `unexpected argument "${sub === 'status' ? rest[0] : sub}"; the only subcommand is status`,
+    );
   }
-  const sub = positionals[0];
-  if (sub !== undefined && sub !== 'status')
-    throw new CamsweepError('E_USAGE', `unknown agent subcommand "${sub}"; known: status`);
   const configFile = values.config ?? defaultConfigFile(io.env);
   if (sub === 'status') return showStatus(configFile, values['state-dir'], values.json === true, io);
   return runDaemon(configFile, values['state-dir'], io);
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      config: { type: 'string' },
-      'state-dir': { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
 }
 
 /** systemd's ConfigurationDirectory=camsweep sets CONFIGURATION_DIRECTORY (systemd.exec(5)). */
