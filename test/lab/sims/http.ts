@@ -3,7 +3,6 @@
  * headers and body per path, a `Server` header (or none, like Dahua), and an HTTP Digest
  * challenge in the vendor's own shape (protocols.md §1.6, §5.2, §5.3). Spec: test/lab/README.md.
  */
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import {
@@ -15,11 +14,9 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { fillPlaceholders, readAnswer } from './answers.js';
+import { writeSelfSignedCert } from './lighttpd.js';
 import type { RunningSim, SimContext } from './types.js';
-
-const execFileAsync = promisify(execFile);
 
 interface Route {
   readonly path: string;
@@ -151,24 +148,11 @@ function digestPasses(d: Digest, nonces: Set<string>, req: IncomingMessage): boo
   return expected === a.response;
 }
 
+/** Key and certificate for one TLS listener, made at start so no key is ever committed. */
 async function selfSignedCert(subject: string): Promise<{ key: Buffer; cert: Buffer }> {
   const dir = mkdtempSync(join(tmpdir(), 'camsweep-lab-tls-'));
   try {
-    await execFileAsync('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '3650',
-      '-subj',
-      subject,
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ]);
+    await writeSelfSignedCert(dir, subject);
     return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
