@@ -77,7 +77,8 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   const config = Object.keys(probeToggles).length
     ? loadConfig(values.config ?? null, { ...overrides, ...probeToggles } as Overrides)
     : config0;
-  io.log.level = config.log.level;
+  // CAMSWEEP_LOG_LEVEL in the environment wins over the file, for one-off debugging.
+  if (!io.env.CAMSWEEP_LOG_LEVEL) io.log.level = config.log.level;
 
   const progress = createProgressLine(io);
   const { report, schemaProblems } = await runScan(config, {

@@ -20,7 +20,7 @@ const config: ConfigSpec = {
   unicast: {
     type: 'boolean',
     default: true,
-    doc: 'also send the search once to every in-scope host on UDP 37810',
+    doc: 'also send the search once to every in-scope host on a routed subnet (UDP 37810)',
   },
   broadcast: {
     type: 'boolean',
@@ -67,6 +67,7 @@ export const dhipProbe: Probe = {
       repeats: cfg.retries,
       gapMs: cfg.gap,
       unicast: cfg.unicast,
+      unicastOnLink: cfg.unicastOnLink,
       broadcast: cfg.broadcast,
       listenOnGroup: cfg.listenGroup,
       listenMs: cfg.timeout,

@@ -34,7 +34,7 @@ const config: ConfigSpec = {
   unicast: {
     type: 'boolean',
     default: true,
-    doc: 'also send each Probe once to every in-scope host on UDP 3702',
+    doc: 'also send each Probe once to every in-scope host on a routed subnet (UDP 3702)',
   },
   deviceService: {
     type: 'boolean',
@@ -242,6 +242,7 @@ export const onvifProbe: Probe = {
       repeats: cfg.retries,
       gapMs: cfg.gap,
       unicast: cfg.unicast,
+      unicastOnLink: cfg.unicastOnLink,
       listenMs: cfg.listen,
       onDatagram,
     });

@@ -20,7 +20,7 @@ const config: ConfigSpec = {
   unicast: {
     type: 'boolean',
     default: false,
-    doc: 'also send the inquiry to every in-scope host on UDP 37020 (best effort: most devices answer to the group)',
+    doc: 'also send the inquiry to every in-scope host on a routed subnet, UDP 37020 (best effort: most devices answer to the group)',
   },
   listenGroup: listenGroupField(SADP_PORT, SADP_GROUP),
 };
@@ -64,6 +64,7 @@ export const sadpProbe: Probe = {
       repeats: cfg.retries,
       gapMs: cfg.gap,
       unicast: cfg.unicast,
+      unicastOnLink: cfg.unicastOnLink,
       listenOnGroup: cfg.listenGroup,
       listenMs: cfg.timeout,
       onDatagram,

@@ -7,7 +7,14 @@
 import type { ConfigSpec, FieldSpec } from '../../core/config-spec.js';
 import { formatIpv4 } from '../../core/ipv4.js';
 import type { ProbeContext } from '../types.js';
-import { type Datagram, openDiscoverySockets, openGroupListener, pause, type SenderSocket } from './udp.js';
+import {
+  type Datagram,
+  interfaceFor,
+  openDiscoverySockets,
+  openGroupListener,
+  pause,
+  type SenderSocket,
+} from './udp.js';
 
 export interface DiscoveryPlan {
   readonly ctx: ProbeContext;
@@ -19,8 +26,15 @@ export interface DiscoveryPlan {
   /** Multicast rounds (protocols.md §1.2: 2–3, ~150 ms apart). */
   readonly repeats: number;
   readonly gapMs: number;
-  /** Also send every payload once to each in-scope host. */
+  /** Also send every payload once to each in-scope host on a routed (not directly connected) subnet. */
   readonly unicast: boolean;
+  /**
+   * Unicast to hosts on directly connected subnets too. Off by default: they already get the
+   * multicast, and a datagram to each empty address waits in the kernel for an ARP answer that
+   * never comes — a few hundred of those fill the socket's send buffer and stall every send
+   * behind them for seconds (measured in the lab: 17 s for a /24 instead of under 1 s).
+   */
+  readonly unicastOnLink?: boolean;
   /** Also send to each in-scope interface's directed broadcast address. */
   readonly broadcast?: boolean;
   /** Also bind the well-known port and join the group, for replies sent to the group. */
@@ -58,6 +72,11 @@ export function discoveryConfig(request: string, gapDefault: string, timeoutDefa
       maxMs: 5000,
       doc: `pause between repeated ${request}s`,
     },
+    unicastOnLink: {
+      type: 'boolean',
+      default: false,
+      doc: `with unicast on, also send the ${request} to hosts on directly connected subnets (they get the multicast already)`,
+    },
   };
 }
 
@@ -75,6 +94,7 @@ export interface DiscoveryConfig {
   readonly timeout: number;
   readonly retries: number;
   readonly gap: number;
+  readonly unicastOnLink: boolean;
 }
 
 /** Margin kept before the runner's deadline so closing sockets never overruns it. */
@@ -106,7 +126,9 @@ export async function runDiscovery(plan: DiscoveryPlan): Promise<DiscoveryOutcom
     : null;
   let sent = 0;
   let failed = 0;
-  const stopped = () => ctx.signal.aborted || Date.now() >= ctx.deadline - DEADLINE_MARGIN_MS;
+  // `timeout` is this probe's whole discovery budget (discoveryConfig), inside the runner's deadline.
+  const until = Math.min(ctx.deadline, Date.now() + (ctx.config.timeout as number)) - DEADLINE_MARGIN_MS;
+  const stopped = () => ctx.signal.aborted || Date.now() >= until;
   const send = async (socket: SenderSocket, payload: Uint8Array, address: string) => {
     await ctx.takePackets(1);
     if (stopped()) return;
@@ -132,7 +154,10 @@ export async function runDiscovery(plan: DiscoveryPlan): Promise<DiscoveryOutcom
   };
   const unicastSweep = async () => {
     if (!plan.unicast) return;
-    for (const host of ctx.scope.hosts) {
+    const hosts = plan.unicastOnLink
+      ? ctx.scope.hosts
+      : ctx.scope.hosts.filter((h) => !interfaceFor(h, interfaces));
+    for (const host of hosts) {
       const socket = sockets.senderFor(host);
       if (!socket) continue;
       for (const payload of plan.payloads) {
@@ -144,7 +169,7 @@ export async function runDiscovery(plan: DiscoveryPlan): Promise<DiscoveryOutcom
 
   try {
     await Promise.all([multicastRounds(), unicastSweep()]);
-    const remaining = ctx.deadline - DEADLINE_MARGIN_MS - Date.now();
+    const remaining = until - Date.now();
     await pause(Math.min(plan.listenMs, remaining), ctx.signal);
   } finally {
     sockets.close();

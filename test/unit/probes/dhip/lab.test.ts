@@ -81,6 +81,24 @@ labDescribe('dhip probe in a private namespace', import.meta.url, (net) => {
     expect(valuesOf(withGroup.emitted, grp, 'mac.address')).toEqual(['08:ed:ed:87:42:7b']);
   });
 
+  it('unicasts to hosts on a connected subnet only when unicastOnLink is set', async () => {
+    const n = net();
+    const ip = n.addHost(50);
+    // Deaf to the group and to broadcast: only a unicast search can reach it.
+    await sim(ip, 'dahua-nvr4108hs-8p-4ks2', '3c:ef:8c:61:01:c3', { joinGroup: false });
+    const config = { ...fast, unicast: true, broadcast: false, listenGroup: false };
+    const onLinkOff = fakeContext(dhipProbe, { targets: [ip], interfaces: [n.iface], config });
+    await dhipProbe.run(onLinkOff.ctx);
+    expect(onLinkOff.emitted.filter((o) => o.host === ip)).toEqual([]);
+    const onLinkOn = fakeContext(dhipProbe, {
+      targets: [ip],
+      interfaces: [n.iface],
+      config: { ...config, unicastOnLink: true },
+    });
+    await dhipProbe.run(onLinkOn.ctx);
+    expect(valuesOf(onLinkOn.emitted, ip, 'mac.address')).toEqual(['3c:ef:8c:61:01:c3']);
+  });
+
   it('reaches devices by directed broadcast on the in-scope interface', async () => {
     const n = net();
     const ip = n.addHost(40);
