@@ -3,6 +3,9 @@
 // fresh network namespace so no test can reach the host's interfaces (only its own loopback,
 // and namespaces the lab builds). Extra arguments go to vitest (`npm test -- test/unit`).
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const extra = process.argv.slice(2);
 const inCI = process.env.CI === 'true' || process.env.CI === '1';
@@ -20,22 +23,50 @@ function fail(why) {
 }
 
 if (step('build', 'npm', ['run', '--silent', 'build']) !== 0) fail('the TypeScript build failed');
-if (step('signatures and rules', 'node', ['dist/agent/cli.js', 'verify']) !== 0) fail('camsweep verify found problems');
+if (step('signatures and rules', 'node', ['dist/agent/cli.js', 'verify']) !== 0)
+  fail('camsweep verify found problems');
 
 const canUnshare = spawnSync('unshare', ['-n', 'true']).status === 0;
-const vitest = ['node_modules/.bin/vitest', 'run', ...extra];
+// A JSON copy of the results gives the plain closing line CI reads ("N passed, N failed").
+const resultsDir = mkdtempSync(join(tmpdir(), 'camsweep-test-'));
+const resultsFile = join(resultsDir, 'vitest.json');
+const vitest = [
+  'node_modules/.bin/vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${resultsFile}`,
+  ...extra,
+];
 let status;
 if (canUnshare) {
   // lo up for loopback peers; a multicast route on lo so multicast tests stay inside.
   const setup = 'ip link set lo up && ip link set lo multicast on && ip route add 224.0.0.0/4 dev lo';
-  status = step('tests (isolated network namespace)', 'unshare', ['-n', 'sh', '-c', `${setup} && exec "$@"`, 'sh', ...vitest], {
-    env: { ...process.env, CAMSWEEP_TEST_NETNS: '1' },
-  });
+  status = step(
+    'tests (isolated network namespace)',
+    'unshare',
+    ['-n', 'sh', '-c', `${setup} && exec "$@"`, 'sh', ...vitest],
+    {
+      env: { ...process.env, CAMSWEEP_TEST_NETNS: '1' },
+    },
+  );
 } else if (inCI) {
-  fail('CI must run the suite in a fresh network namespace, but `unshare -n` failed (need root or CAP_SYS_ADMIN)');
+  fail(
+    'CI must run the suite in a fresh network namespace, but `unshare -n` failed (need root or CAP_SYS_ADMIN)',
+  );
 } else {
-  process.stderr.write('\nnpm test: `unshare -n` is not available (not root); running in this namespace. ' +
-    'Lab and multicast tests will skip; run as root for the full suite.\n');
+  process.stderr.write(
+    '\nnpm test: `unshare -n` is not available (not root); running in this namespace. ' +
+      'Lab and multicast tests will skip; run as root for the full suite.\n',
+  );
   status = step('tests', vitest[0], vitest.slice(1));
 }
+if (existsSync(resultsFile)) {
+  const r = JSON.parse(readFileSync(resultsFile, 'utf8'));
+  process.stdout.write(
+    `\n${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped\n`,
+  );
+  if (r.numTotalTests === 0) status = 1;
+}
+rmSync(resultsDir, { recursive: true, force: true });
 process.exit(status);
