@@ -27,6 +27,8 @@ interface Candidate {
   first_seen: string;
 }
 
+const CANDIDATE = 'id, mac, serial, ip, verdict, evidence, last_seen, first_seen';
+
 /** Serials some firmware reports for every unit; useless as identity. */
 function usableSerial(serial: string | null): string | null {
   const s = serial?.trim();
@@ -133,10 +135,14 @@ export async function ingestReport(
   for (const d of report.devices) {
     const mac = d.mac;
     const serial = usableSerial(d.identity.serial);
+    // Three indexed lookups rather than one OR: neither SQLite nor PostgreSQL uses the
+    // (site_id, x) indexes for `site_id = ? AND (mac = ? OR …)`, which made ingest quadratic.
     const rows = await q.all<Candidate>(
-      `SELECT id, mac, serial, ip, verdict, evidence, last_seen, first_seen FROM devices
-       WHERE site_id = ? AND (mac = ? OR serial = ? OR ip = ?) LIMIT 32`,
-      [siteId, mac, serial, d.ip],
+      `SELECT ${CANDIDATE} FROM devices WHERE site_id = ? AND mac = ?
+       UNION ALL SELECT ${CANDIDATE} FROM devices WHERE site_id = ? AND serial = ?
+       UNION ALL SELECT ${CANDIDATE} FROM devices WHERE site_id = ? AND ip = ?
+       LIMIT 32`,
+      [siteId, mac, siteId, serial, siteId, d.ip],
     );
     const match = pickDevice(rows, d.ip, mac, serial);
     const evidence = JSON.stringify(d.evidence);

@@ -61,11 +61,11 @@ function finish(row: RawRow, now: string): DeviceRow {
   return { ...rest, state: effectiveState(row, now) };
 }
 
-function where(filter: DeviceFilter, now: string): { sql: string; params: unknown[] } {
+function where(filter: DeviceFilter, now: string): { sql: string; params: unknown[]; remediation: boolean } {
   const parts: string[] = [];
   const params: unknown[] = [];
   if (filter.site) {
-    parts.push('s.name = ?');
+    parts.push('d.site_id = (SELECT id FROM sites WHERE name = ?)');
     params.push(filter.site);
   }
   if (filter.verdict) {
@@ -83,7 +83,11 @@ function where(filter: DeviceFilter, now: string): { sql: string; params: unknow
     parts.push(`d.search LIKE ? ESCAPE '\\'`);
     params.push(likePattern(filter.q.trim().slice(0, 128)));
   }
-  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+  return {
+    sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '',
+    params,
+    remediation: filter.state !== undefined,
+  };
 }
 
 export async function listDevices(
@@ -97,7 +101,9 @@ export async function listDevices(
     `SELECT ${DEVICE_COLUMNS} ${FROM} ${w.sql} ORDER BY d.verdict_rank, d.last_seen DESC, d.id DESC LIMIT ? OFFSET ?`,
     [...w.params, page.limit, page.offset],
   );
-  const total = await q.get<{ n: number }>(`SELECT COUNT(*) AS n ${FROM} ${w.sql}`, w.params);
+  // Counting needs neither the site names nor, without a state filter, the remediation rows.
+  const join = w.remediation ? 'LEFT JOIN remediation r ON r.device_id = d.id' : '';
+  const total = await q.get<{ n: number }>(`SELECT COUNT(*) AS n FROM devices d ${join} ${w.sql}`, w.params);
   return { rows: rows.map((r) => finish(r, now)), total: total?.n ?? 0 };
 }
 
