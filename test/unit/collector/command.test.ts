@@ -1,0 +1,74 @@
+/** `camsweep collector` management subcommands, run in-process against a temp SQLite file. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { run } from '../../../agent/commands/collector.js';
+import type { CommandIO } from '../../../agent/io.js';
+import { openDatabase } from '../../../src/collector/db/index.js';
+import { authenticate, verifyAgentToken } from '../../../src/collector/store/access.js';
+import { silentLogger } from '../../../src/core/log.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'camsweep-cmd-'));
+const db = join(dir, 'c.db');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function cli(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c) => (out += c));
+  stderr.on('data', (c) => (err += c));
+  const io: CommandIO = {
+    stdin: Readable.from([stdin]),
+    stdout,
+    stderr,
+    isTTY: false,
+    log: silentLogger,
+    env: {},
+    signal: new AbortController().signal,
+  };
+  const code = await run([...args, '--db', db], io);
+  return { code, out, err };
+}
+
+describe('camsweep collector management', () => {
+  it('creates a token printed once, lists it without the secret, and revokes it', async () => {
+    const created = await cli(['token', 'create', '--site', 'city-hall', '--label', 'server room']);
+    expect(created.code).toBe(0);
+    const token = created.out.trim();
+    expect(token).toMatch(/^csw_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+    expect(created.err).toContain('shown only this once');
+    const id = token.split('_')[1]!;
+    const listed = await cli(['token', 'list']);
+    expect(listed.out).toContain(`${id}\tcity-hall\tserver room`);
+    expect(listed.out).not.toContain(token.split('_')[2]!);
+    const d = await openDatabase(db);
+    expect(await verifyAgentToken(d, token)).toMatchObject({ ok: true, site: 'city-hall' });
+    expect((await cli(['token', 'revoke', id])).code).toBe(0);
+    expect(await verifyAgentToken(d, token)).toEqual({ ok: false, reason: 'revoked' });
+    await d.close();
+    await expect(cli(['token', 'revoke', id])).rejects.toMatchObject({ code: 'E_USAGE' });
+  });
+
+  it('creates a dashboard user from a password on stdin, or generates one', async () => {
+    expect((await cli(['user', 'create', '--username', 'auditor'], 'a long enough password\n')).out).toBe('');
+    const generated = (await cli(['user', 'create', '--username', 'clerk'])).out.trim();
+    expect(generated.length).toBeGreaterThanOrEqual(20);
+    const d = await openDatabase(db);
+    expect(await authenticate(d, 'auditor', 'a long enough password')).not.toBeNull();
+    expect(await authenticate(d, 'clerk', generated)).not.toBeNull();
+    await d.close();
+    await expect(cli(['user', 'create', '--username', 'x'], 'short\n')).rejects.toMatchObject({
+      code: 'E_USAGE',
+    });
+  });
+
+  it('refuses unknown subcommands and bad flags as usage errors', async () => {
+    await expect(cli(['frobnicate'])).rejects.toMatchObject({ code: 'E_USAGE' });
+    await expect(cli(['serve', '--listen', 'nonsense'])).rejects.toMatchObject({ code: 'E_USAGE' });
+    await expect(cli(['token', 'create'])).rejects.toMatchObject({ code: 'E_USAGE' });
+  });
+});
