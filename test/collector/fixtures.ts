@@ -4,7 +4,7 @@
  * host. One Hikvision evidence value and a host name are hostile markup, as a device may send.
  */
 import { randomUUID } from 'node:crypto';
-import type { Device, Report } from '../../src/core/types.js';
+import { type Device, type Report, UNKNOWN_IDENTITY } from '../../src/core/types.js';
 
 export const XSS_BANNER = '<script>alert(1)</script>';
 export const XSS_HOSTNAME = '<img src=x onerror=alert(2)>';
@@ -109,15 +109,7 @@ export function unknownHost(ip = '10.20.0.90'): Device {
     ip,
     mac: null,
     hostnames: [],
-    identity: {
-      manufacturer: null,
-      brand: null,
-      deviceType: null,
-      model: null,
-      firmware: null,
-      serial: null,
-      confidence: 0,
-    },
+    identity: UNKNOWN_IDENTITY,
     verdict: 'unknown',
     findings: [],
     evidence: [{ probe: 'tcp', key: 'tcp.open', value: '443', port: 443 }],

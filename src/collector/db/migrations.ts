@@ -42,7 +42,6 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     // Match the device list's ORDER BY exactly, so a page is read off the index without a sort.
     `CREATE INDEX devices_site_rank ON devices (site_id, verdict_rank, last_seen DESC, id DESC)`,
     `CREATE INDEX devices_rank ON devices (verdict_rank, last_seen DESC, id DESC)`,
-    `CREATE INDEX devices_verdict ON devices (verdict)`,
     // Observation history: one row per device per scan; evidence only when it changed.
     `CREATE TABLE sightings (
        id {{pk}}, device_id BIGINT NOT NULL REFERENCES devices(id), scan_id BIGINT NOT NULL REFERENCES scans(id),

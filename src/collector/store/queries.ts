@@ -4,6 +4,7 @@
  */
 import type { Evidence, Finding, Identity, Verdict } from '../../core/types.js';
 import { likePattern, type Sql } from '../db/sql.js';
+import { VERDICT_RANK } from './ingest.js';
 
 export const VERDICTS: readonly Verdict[] = ['covered', 'suspect', 'unknown', 'not-covered'];
 export const REMEDIATION_STATES = ['open', 'exempted', 'replaced', 'removed'] as const;
@@ -69,8 +70,9 @@ function where(filter: DeviceFilter, now: string): { sql: string; params: unknow
     params.push(filter.site);
   }
   if (filter.verdict) {
-    parts.push('d.verdict = ?');
-    params.push(filter.verdict);
+    // By rank, not name: (site_id, verdict_rank, last_seen, id) then serves filter and order at once.
+    parts.push('d.verdict_rank = ?');
+    params.push(VERDICT_RANK[filter.verdict]);
   }
   if (filter.state === 'open') {
     parts.push(`(r.state IS NULL OR r.state = 'open' OR (r.state = 'exempted' AND r.expires_at < ?))`);
