@@ -10,12 +10,30 @@ import { VERSION } from '../src/core/version.js';
 import type { CommandIO, CommandMain } from './io.js';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: CommandMain }> }> = {
-  scan: { summary: 'one-shot scan of targets (default: connected private subnets)', load: () => import('./commands/scan.js') },
-  agent: { summary: 'run as a daemon: scheduled scans, passive listening, push', load: () => import('./commands/agent.js') },
-  identify: { summary: 'offline: JSON-line observations on stdin → one device per host', load: () => import('./commands/identify.js') },
-  verify: { summary: 'check signatures/ and rules (examples, counterexamples, vocabulary)', load: () => import('./commands/verify.js') },
-  explain: { summary: 'explain a device verdict from a saved report: rule → identity → evidence', load: () => import('./commands/explain.js') },
-  collector: { summary: 'run the central collector and dashboard', load: () => import('./commands/collector.js') },
+  scan: {
+    summary: 'one-shot scan of targets (default: connected private subnets)',
+    load: () => import('./commands/scan.js'),
+  },
+  agent: {
+    summary: 'run as a daemon: scheduled scans, passive listening, push',
+    load: () => import('./commands/agent.js'),
+  },
+  identify: {
+    summary: 'offline: JSON-line observations on stdin → one device per host',
+    load: () => import('./commands/identify.js'),
+  },
+  verify: {
+    summary: 'check signatures/ and rules (examples, counterexamples, vocabulary)',
+    load: () => import('./commands/verify.js'),
+  },
+  explain: {
+    summary: 'explain a device verdict from a saved report: rule → identity → evidence',
+    load: () => import('./commands/explain.js'),
+  },
+  collector: {
+    summary: 'run the central collector and dashboard',
+    load: () => import('./commands/collector.js'),
+  },
 };
 
 function usage(): string {

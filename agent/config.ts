@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
+import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { type ConfigSpec, coerceField, defaultOf, type FieldSpec } from '../src/core/config-spec.js';
 import { CamsweepError } from '../src/core/errors.js';
 import { probes } from '../src/probes/registry.js';
@@ -26,7 +26,12 @@ export interface Config {
     readonly perHostConcurrency: number;
     readonly timeout: number;
   };
-  readonly probes: Readonly<Record<string, Readonly<Record<string, unknown>> & { readonly enabled: boolean; readonly deadline: number }>>;
+  readonly probes: Readonly<
+    Record<
+      string,
+      Readonly<Record<string, unknown>> & { readonly enabled: boolean; readonly deadline: number }
+    >
+  >;
   readonly credentials: { readonly file: string | null };
   readonly output: { readonly format: 'table' | 'json' | 'csv'; readonly out: string | null };
   readonly classify: { readonly profile: string; readonly rules: readonly string[] };
@@ -36,31 +41,83 @@ export interface Config {
 
 const coreSections: Record<string, ConfigSpec> = {
   agent: {
-    id: { type: 'string', default: null, doc: 'agent id in reports and at the collector (default: the host name)' },
+    id: {
+      type: 'string',
+      default: null,
+      doc: 'agent id in reports and at the collector (default: the host name)',
+    },
     site: { type: 'string', default: 'default', doc: 'site name this agent scans, e.g. "city-hall"' },
   },
   scan: {
-    targets: { type: 'targets', default: [], doc: 'IPs, CIDRs or ranges; empty = the connected RFC 1918 subnets' },
+    targets: {
+      type: 'targets',
+      default: [],
+      doc: 'IPs, CIDRs or ranges; empty = the connected RFC 1918 subnets',
+    },
     exclude: { type: 'targets', default: [], doc: 'addresses never to touch (always wins over targets)' },
-    allowPublic: { type: 'boolean', default: false, doc: 'allow non-RFC 1918 targets (only networks you are authorised to scan)' },
-    maxHosts: { type: 'integer', default: 65_536, min: 1, max: 16_777_216, doc: 'refuse scopes larger than this' },
-    rate: { type: 'integer', default: 1000, min: 0, max: 1_000_000, doc: 'global cap in packets per second (0 = uncapped)' },
-    perHostConcurrency: { type: 'integer', default: 4, min: 1, max: 64, doc: 'probe operations in flight per host' },
+    allowPublic: {
+      type: 'boolean',
+      default: false,
+      doc: 'allow non-RFC 1918 targets (only networks you are authorised to scan)',
+    },
+    maxHosts: {
+      type: 'integer',
+      default: 65_536,
+      min: 1,
+      max: 16_777_216,
+      doc: 'refuse scopes larger than this',
+    },
+    rate: {
+      type: 'integer',
+      default: 1000,
+      min: 0,
+      max: 1_000_000,
+      doc: 'global cap in packets per second (0 = uncapped)',
+    },
+    perHostConcurrency: {
+      type: 'integer',
+      default: 4,
+      min: 1,
+      max: 64,
+      doc: 'probe operations in flight per host',
+    },
     timeout: { type: 'duration', default: '10m', minMs: 1000, doc: 'hard deadline for a whole scan' },
   },
   credentials: {
-    file: { type: 'string', default: null, doc: 'YAML credentials file keyed by CIDR (mode 600); see agent/credentials.example.yaml' },
+    file: {
+      type: 'string',
+      default: null,
+      doc: 'YAML credentials file keyed by CIDR (mode 600); see agent/credentials.example.yaml',
+    },
   },
   output: {
-    format: { type: 'enum', values: ['table', 'json', 'csv'], default: 'table', doc: 'report format on stdout or --out' },
+    format: {
+      type: 'enum',
+      values: ['table', 'json', 'csv'],
+      default: 'table',
+      doc: 'report format on stdout or --out',
+    },
     out: { type: 'string', default: null, doc: 'write the report to this file instead of stdout' },
   },
   classify: {
-    profile: { type: 'string', default: 'us-local-government', doc: 'rule profile (see signatures/rules/profiles.yaml)' },
-    rules: { type: 'strings', default: [], doc: 'extra rule ids added to the profile (the custom profile is exactly these)' },
+    profile: {
+      type: 'string',
+      default: 'us-local-government',
+      doc: 'rule profile (see signatures/rules/profiles.yaml)',
+    },
+    rules: {
+      type: 'strings',
+      default: [],
+      doc: 'extra rule ids added to the profile (the custom profile is exactly these)',
+    },
   },
   log: {
-    level: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], default: 'info', doc: 'log level (JSON on stderr)' },
+    level: {
+      type: 'enum',
+      values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'],
+      default: 'info',
+      doc: 'log level (JSON on stderr)',
+    },
   },
 };
 
@@ -68,8 +125,18 @@ const probeCommon: ConfigSpec = {
   enabled: { type: 'boolean', default: true, doc: 'run this probe' },
   // `deadline` bounds the whole probe; `timeout` is the probe's own wait (one request, or how
   // long a discovery probe listens) and each probe documents its meaning.
-  deadline: { type: 'duration', default: '2m', minMs: 100, doc: 'the longest this probe may run in one scan' },
-  timeout: { type: 'duration', default: '3s', minMs: 50, doc: 'per-request wait, or listening time for discovery probes' },
+  deadline: {
+    type: 'duration',
+    default: '2m',
+    minMs: 100,
+    doc: 'the longest this probe may run in one scan',
+  },
+  timeout: {
+    type: 'duration',
+    default: '3s',
+    minMs: 50,
+    doc: 'per-request wait, or listening time for discovery probes',
+  },
 };
 
 /** The full schema: section name → key → field. Probe sections are nested under `probes`. */
@@ -116,7 +183,11 @@ export function parseConfig(text: string, fileLabel: string, overrides: Override
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   for (const e of doc.errors) {
-    problems.push({ line: lines.linePos(e.pos[0]).line, path: '', message: `YAML syntax: ${e.message.split('\n')[0]}` });
+    problems.push({
+      line: lines.linePos(e.pos[0]).line,
+      path: '',
+      message: `YAML syntax: ${e.message.split('\n')[0]}`,
+    });
   }
 
   // Start from defaults, then lay the file over them, then the flags.
@@ -132,7 +203,11 @@ export function parseConfig(text: string, fileLabel: string, overrides: Override
 
   const root = doc.contents;
   if (doc.errors.length === 0 && root !== null && !isMap(root)) {
-    problems.push({ line: lineOf(root as Node), path: '', message: 'the file must be a mapping of sections' });
+    problems.push({
+      line: lineOf(root as Node),
+      path: '',
+      message: 'the file must be a mapping of sections',
+    });
   } else if (isMap(root)) {
     for (const pair of root.items) {
       const section = isScalar(pair.key) ? String(pair.key.value) : '';
@@ -154,13 +229,25 @@ export function parseConfig(text: string, fileLabel: string, overrides: Override
             });
             continue;
           }
-          readSection(probePair.value as Node, spec, `probes.${id}`, probeValues[id]!, problems, lineOf, lineOf(probePair.key as Node));
+          readSection(
+            probePair.value as Node,
+            spec,
+            `probes.${id}`,
+            probeValues[id]!,
+            problems,
+            lineOf,
+            lineOf(probePair.key as Node),
+          );
         }
         continue;
       }
       const spec = schema.sections[section];
       if (!spec) {
-        problems.push({ line, path: section, message: `unknown section; known: ${[...Object.keys(schema.sections), 'probes'].join(', ')}` });
+        problems.push({
+          line,
+          path: section,
+          message: `unknown section; known: ${[...Object.keys(schema.sections), 'probes'].join(', ')}`,
+        });
         continue;
       }
       readSection(pair.value as Node, spec, section, result[section]!, problems, lineOf, line);
@@ -173,7 +260,12 @@ export function parseConfig(text: string, fileLabel: string, overrides: Override
     const isProbe = parts[0] === 'probes';
     const key = isProbe ? parts[2] : parts[1];
     const target = isProbe ? probeValues[parts[1] ?? ''] : result[parts[0] ?? ''];
-    const spec = key === undefined ? undefined : isProbe ? schema.probes[parts[1] ?? '']?.[key] : schema.sections[parts[0] ?? '']?.[key];
+    const spec =
+      key === undefined
+        ? undefined
+        : isProbe
+          ? schema.probes[parts[1] ?? '']?.[key]
+          : schema.sections[parts[0] ?? '']?.[key];
     if (!target || !spec || !key) {
       problems.push({ line: null, path: dotted, message: 'unknown setting' });
       continue;
@@ -185,7 +277,9 @@ export function parseConfig(text: string, fileLabel: string, overrides: Override
 
   if (problems.length > 0) {
     const text = problems
-      .map((p) => (p.line === null ? `flag ${p.path}: ${p.message}` : `${fileLabel}:${p.line} ${p.path}: ${p.message}`))
+      .map((p) =>
+        p.line === null ? `flag ${p.path}: ${p.message}` : `${fileLabel}:${p.line} ${p.path}: ${p.message}`,
+      )
       .join('\n  ');
     throw new CamsweepError('E_CONFIG', `invalid configuration:\n  ${text}`);
   }
@@ -216,12 +310,17 @@ function readSection(
     const field = spec[key];
     const line = lineOf(pair.key as Node);
     if (!field) {
-      problems.push({ line, path: `${path}.${key}`, message: `unknown key; known: ${Object.keys(spec).join(', ')}` });
+      problems.push({
+        line,
+        path: `${path}.${key}`,
+        message: `unknown key; known: ${Object.keys(spec).join(', ')}`,
+      });
       continue;
     }
     const raw = pair.value === null || pair.value === undefined ? null : (pair.value as Node).toJSON();
     const r = coerceField(field, raw);
-    if ('error' in r) problems.push({ line: lineOf(pair.value as Node) ?? line, path: `${path}.${key}`, message: r.error });
+    if ('error' in r)
+      problems.push({ line: lineOf(pair.value as Node) ?? line, path: `${path}.${key}`, message: r.error });
     else into[key] = r.value;
   }
 }
@@ -264,7 +363,9 @@ export function renderExampleConfig(): string {
 function renderValue(f: FieldSpec): string {
   const v = f.default;
   if (v === null) return 'null';
-  if (Array.isArray(v)) return `[${v.map((x) => (typeof x === 'string' ? JSON.stringify(x) : String(x))).join(', ')}]`;
-  if (typeof v === 'string') return /^[\w./:-]+$/.test(v) && !['true', 'false', 'null'].includes(v) ? v : JSON.stringify(v);
+  if (Array.isArray(v))
+    return `[${v.map((x) => (typeof x === 'string' ? JSON.stringify(x) : String(x))).join(', ')}]`;
+  if (typeof v === 'string')
+    return /^[\w./:-]+$/.test(v) && !['true', 'false', 'null'].includes(v) ? v : JSON.stringify(v);
   return String(v);
 }

@@ -48,14 +48,23 @@ export function coerceField(spec: FieldSpec, raw: unknown): { value: unknown } |
     case 'string':
       if (raw === null) return { value: null };
       if (typeof raw !== 'string' && typeof raw !== 'number') return { error: 'must be text' };
-      if (spec.pattern && !spec.pattern.test(String(raw))) return { error: `must be ${spec.hint ?? spec.pattern}` };
+      if (spec.pattern && !spec.pattern.test(String(raw)))
+        return { error: `must be ${spec.hint ?? spec.pattern}` };
       return { value: String(raw) };
     case 'enum':
-      if (typeof raw !== 'string' || !spec.values.includes(raw)) return { error: `must be one of ${spec.values.join(', ')}` };
+      if (typeof raw !== 'string' || !spec.values.includes(raw))
+        return { error: `must be one of ${spec.values.join(', ')}` };
       return { value: raw };
     case 'strings': {
-      const list = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : raw;
-      if (!Array.isArray(list) || list.some((s) => typeof s !== 'string')) return { error: 'must be a list of text values' };
+      const list =
+        typeof raw === 'string'
+          ? raw
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : raw;
+      if (!Array.isArray(list) || list.some((s) => typeof s !== 'string'))
+        return { error: 'must be a list of text values' };
       const bad = spec.allowed ? list.find((s) => !spec.allowed!.includes(s)) : undefined;
       if (bad !== undefined) return { error: `"${bad}" is not one of ${spec.allowed!.join(', ')}` };
       return { value: list };
@@ -65,12 +74,20 @@ export function coerceField(spec: FieldSpec, raw: unknown): { value: unknown } |
       if (!Array.isArray(list) || list.some((p) => !Number.isInteger(p) || p < 1 || p > 65535))
         return { error: 'must be a list of port numbers 1-65535' };
       // Printer raw-print ports must never be swept: a stray byte prints a page (design.md).
-      if (list.some((p) => p >= 9100 && p <= 9107)) return { error: 'must not include 9100-9107 (printer ports)' };
+      if (list.some((p) => p >= 9100 && p <= 9107))
+        return { error: 'must not include 9100-9107 (printer ports)' };
       return { value: list };
     }
     case 'targets': {
-      const list = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : raw;
-      if (!Array.isArray(list) || list.some((s) => typeof s !== 'string')) return { error: 'must be a list of targets' };
+      const list =
+        typeof raw === 'string'
+          ? raw
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : raw;
+      if (!Array.isArray(list) || list.some((s) => typeof s !== 'string'))
+        return { error: 'must be a list of targets' };
       for (const t of list as string[]) {
         try {
           parseTarget(t);

@@ -14,16 +14,25 @@ interface CodeInfo {
 
 export const errorCatalogue = {
   E_USAGE: { exit: EXIT.usage, fix: 'run `camsweep --help` for the accepted commands and flags' },
-  E_CONFIG: { exit: EXIT.usage, fix: 'correct the named key; agent/camsweep.example.yaml documents every key' },
+  E_CONFIG: {
+    exit: EXIT.usage,
+    fix: 'correct the named key; agent/camsweep.example.yaml documents every key',
+  },
   E_CONFIG_READ: { exit: EXIT.usage, fix: 'check the path given to --config and that the file is readable' },
   E_TARGET: { exit: EXIT.usage, fix: 'give targets as 10.0.0.5, 10.0.0.0/24 or 10.0.0.1-10.0.0.50' },
   E_SCOPE_EMPTY: {
     exit: EXIT.usage,
     fix: 'give private targets explicitly, connect an interface to a private subnet, or pass --allow-public for public addresses you own',
   },
-  E_SCOPE_PUBLIC: { exit: EXIT.usage, fix: 'pass --allow-public only for public addresses you are authorised to scan' },
+  E_SCOPE_PUBLIC: {
+    exit: EXIT.usage,
+    fix: 'pass --allow-public only for public addresses you are authorised to scan',
+  },
   E_SCOPE_TOO_LARGE: { exit: EXIT.usage, fix: 'narrow the targets or raise scan.maxHosts in the config' },
-  E_PERMISSION: { exit: EXIT.failure, fix: 'run with the needed capability (see the README section on permissions)' },
+  E_PERMISSION: {
+    exit: EXIT.failure,
+    fix: 'run with the needed capability (see the README section on permissions)',
+  },
   E_INPUT: { exit: EXIT.usage, fix: 'check the input file or stream is in the documented format' },
   E_COLLECTOR: { exit: EXIT.failure, fix: 'check the collector URL, its certificate and the agent token' },
   E_SIGNATURES: { exit: EXIT.failure, fix: 'run `camsweep verify` and fix the reported lines' },
@@ -59,5 +68,8 @@ export function describeError(err: unknown): { text: string; exitCode: number } 
     };
   }
   const message = e instanceof Error ? (e.stack ?? e.message) : String(err);
-  return { text: `camsweep: internal error: ${message}\n  fix: ${errorCatalogue.E_INTERNAL.fix}`, exitCode: EXIT.failure };
+  return {
+    text: `camsweep: internal error: ${message}\n  fix: ${errorCatalogue.E_INTERNAL.fix}`,
+    exitCode: EXIT.failure,
+  };
 }

@@ -2,7 +2,7 @@
  * pino JSON logs on stderr; stdout belongs to human and machine output (tables, reports).
  * Device strings go in values, never in keys (a banner must not be able to forge a field).
  */
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger };
 
@@ -13,7 +13,10 @@ export function createLogger(level: string = process.env.CAMSWEEP_LOG_LEVEL ?? '
       base: { app: 'camsweep' },
       timestamp: pino.stdTimeFunctions.isoTime,
       // Credentials never reach a log line, whatever a caller passes by mistake.
-      redact: { paths: ['password', '*.password', 'token', '*.token', 'credentials', '*.credentials'], censor: '[redacted]' },
+      redact: {
+        paths: ['password', '*.password', 'token', '*.token', 'credentials', '*.credentials'],
+        censor: '[redacted]',
+      },
     },
     pino.destination({ fd: 2, sync: true }),
   );

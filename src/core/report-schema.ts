@@ -195,7 +195,8 @@ export interface SchemaProblem {
 }
 
 // ajv-formats ships CommonJS with a default export; under NodeNext the callable sits on .default.
-const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
+const addFormats =
+  (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 (addFormats as unknown as (a: Ajv2020) => void)(ajv);
 const validate = ajv.compile(reportSchema);

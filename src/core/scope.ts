@@ -68,7 +68,8 @@ export function parseTarget(text: string): Ipv4Range {
     const first = parseIpv4(a ?? '');
     if (first === null) throw bad('not an IPv4 address before the -');
     let last = parseIpv4(b ?? '');
-    if (last === null && /^\d{1,3}$/.test(b ?? '') && Number(b) <= 255) last = ((first & 0xffffff00) | Number(b)) >>> 0;
+    if (last === null && /^\d{1,3}$/.test(b ?? '') && Number(b) <= 255)
+      last = ((first & 0xffffff00) | Number(b)) >>> 0;
     if (last === null) throw bad('range end must be an address or a last octet');
     if (last < first) throw bad('range end is before its start');
     return { first, last };

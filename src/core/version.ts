@@ -18,7 +18,8 @@ function findRoot(): string {
 }
 
 export const PACKAGE_ROOT = findRoot();
-export const VERSION: string = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string })
-  .version;
+export const VERSION: string = (
+  JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
 /** Where signatures/ lives (shipped beside dist/ in the npm package). */
 export const SIGNATURES_DIR = join(PACKAGE_ROOT, 'signatures');

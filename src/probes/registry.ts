@@ -2,7 +2,7 @@
  * The probe registry: one line per probe (design.md practice 1). Order is the order of the
  * report's `scan.probes` list; the runner groups them by phase.
  */
-import type { Probe } from './types.js';
+
 import { arpProbe } from './arp/index.js';
 import { dhipProbe } from './dhip/index.js';
 import { httpProbe } from './http/index.js';
@@ -12,6 +12,7 @@ import { rtspProbe } from './rtsp/index.js';
 import { sadpProbe } from './sadp/index.js';
 import { snmpProbe } from './snmp/index.js';
 import { tcpProbe } from './tcp/index.js';
+import type { Probe } from './types.js';
 
 export const probes: readonly Probe[] = Object.freeze([
   onvifProbe,

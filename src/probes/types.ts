@@ -10,10 +10,11 @@
  * local condition the user must fix (e.g. EACCES binding a port), which the runner records
  * as that probe's failure without stopping the others.
  */
-import type { Logger } from '../core/log.js';
-import type { LocalInterface, Scope } from '../core/scope.js';
+
 import type { ConfigSpec } from '../core/config-spec.js';
 import type { HostSecrets } from '../core/credentials.js';
+import type { Logger } from '../core/log.js';
+import type { LocalInterface, Scope } from '../core/scope.js';
 
 export interface ObservationInput {
   readonly host: string;

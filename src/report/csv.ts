@@ -39,7 +39,9 @@ export function renderCsv(report: Report): string {
       confidence: d.identity.confidence.toFixed(2),
       rules: applied.map((f) => f.rule).join(' '),
       citations: applied.map((f) => f.citation).join('; '),
-      evidence: d.evidence.map((e) => `${e.key}=${e.value}${e.signature ? ` [${e.signature}]` : ''}`).join('; '),
+      evidence: d.evidence
+        .map((e) => `${e.key}=${e.value}${e.signature ? ` [${e.signature}]` : ''}`)
+        .join('; '),
       site: report.agent.site,
       scannedAt: report.scan.startedAt,
     };

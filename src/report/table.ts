@@ -6,8 +6,18 @@
 import { forTerminal } from '../core/text.js';
 import type { Device, Report } from '../core/types.js';
 
-const VERDICT_ORDER: Record<Device['verdict'], number> = { covered: 0, suspect: 1, unknown: 2, 'not-covered': 3 };
-const COLOURS: Record<Device['verdict'], string> = { covered: '31', suspect: '33', unknown: '2', 'not-covered': '32' };
+const VERDICT_ORDER: Record<Device['verdict'], number> = {
+  covered: 0,
+  suspect: 1,
+  unknown: 2,
+  'not-covered': 3,
+};
+const COLOURS: Record<Device['verdict'], string> = {
+  covered: '31',
+  suspect: '33',
+  unknown: '2',
+  'not-covered': '32',
+};
 /** Evidence lines shown per device; the JSON report has them all. */
 const EVIDENCE_SHOWN = 4;
 
@@ -18,7 +28,8 @@ export interface TableOptions {
 }
 
 export function renderTable(report: Report, options: TableOptions): string {
-  const paint = (verdict: Device['verdict'], text: string) => (options.colour ? `\x1b[${COLOURS[verdict]}m${text}\x1b[0m` : text);
+  const paint = (verdict: Device['verdict'], text: string) =>
+    options.colour ? `\x1b[${COLOURS[verdict]}m${text}\x1b[0m` : text;
   const clip = (text: string, max: number) => {
     const safe = forTerminal(text);
     return safe.length > max ? `${safe.slice(0, max - 1)}…` : safe;
@@ -33,10 +44,20 @@ export function renderTable(report: Report, options: TableOptions): string {
     d.identity.deviceType ?? '-',
     clip(d.identity.model ?? '-', 24),
     clip(d.identity.firmware ?? '-', 24),
-    clip(d.findings.filter((f) => f.status !== 'upcoming').map((f) => f.rule).join(', ') || '-', 60),
+    clip(
+      d.findings
+        .filter((f) => f.status !== 'upcoming')
+        .map((f) => f.rule)
+        .join(', ') || '-',
+      60,
+    ),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
 
   const out: string[] = [];
   const s = report.summary;
@@ -51,27 +72,40 @@ export function renderTable(report: Report, options: TableOptions): string {
     const text = line(cells);
     // Colour only the verdict cell; padding is computed on the plain text.
     const start = widths[0]! + widths[1]! + 4;
-    out.push(text.slice(0, start) + paint(d.verdict, text.slice(start, start + widths[2]!)) + text.slice(start + widths[2]!));
+    out.push(
+      text.slice(0, start) +
+        paint(d.verdict, text.slice(start, start + widths[2]!)) +
+        text.slice(start + widths[2]!),
+    );
     if (d.verdict === 'covered' || d.verdict === 'suspect') {
       for (const f of d.findings) {
-        out.push(`    ${f.status === 'upcoming' ? 'upcoming' : 'rule'}: ${clip(f.rule, 64)} — ${clip(f.citation, 100)}`);
+        out.push(
+          `    ${f.status === 'upcoming' ? 'upcoming' : 'rule'}: ${clip(f.rule, 64)} — ${clip(f.citation, 100)}`,
+        );
       }
       for (const e of d.evidence.slice(0, EVIDENCE_SHOWN)) {
-        const where = e.port !== undefined ? `${e.probe}:${e.port}${e.path ? clip(e.path, 40) : ''}` : e.probe;
-        out.push(`    evidence: ${clip(e.key, 40)} = "${clip(e.value, 70)}"${e.signature ? ` [${clip(e.signature, 48)}]` : ''} (${where})`);
+        const where =
+          e.port !== undefined ? `${e.probe}:${e.port}${e.path ? clip(e.path, 40) : ''}` : e.probe;
+        out.push(
+          `    evidence: ${clip(e.key, 40)} = "${clip(e.value, 70)}"${e.signature ? ` [${clip(e.signature, 48)}]` : ''} (${where})`,
+        );
       }
-      if (d.evidence.length > EVIDENCE_SHOWN) out.push(`    … ${d.evidence.length - EVIDENCE_SHOWN} more in the JSON report`);
+      if (d.evidence.length > EVIDENCE_SHOWN)
+        out.push(`    … ${d.evidence.length - EVIDENCE_SHOWN} more in the JSON report`);
     }
   });
   const troubled = (report.scan.probeStatus ?? []).filter((p) => p.outcome !== 'ok' || p.message);
   if (troubled.length > 0) {
     out.push('');
-    for (const p of troubled) out.push(`probe ${p.probe}: ${p.outcome}${p.message ? ` — ${forTerminal(p.message)}` : ''}`);
+    for (const p of troubled)
+      out.push(`probe ${p.probe}: ${p.outcome}${p.message ? ` — ${forTerminal(p.message)}` : ''}`);
   }
   return `${out.join('\n')}\n`;
 }
 
 function maker(d: Device): string {
   const m = d.identity.manufacturer ?? '-';
-  return d.identity.brand && d.identity.brand !== d.identity.manufacturer ? `${m} (as ${d.identity.brand})` : m;
+  return d.identity.brand && d.identity.brand !== d.identity.manufacturer
+    ? `${m} (as ${d.identity.brand})`
+    : m;
 }

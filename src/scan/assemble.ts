@@ -4,7 +4,15 @@
  * observations (design.md: identify and classify must run offline).
  */
 import { cap } from '../core/text.js';
-import type { ClassifyResult, Device, Evidence, Identity, IdentifyResult, Observation, ReportSummary } from '../core/types.js';
+import type {
+  ClassifyResult,
+  Device,
+  Evidence,
+  IdentifyResult,
+  Identity,
+  Observation,
+  ReportSummary,
+} from '../core/types.js';
 import { mergeObservations } from './merge.js';
 
 export interface Engines {
@@ -21,7 +29,11 @@ export function assembleDevices(observations: readonly Observation[], engines: E
     const { identity, evidence } = engines.identify(group.observations);
     const { verdict, findings } = engines.classify(identity, evidence, at);
     const hostnames = [
-      ...new Set(group.observations.filter((o) => HOSTNAME_KEYS.has(o.key)).map((o) => cap(o.value.replace(/\.$/, ''), 255))),
+      ...new Set(
+        group.observations
+          .filter((o) => HOSTNAME_KEYS.has(o.key))
+          .map((o) => cap(o.value.replace(/\.$/, ''), 255)),
+      ),
     ].slice(0, 32);
     devices.push({
       ip: group.ip,

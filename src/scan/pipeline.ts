@@ -44,7 +44,12 @@ export async function runScan(config: Config, hooks: ScanHooks): Promise<ScanOut
 
   const startedAt = new Date();
   hooks.log.info(
-    { hosts: scope.hosts.length, targets: scope.targets, interfaces: scope.interfaces.map((i) => i.name), probes: enabled.map((p) => p.id) },
+    {
+      hosts: scope.hosts.length,
+      targets: scope.targets,
+      interfaces: scope.interfaces.map((i) => i.name),
+      probes: enabled.map((p) => p.id),
+    },
     'scan starting',
   );
   const run = await runProbes({
@@ -86,6 +91,7 @@ export async function runScan(config: Config, hooks: ScanHooks): Promise<ScanOut
     devices,
   };
   const schemaProblems = checkReport(report);
-  if (schemaProblems.length > 0) hooks.log.error({ problems: schemaProblems }, 'report fails its own schema (bug)');
+  if (schemaProblems.length > 0)
+    hooks.log.error({ problems: schemaProblems }, 'report fails its own schema (bug)');
   return { report, schemaProblems, packetsSent: run.packetsSent };
 }

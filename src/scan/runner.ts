@@ -3,12 +3,13 @@
  * subtly wrong: deadlines, abort, the global packet-rate cap, the per-host concurrency cap,
  * logging, key discipline and isolation — one probe failing or hanging never stops the others.
  */
-import { isKnownKey, keyMatchesPatterns } from '../core/observation-keys.js';
+
+import type { HostSecrets } from '../core/credentials.js';
 import type { Logger } from '../core/log.js';
+import { isKnownKey, keyMatchesPatterns } from '../core/observation-keys.js';
 import type { Scope } from '../core/scope.js';
 import { cap, MAX_BODY_CHARS } from '../core/text.js';
 import type { Observation, ProbeStatus } from '../core/types.js';
-import type { HostSecrets } from '../core/credentials.js';
 import type { HostCredentials, ObservationInput, Probe, ProbeContext, ProbePhase } from '../probes/types.js';
 import { createHostGate, createPacer, type PacketPacer } from './rate.js';
 
@@ -93,7 +94,13 @@ export async function runProbes(options: RunOptions): Promise<RunResult> {
   }
   for (const probe of options.probes) {
     if (!status.some((s) => s.probe === probe.id)) {
-      status.push({ probe: probe.id, outcome: 'skipped', observations: 0, durationMs: 0, message: 'scan aborted before this phase' });
+      status.push({
+        probe: probe.id,
+        outcome: 'skipped',
+        observations: 0,
+        durationMs: 0,
+        message: 'scan aborted before this phase',
+      });
     }
   }
   return { observations, status, partial, packetsSent: pacer.sent };
@@ -143,8 +150,8 @@ async function runOne(
     };
     sink.push(obs);
     count++;
-    let ports = known.get(obs.host);
-    if (!ports) known.set(obs.host, (ports = new Set()));
+    const ports = known.get(obs.host) ?? new Set<number>();
+    known.set(obs.host, ports);
     if (obs.key === 'tcp.open') ports.add(Number(obs.value));
   };
 
@@ -185,19 +192,29 @@ async function runOne(
     }
   }
   if (options.signal.aborted && outcome === 'ok') outcome = 'aborted';
-  else if (outcome === 'ok' && own.aborted && !message) message = `stopped at its ${Math.round(timeoutMs / 1000)}s deadline`;
+  else if (outcome === 'ok' && own.aborted && !message)
+    message = `stopped at its ${Math.round(timeoutMs / 1000)}s deadline`;
   const notes = [message];
   if (outOfScope > 0) notes.push(`${outOfScope} replies from hosts outside scope ignored`);
   if (refusedKeys > 0) notes.push(`${refusedKeys} observations with undeclared keys refused (bug)`);
   const text = notes.filter(Boolean).join('; ');
   const durationMs = Date.now() - started;
   log.info({ outcome, observations: count, durationMs }, 'probe finished');
-  return { probe: probe.id, outcome, observations: count, durationMs, ...(text ? { message: cap(text, 1024) } : {}) };
+  return {
+    probe: probe.id,
+    outcome,
+    observations: count,
+    durationMs,
+    ...(text ? { message: cap(text, 1024) } : {}),
+  };
 }
 
 /** The credentials file section named after the probe (`http`, `onvif`), when it is a login. */
 function loginFor(probeId: string, secrets: HostSecrets | null): HostCredentials | null {
-  const section = (secrets as Record<string, unknown> | null)?.[probeId] as Partial<HostCredentials> | null | undefined;
+  const section = (secrets as Record<string, unknown> | null)?.[probeId] as
+    | Partial<HostCredentials>
+    | null
+    | undefined;
   return section && typeof section.username === 'string' && typeof section.password === 'string'
     ? (section as HostCredentials)
     : null;

@@ -2,12 +2,13 @@
  * A ProbeContext for unit tests: no rate cap, collects what the probe emits, and checks keys
  * against the probe's declaration exactly as the real runner does.
  */
-import { isKnownKey, keyMatchesPatterns } from '../../src/core/observation-keys.js';
-import { silentLogger } from '../../src/core/log.js';
-import { resolveScope, type LocalInterface } from '../../src/core/scope.js';
-import type { HostCredentials, ObservationInput, Probe, ProbeContext } from '../../src/probes/types.js';
+
 import { defaultOf } from '../../src/core/config-spec.js';
 import type { HostSecrets } from '../../src/core/credentials.js';
+import { silentLogger } from '../../src/core/log.js';
+import { isKnownKey, keyMatchesPatterns } from '../../src/core/observation-keys.js';
+import { type LocalInterface, resolveScope } from '../../src/core/scope.js';
+import type { HostCredentials, ObservationInput, Probe, ProbeContext } from '../../src/probes/types.js';
 
 export interface FakeRun {
   readonly ctx: ProbeContext;
@@ -32,7 +33,9 @@ export function fakeContext(
   const scope = resolveScope({ targets: options.targets, interfaces: options.interfaces ?? [] });
   const defaults = Object.fromEntries(Object.entries(probe.config).map(([k, f]) => [k, defaultOf(f)]));
   const timeoutMs = options.timeoutMs ?? 5000;
-  const signal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+  const signal = options.signal
+    ? AbortSignal.any([options.signal, AbortSignal.timeout(timeoutMs)])
+    : AbortSignal.timeout(timeoutMs);
   const emitted: ObservationInput[] = [];
   const refused: ObservationInput[] = [];
   const run: FakeRun = {
@@ -41,7 +44,13 @@ export function fakeContext(
     packets: 0,
     ctx: {
       scope,
-      config: Object.freeze({ enabled: true, deadline: timeoutMs, timeout: timeoutMs, ...defaults, ...options.config }),
+      config: Object.freeze({
+        enabled: true,
+        deadline: timeoutMs,
+        timeout: timeoutMs,
+        ...defaults,
+        ...options.config,
+      }),
       signal,
       deadline: Date.now() + timeoutMs,
       log: silentLogger,

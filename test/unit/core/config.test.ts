@@ -16,12 +16,29 @@ function problemsOf(yaml: string, overrides = {}): string {
 
 describe('config', () => {
   it('names file, line, key and the expected form for a bad value', () => {
-    const yaml = ['scan:', '  rate: 500', 'probes:', '  snmp:', '    enabled: true', '    timeout: soon', ''].join('\n');
+    const yaml = [
+      'scan:',
+      '  rate: 500',
+      'probes:',
+      '  snmp:',
+      '    enabled: true',
+      '    timeout: soon',
+      '',
+    ].join('\n');
     expect(problemsOf(yaml)).toContain('camsweep.yaml:6 probes.snmp.timeout: must be a duration like 2s');
   });
 
   it('reports every problem at once, with unknown keys and sections', () => {
-    const yaml = ['scan:', '  rat: 5', 'scna:', '  x: 1', 'probes:', '  nosuch: {}', 'output:', '  format: xml'].join('\n');
+    const yaml = [
+      'scan:',
+      '  rat: 5',
+      'scna:',
+      '  x: 1',
+      'probes:',
+      '  nosuch: {}',
+      'output:',
+      '  format: xml',
+    ].join('\n');
     const text = problemsOf(yaml);
     expect(text).toContain('camsweep.yaml:2 scan.rat: unknown key');
     expect(text).toContain('camsweep.yaml:3 scna: unknown section');
@@ -38,7 +55,10 @@ describe('config', () => {
   });
 
   it('lets flags override the file, and validates flags too', () => {
-    const config = parseConfig('scan:\n  rate: 500\n', 'camsweep.yaml', { 'scan.rate': '20', 'scan.timeout': '90s' });
+    const config = parseConfig('scan:\n  rate: 500\n', 'camsweep.yaml', {
+      'scan.rate': '20',
+      'scan.timeout': '90s',
+    });
     expect(config.scan.rate).toBe(20);
     expect(config.scan.timeout).toBe(90_000);
     expect(problemsOf('', { 'scan.rate': 'fast' })).toContain('flag scan.rate: must be a whole number');

@@ -38,7 +38,10 @@ describe('parseTarget', () => {
 
 describe('resolveScope', () => {
   it('defaults to connected private subnets, without network, broadcast or our own address', () => {
-    const scope = resolveScope({ targets: [], interfaces: [iface('eth0', '10.9.8.1', 29), iface('wan0', '203.0.113.5', 24)] });
+    const scope = resolveScope({
+      targets: [],
+      interfaces: [iface('eth0', '10.9.8.1', 29), iface('wan0', '203.0.113.5', 24)],
+    });
     expect(scope.targets).toEqual(['10.9.8.0/29']);
     expect(scope.hosts).toEqual(['10.9.8.2', '10.9.8.3', '10.9.8.4', '10.9.8.5', '10.9.8.6']);
     expect(scope.interfaces.map((i) => i.name)).toEqual(['eth0']);
@@ -58,25 +61,43 @@ describe('resolveScope', () => {
   });
 
   it('refuses public targets unless allowed, and accepts them with allowPublic', () => {
-    expect(codeOf(() => resolveScope({ targets: ['10.0.0.1', '8.8.8.8'], interfaces: [] }))).toBe('E_SCOPE_PUBLIC');
-    expect(resolveScope({ targets: ['198.51.100.7'], allowPublic: true, interfaces: [] }).hosts).toEqual(['198.51.100.7']);
+    expect(codeOf(() => resolveScope({ targets: ['10.0.0.1', '8.8.8.8'], interfaces: [] }))).toBe(
+      'E_SCOPE_PUBLIC',
+    );
+    expect(resolveScope({ targets: ['198.51.100.7'], allowPublic: true, interfaces: [] }).hosts).toEqual([
+      '198.51.100.7',
+    ]);
   });
 
   it('never targets loopback, multicast or broadcast even when asked', () => {
-    const scope = resolveScope({ targets: ['127.0.0.1', '239.255.255.250', '255.255.255.255', '10.1.1.1'], allowPublic: true, interfaces: [] });
+    const scope = resolveScope({
+      targets: ['127.0.0.1', '239.255.255.250', '255.255.255.255', '10.1.1.1'],
+      allowPublic: true,
+      interfaces: [],
+    });
     expect(scope.hosts).toEqual(['10.1.1.1']);
   });
 
   it('applies excludes and reports an empty result', () => {
-    const scope = resolveScope({ targets: ['10.0.0.1-4'], exclude: ['10.0.0.2', '10.0.0.3'], interfaces: [] });
+    const scope = resolveScope({
+      targets: ['10.0.0.1-4'],
+      exclude: ['10.0.0.2', '10.0.0.3'],
+      interfaces: [],
+    });
     expect(scope.hosts).toEqual(['10.0.0.1', '10.0.0.4']);
     expect(scope.has('10.0.0.2')).toBe(false);
-    expect(codeOf(() => resolveScope({ targets: ['10.0.0.1'], exclude: ['10.0.0.0/24'], interfaces: [] }))).toBe('E_SCOPE_EMPTY');
+    expect(
+      codeOf(() => resolveScope({ targets: ['10.0.0.1'], exclude: ['10.0.0.0/24'], interfaces: [] })),
+    ).toBe('E_SCOPE_EMPTY');
   });
 
   it('caps the number of hosts', () => {
-    expect(codeOf(() => resolveScope({ targets: ['10.0.0.0/16'], maxHosts: 1000, interfaces: [] }))).toBe('E_SCOPE_TOO_LARGE');
-    expect(resolveScope({ targets: ['10.0.0.0/22'], maxHosts: 1022, interfaces: [] }).hosts).toHaveLength(1022);
+    expect(codeOf(() => resolveScope({ targets: ['10.0.0.0/16'], maxHosts: 1000, interfaces: [] }))).toBe(
+      'E_SCOPE_TOO_LARGE',
+    );
+    expect(resolveScope({ targets: ['10.0.0.0/22'], maxHosts: 1022, interfaces: [] }).hosts).toHaveLength(
+      1022,
+    );
   });
 
   it('sends multicast only on interfaces that hold in-scope hosts', () => {

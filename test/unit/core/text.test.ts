@@ -10,7 +10,9 @@ describe('device string handling', () => {
   });
 
   it('escapes HTML so a banner cannot open a tag or break an attribute', () => {
-    expect(forHtml('<script>alert("x")</script>&\'')).toBe('&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62;&#38;&#39;');
+    expect(forHtml('<script>alert("x")</script>&\'')).toBe(
+      '&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62;&#38;&#39;',
+    );
   });
 
   it('quotes CSV fields and neutralises formula injection', () => {

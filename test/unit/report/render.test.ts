@@ -19,7 +19,9 @@ describe('report schema', () => {
   });
 
   it('refuses oversized device strings rather than storing them', () => {
-    const big = structuredClone(sampleReport()) as unknown as { devices: { evidence: { value: string }[] }[] };
+    const big = structuredClone(sampleReport()) as unknown as {
+      devices: { evidence: { value: string }[] }[];
+    };
     big.devices[1]!.evidence[0]!.value = 'x'.repeat(100_000);
     expect(checkReport(big).map((p) => p.field)).toContain('/devices/1/evidence/0/value');
   });
@@ -36,7 +38,9 @@ describe('table output', () => {
     expect(hik).toBeLessThan(axis);
     expect(lines[hik]).toMatch(/covered\s+hikvision \(as annke\)\s+camera/);
     expect(text).toContain('rule: us-2cfr-200-216 — 2 CFR 200.216');
-    expect(text).toContain('evidence: http.header.server = "<script>alert(1)</script>" [hikvision-http-server] (http:80/)');
+    expect(text).toContain(
+      'evidence: http.header.server = "<script>alert(1)</script>" [hikvision-http-server] (http:80/)',
+    );
   });
 
   it('never passes a device control character to the terminal', () => {
@@ -49,7 +53,9 @@ describe('table output', () => {
   });
 
   it('summarises counts', () => {
-    expect(text.split('\n')[0]).toBe('camsweep: 2 devices on 254 addresses — 1 covered, 0 suspect, 1 not covered, 0 unknown');
+    expect(text.split('\n')[0]).toBe(
+      'camsweep: 2 devices on 254 addresses — 1 covered, 0 suspect, 1 not covered, 0 unknown',
+    );
   });
 });
 

@@ -25,10 +25,20 @@ export function sampleReport(): Report {
         ip: '10.77.0.20',
         mac: 'ac:cc:8e:01:02:03',
         hostnames: [],
-        identity: { manufacturer: 'axis', brand: null, deviceType: 'camera', model: 'P3245-LVE', firmware: '10.12.1', serial: null, confidence: 0.95 },
+        identity: {
+          manufacturer: 'axis',
+          brand: null,
+          deviceType: 'camera',
+          model: 'P3245-LVE',
+          firmware: '10.12.1',
+          serial: null,
+          confidence: 0.95,
+        },
         verdict: 'not-covered',
         findings: [],
-        evidence: [{ probe: 'onvif', key: 'onvif.scope.name', value: 'AXIS P3245-LVE', signature: 'axis-onvif-name' }],
+        evidence: [
+          { probe: 'onvif', key: 'onvif.scope.name', value: 'AXIS P3245-LVE', signature: 'axis-onvif-name' },
+        ],
       },
       {
         ip: '10.77.0.10',
@@ -55,7 +65,14 @@ export function sampleReport(): Report {
           },
         ],
         evidence: [
-          { probe: 'http', key: 'http.header.server', value: '<script>alert(1)</script>', port: 80, path: '/', signature: 'hikvision-http-server' },
+          {
+            probe: 'http',
+            key: 'http.header.server',
+            value: '<script>alert(1)</script>',
+            port: 80,
+            path: '/',
+            signature: 'hikvision-http-server',
+          },
           { probe: 'onvif', key: 'onvif.scope.name', value: '=cmd|calc', signature: 'hikvision-onvif-name' },
         ],
       },

@@ -2,13 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/log.js';
 import { resolveScope } from '../../../src/core/scope.js';
 import type { Probe, ProbeContext } from '../../../src/probes/types.js';
-import { runProbes } from '../../../src/scan/runner.js';
 import { createHostGate, createPacer } from '../../../src/scan/rate.js';
+import { runProbes } from '../../../src/scan/runner.js';
 
 const scope = resolveScope({ targets: ['10.0.0.1-4'], interfaces: [] });
 
 function probe(id: string, phase: Probe['phase'], run: (ctx: ProbeContext) => Promise<void>): Probe {
-  return { id, title: id, phase, emits: ['tcp.open', 'http.header.*'], config: {}, enabledByDefault: true, run };
+  return {
+    id,
+    title: id,
+    phase,
+    emits: ['tcp.open', 'http.header.*'],
+    config: {},
+    enabledByDefault: true,
+    run,
+  };
 }
 
 function options(probes: Probe[], extra: Partial<Parameters<typeof runProbes>[0]> = {}) {
@@ -32,11 +40,16 @@ describe('probe runner', () => {
         probe('broken', 'discover', async () => {
           throw new Error('EACCES binding 3702');
         }),
-        probe('fine', 'discover', async (ctx) => ctx.emit({ host: '10.0.0.2', key: 'tcp.open', value: 80, port: 80 })),
+        probe('fine', 'discover', async (ctx) =>
+          ctx.emit({ host: '10.0.0.2', key: 'tcp.open', value: 80, port: 80 }),
+        ),
       ]),
     );
     expect(result.observations).toHaveLength(1);
-    expect(result.status.find((s) => s.probe === 'broken')).toMatchObject({ outcome: 'failed', message: 'EACCES binding 3702' });
+    expect(result.status.find((s) => s.probe === 'broken')).toMatchObject({
+      outcome: 'failed',
+      message: 'EACCES binding 3702',
+    });
     expect(result.status.find((s) => s.probe === 'fine')).toMatchObject({ outcome: 'ok', observations: 1 });
   });
 
@@ -47,7 +60,9 @@ describe('probe runner', () => {
         probe('late', 'enrich', async (ctx) => {
           seen = [...ctx.known()].map(([h, ports]) => `${h}:${[...ports].join(',')}`);
         }),
-        probe('sweep', 'discover', async (ctx) => ctx.emit({ host: '10.0.0.3', key: 'tcp.open', value: 554, port: 554 })),
+        probe('sweep', 'discover', async (ctx) =>
+          ctx.emit({ host: '10.0.0.3', key: 'tcp.open', value: 554, port: 554 }),
+        ),
       ]),
     );
     expect(seen).toEqual(['10.0.0.3:554']);
@@ -88,7 +103,9 @@ describe('probe runner', () => {
 
   it('gives up on a probe that ignores its deadline instead of hanging the scan', async () => {
     const result = await runProbes(
-      options([probe('stuck', 'discover', () => new Promise(() => {}))], { probeConfig: () => ({ enabled: true, deadline: 100 }) }),
+      options([probe('stuck', 'discover', () => new Promise(() => {}))], {
+        probeConfig: () => ({ enabled: true, deadline: 100 }),
+      }),
     );
     expect(result.status[0]!.outcome).toBe('failed');
     expect(result.status[0]!.message).toMatch(/ignores its abort signal/);
