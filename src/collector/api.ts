@@ -3,6 +3,7 @@
  * JSON `{status}` on success and `{error, field?, fix}` otherwise, which the agent's push client
  * turns into a sentence for the admin (src/push/send.ts).
  */
+import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from '../core/log.js';
 import { checkReport } from '../core/report-schema.js';
@@ -18,12 +19,21 @@ function refuse(reply: FastifyReply, status: number, error: string, fix: string,
 
 export function registerApi(
   app: FastifyInstance,
-  deps: { db: Database; log: Logger; limiter: RateLimiter; bodyLimit: number },
+  deps: { db: Database; log: Logger; limiter: RateLimiter; bodyLimit: number; requireClientCert: boolean },
 ): void {
   const { db, log, limiter } = deps;
   app.get('/api/v1/health', async () => ({ status: 'ok' }));
 
   app.post('/api/v1/reports', { bodyLimit: deps.bodyLimit }, async (req, reply) => {
+    // With --tls-client-ca browsers still reach the dashboard without a certificate; agents must present one.
+    if (deps.requireClientCert && !(req.raw.socket as TLSSocket).authorized) {
+      return refuse(
+        reply,
+        403,
+        'a client certificate signed by the collector CA is required',
+        'set push.cert and push.key on the agent',
+      );
+    }
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m) {

@@ -88,6 +88,7 @@ export async function buildCollector(options: CollectorOptions): Promise<Fastify
     log: options.log,
     limiter: new RateLimiter(options.ingestPerMinute ?? 60, options.ingestBurst ?? 20),
     bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
+    requireClientCert: Boolean(options.tls?.clientCa),
   });
   registerDashboard(app, {
     db: options.db,

@@ -191,6 +191,35 @@ describe('pusher over HTTPS with a private CA', () => {
       '-extfile',
       'ext.cnf',
     );
+    run(
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'agent.key',
+      '-out',
+      'agent.csr',
+      '-subj',
+      '/CN=agent-1',
+    );
+    run(
+      'x509',
+      '-req',
+      '-in',
+      'agent.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'agent.pem',
+      '-days',
+      '2',
+    );
     c = await startCollector(join(work.path, 'tls.db'), {
       tls: { cert: join(pki.path, 'srv.pem'), key: join(pki.path, 'srv.key') },
     });
@@ -208,6 +237,36 @@ describe('pusher over HTTPS with a private CA', () => {
     expect(o.status === 'spooled' ? o.fix : '').toContain('push.ca');
     expect(o.status === 'spooled' ? o.attempts : 0).toBe(1); // no point retrying a trust problem
     await pusher.close();
+  });
+
+  it('requires a client certificate when the collector has a client CA', async () => {
+    const tls = {
+      cert: join(pki.path, 'srv.pem'),
+      key: join(pki.path, 'srv.key'),
+      clientCa: join(pki.path, 'ca.pem'),
+    };
+    const mtls = await startCollector(join(work.path, 'mtls.db'), { tls });
+    try {
+      const ca = join(pki.path, 'ca.pem');
+      const without = createPusher(config(mtls.url, mtls.token, { ca }), silentLogger);
+      const refused = await without.submit(labReport());
+      expect(refused.status === 'spooled' ? `${refused.reason} ${refused.fix}` : refused.status).toMatch(
+        /403.*push\.cert/s,
+      );
+      await without.close();
+      const withCert = createPusher(
+        config(mtls.url, mtls.token, {
+          ca,
+          cert: join(pki.path, 'agent.pem'),
+          key: join(pki.path, 'agent.key'),
+        }),
+        silentLogger,
+      );
+      expect((await withCert.submit(labReport())).status).toBe('delivered');
+      await withCert.close();
+    } finally {
+      await mtls.stop();
+    }
   });
 
   it('delivers when push.ca names the CA', async () => {
