@@ -48,7 +48,9 @@ const config: ConfigSpec = {
     default: false,
     doc: 'ask every in-scope address, not only hosts the discovery phase found alive',
   },
-  parallel: { type: 'integer', default: 64, min: 1, max: 4096, doc: 'hosts queried at once' },
+  // Most hosts never answer (SNMP ships disabled), so each costs timeout × tries × versions of
+  // waiting, not packets: many at once keeps the phase short.
+  parallel: { type: 'integer', default: 256, min: 1, max: 4096, doc: 'hosts queried at once' },
 };
 
 interface Settings {

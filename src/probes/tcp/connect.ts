@@ -1,6 +1,10 @@
 /**
  * One TCP connect attempt, as `connect()` would do it from userland (no raw sockets, so no
  * privilege is needed). Every outcome is data: open, refused, timed out, unreachable.
+ *
+ * A sweep runs a thousand of these at once, tens of thousands in a row, so the attempt keeps
+ * its allocations few (one socket, one timer, one set entry) and shares a single abort
+ * listener through `Inflight` rather than adding one per socket.
  */
 import { Socket } from 'node:net';
 import { MAX_BANNER_BYTES } from './codec.js';
@@ -17,70 +21,95 @@ export interface ConnectResult {
   readonly code?: string;
 }
 
+/** The attempts in flight, ended together when the sweep is aborted. */
+export class Inflight {
+  private readonly ends = new Set<() => void>();
+  private aborted = false;
+
+  constructor(signal: AbortSignal) {
+    const abort = () => {
+      this.aborted = true;
+      for (const end of this.ends) end();
+      this.ends.clear();
+    };
+    if (signal.aborted) this.aborted = true;
+    else signal.addEventListener('abort', abort, { once: true });
+  }
+
+  /** Registers `end`; false when already aborted (the caller must not start). */
+  add(end: () => void): boolean {
+    if (this.aborted) return false;
+    this.ends.add(end);
+    return true;
+  }
+
+  delete(end: () => void): void {
+    this.ends.delete(end);
+  }
+}
+
 export interface ConnectOptions {
   readonly timeoutMs: number;
   /** When set, wait this long after connecting for the service to speak first. */
   readonly bannerMs?: number;
-  readonly signal: AbortSignal;
+  readonly inflight: Inflight;
 }
 
 // Errors that mean the host (not the port) is gone: ARP failed or a router said so.
 const UNREACHABLE = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN']);
+const FILTERED: ConnectResult = Object.freeze({ state: 'filtered', rttMs: null });
 
 export function connectPort(host: string, port: number, opts: ConnectOptions): Promise<ConnectResult> {
   return new Promise((resolve) => {
     const started = performance.now();
     const socket = new Socket();
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] | null = null;
     let received = 0;
-    let connectedAt: number | null = null;
+    let connectedAt = -1;
     let settled = false;
-    let timer: NodeJS.Timeout | undefined;
 
-    const finish = (result: ConnectResult) => {
+    const opened = (): ConnectResult => {
+      const rttMs = connectedAt - started;
+      if (opts.bannerMs === undefined) return { state: 'open', rttMs };
+      const banner = chunks ? Buffer.concat(chunks).subarray(0, MAX_BANNER_BYTES) : Buffer.alloc(0);
+      return { state: 'open', rttMs, banner };
+    };
+    const finish = (result: ConnectResult | null) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      opts.signal.removeEventListener('abort', onAbort);
-      socket.removeAllListeners('data');
+      opts.inflight.delete(end);
       socket.destroy();
-      resolve(result);
+      resolve(result ?? opened());
     };
-    const opened = () =>
-      finish({
-        state: 'open',
-        rttMs: connectedAt === null ? null : connectedAt - started,
-        ...(opts.bannerMs !== undefined
-          ? { banner: Buffer.concat(chunks).subarray(0, MAX_BANNER_BYTES) }
-          : {}),
-      });
-    const onAbort = () => (connectedAt === null ? finish({ state: 'filtered', rttMs: null }) : opened());
-
-    if (opts.signal.aborted) return finish({ state: 'filtered', rttMs: null });
-    opts.signal.addEventListener('abort', onAbort, { once: true });
-    timer = setTimeout(() => finish({ state: 'filtered', rttMs: null }), opts.timeoutMs);
+    // Timer or abort: what we have so far is the answer.
+    const end = () => finish(connectedAt < 0 ? FILTERED : null);
+    if (!opts.inflight.add(end)) {
+      resolve(FILTERED);
+      return;
+    }
+    let timer = setTimeout(end, opts.timeoutMs);
 
     // A destroyed socket may still emit 'error'; the listener stays so it never goes unhandled.
     socket.on('error', (err: NodeJS.ErrnoException) => {
-      if (connectedAt !== null) return opened(); // reset after connect: still an open port
-      const rtt = performance.now() - started;
-      if (err.code === 'ECONNREFUSED') finish({ state: 'closed', rttMs: rtt });
+      if (connectedAt >= 0) return finish(null); // reset after connect: still an open port
+      if (err.code === 'ECONNREFUSED') finish({ state: 'closed', rttMs: performance.now() - started });
       else if (err.code && UNREACHABLE.has(err.code)) finish({ state: 'unreachable', rttMs: null });
       else finish({ state: 'error', rttMs: null, ...(err.code ? { code: err.code } : {}) });
     });
-    socket.on('connect', () => {
+    socket.once('connect', () => {
       connectedAt = performance.now();
-      if (opts.bannerMs === undefined) return opened();
+      if (opts.bannerMs === undefined) return finish(null);
       clearTimeout(timer);
-      timer = setTimeout(opened, opts.bannerMs);
+      timer = setTimeout(end, opts.bannerMs);
+      socket.on('data', (chunk: Buffer) => {
+        (chunks ??= []).push(chunk);
+        received += chunk.length;
+        // A greeting line is complete at its line break; stop early rather than wait out the timer.
+        if (received >= MAX_BANNER_BYTES || chunk.includes(0x0a)) finish(null);
+      });
+      socket.once('end', () => finish(null));
     });
-    socket.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      received += chunk.length;
-      // A greeting line is complete at its line break; stop early rather than wait out the timer.
-      if (received >= MAX_BANNER_BYTES || chunk.includes(0x0a)) opened();
-    });
-    socket.on('end', opened);
-    socket.connect({ host, port });
+    socket.connect(port, host);
   });
 }

@@ -3,16 +3,23 @@
  * address, plus the greeting of services that speak first (FTP, SSH, telnet). See README.md
  * for what goes on the wire.
  */
-import { setMaxListeners } from 'node:events';
 import type { ConfigSpec } from '../../core/config-spec.js';
 import type { Probe, ProbeContext } from '../types.js';
 import { BANNER_PORTS, bannerText } from './codec.js';
-import { type ConnectResult, connectPort } from './connect.js';
+import { type ConnectResult, connectPort, Inflight } from './connect.js';
 import { forEachLimit, sleep } from './pool.js';
 import { DEFAULT_PORTS } from './ports.js';
 import { ConnectTimer } from './rtt.js';
 
 const config: ConfigSpec = {
+  // A /20 at the default 1000 packets/s is ~90 s of connects; the common 2 min probe deadline
+  // would cut a /19 short. The scan's own timeout still bounds it.
+  deadline: {
+    type: 'duration',
+    default: '10m',
+    minMs: 100,
+    doc: 'the longest the sweep may run (at the packet-rate cap it takes hosts × ports ÷ rate seconds)',
+  },
   ports: { type: 'ports', default: DEFAULT_PORTS, doc: 'TCP ports to try on every in-scope address' },
   timeout: {
     type: 'duration',
@@ -23,7 +30,7 @@ const config: ConfigSpec = {
   },
   minTimeout: {
     type: 'duration',
-    default: '200ms',
+    default: '100ms',
     minMs: 20,
     maxMs: 30_000,
     doc: 'shortest connect timeout the adaptive timer may choose',
@@ -63,8 +70,7 @@ function* jobs(hosts: readonly string[], ports: readonly number[]): Generator<Jo
 }
 
 async function sweep(ctx: ProbeContext): Promise<void> {
-  // Every connect in flight listens for abort on the one signal.
-  setMaxListeners(0, ctx.signal);
+  const inflight = new Inflight(ctx.signal);
   const ports = ctx.config.ports as readonly number[];
   const maxMs = ctx.config.timeout as number;
   const bannerMs = ctx.config.bannerTimeout as number;
@@ -82,11 +88,7 @@ async function sweep(ctx: ProbeContext): Promise<void> {
       if (ctx.signal.aborted) return;
       attempts++;
       result = await ctx.withHost(job.host, () =>
-        connectPort(job.host, job.port, {
-          timeoutMs,
-          signal: ctx.signal,
-          ...(banner ? { bannerMs } : {}),
-        }),
+        connectPort(job.host, job.port, { timeoutMs, inflight, ...(banner ? { bannerMs } : {}) }),
       );
       if (result.state !== 'error' || !LOCAL_PRESSURE.has(result.code ?? '') || tries >= 20) break;
       await sleep(50, ctx.signal);

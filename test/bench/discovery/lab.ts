@@ -1,0 +1,148 @@
+/**
+ * The discovery benchmark's own lab (issue 3): a /20 — 4,096 addresses — behind one veth,
+ * built only from namespaces created here, with no route anywhere else.
+ *
+ *   scanner ns  eth0 10.64.0.2/20 ── veth ── eth0 10.64.0.1  devices ns
+ *               routes 10.64.0.0/21 and 10.64.8.0/21 via       256 addresses `local` on lo,
+ *               10.64.0.1 (one neighbour entry, not 4,096)     blackhole 10.64.0.0/20
+ *
+ * The scanner sees the /20 as its connected LAN (so multicast probes have an in-scope
+ * interface, as on a real site), but every unicast goes to the devices namespace, where the
+ * live addresses are local routes and everything else falls into a blackhole: silently
+ * dropped, no RST and no ICMP, the worst case for a sweep. netem adds latency both ways
+ * where the kernel has it.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+
+export const SUBNET = '10.64.0.0/20';
+export const SCANNER_IP = '10.64.0.2';
+const GATEWAY_IP = '10.64.0.1';
+
+export interface BenchLab {
+  readonly scannerNs: string;
+  readonly devicesNs: string;
+  /** Live device addresses (local routes in the devices namespace). */
+  readonly live: readonly string[];
+  /** What latency the link has, in words (netem may be missing from the kernel). */
+  readonly latency: string;
+  teardown(): void;
+}
+
+function run(args: readonly string[], input?: string): string {
+  return execFileSync(args[0]!, args.slice(1), { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/** Every 16th address of the /20 is alive: 256 hosts spread over all sixteen /24s. */
+export function liveAddresses(): string[] {
+  const out: string[] = [];
+  for (let k = 0; k < 4096; k++) if (k % 16 === 5) out.push(`10.64.${k >> 8}.${k & 255}`);
+  return out;
+}
+
+export function buildLab(delayMs: number): BenchLab {
+  const id = randomBytes(3).toString('hex');
+  const scannerNs = `csb${id}-scan`;
+  const devicesNs = `csb${id}-dev`;
+  const live = liveAddresses();
+  const created: string[] = [];
+  let latency = delayMs > 0 ? `${delayMs} ms each way (netem)` : 'none';
+  const teardown = () => {
+    for (const ns of created.reverse()) {
+      try {
+        // Kill what we started in it, then remove it (the veth pair goes with it).
+        const pids = run(['ip', 'netns', 'pids', ns]).split('\n').filter(Boolean);
+        for (const pid of pids) {
+          try {
+            process.kill(Number(pid), 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+        run(['ip', 'netns', 'del', ns]);
+      } catch (err) {
+        process.stderr.write(`bench: could not delete namespace ${ns}: ${(err as Error).message}\n`);
+      }
+    }
+    created.length = 0;
+  };
+  try {
+    for (const ns of [scannerNs, devicesNs]) {
+      run(['ip', 'netns', 'add', ns]);
+      created.push(ns);
+    }
+    // The veth is created inside the scanner namespace and its peer moved straight into the
+    // devices namespace: no interface ever exists in the host's namespace.
+    run([
+      'ip',
+      '-n',
+      scannerNs,
+      'link',
+      'add',
+      'eth0',
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'eth0',
+      'netns',
+      devicesNs,
+    ]);
+    const batch = (ns: string, cmds: string[]) =>
+      run(['ip', '-n', ns, '-batch', '-'], `${cmds.join('\n')}\n`);
+    batch(scannerNs, [
+      'link set lo up',
+      `addr add ${SCANNER_IP}/20 dev eth0`,
+      'link set eth0 up',
+      `route add 10.64.0.0/21 via ${GATEWAY_IP} dev eth0`,
+      `route add 10.64.8.0/21 via ${GATEWAY_IP} dev eth0`,
+      'route add 224.0.0.0/4 dev eth0',
+    ]);
+    batch(devicesNs, [
+      'link set lo up',
+      `addr add ${GATEWAY_IP}/32 dev eth0`,
+      'link set eth0 up',
+      `route add ${SCANNER_IP}/32 dev eth0`,
+      `route add blackhole ${SUBNET}`,
+      ...live.map((a) => `route add local ${a}/32 dev lo`),
+    ]);
+    for (const ns of [scannerNs, devicesNs]) {
+      run(['ip', 'netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1']);
+      if (delayMs > 0) {
+        try {
+          run([
+            'tc',
+            '-n',
+            ns,
+            'qdisc',
+            'add',
+            'dev',
+            'eth0',
+            'root',
+            'netem',
+            'delay',
+            `${delayMs}ms`,
+            'limit',
+            '100000',
+          ]);
+        } catch (err) {
+          // Kernels built without sch_netem (some CI sandboxes): same lab, no added latency.
+          latency = `none (netem unavailable: ${String((err as { stderr?: string }).stderr ?? err).trim()})`;
+        }
+      }
+    }
+    // Silent drops must stay silent: no ICMP "unreachable" from the devices namespace.
+    run(['ip', 'netns', 'exec', devicesNs, 'sysctl', '-qw', 'net.ipv4.icmp_ratelimit=0']);
+  } catch (err) {
+    teardown();
+    throw err;
+  }
+  return { scannerNs, devicesNs, live, latency, teardown };
+}
+
+/** Packets the scanner namespace has transmitted on its LAN interface so far. */
+export function scannerTxPackets(lab: BenchLab): number {
+  return Number(
+    run(['ip', 'netns', 'exec', lab.scannerNs, 'cat', '/sys/class/net/eth0/statistics/tx_packets']).trim(),
+  );
+}
