@@ -22,7 +22,11 @@ export function registerApi(
   deps: { db: Database; log: Logger; limiter: RateLimiter; bodyLimit: number; requireClientCert: boolean },
 ): void {
   const { db, log, limiter } = deps;
-  app.get('/api/v1/health', async () => ({ status: 'ok' }));
+  // For load balancers: healthy only when the database answers.
+  app.get('/api/v1/health', async () => {
+    await db.get('SELECT 1 AS one');
+    return { status: 'ok' };
+  });
 
   app.post('/api/v1/reports', { bodyLimit: deps.bodyLimit }, async (req, reply) => {
     // With --tls-client-ca browsers still reach the dashboard without a certificate; agents must present one.

@@ -229,7 +229,13 @@ export function createPusher(config: PushConfig, log: Logger): Pusher {
       };
     }
     const body = JSON.stringify(report);
-    const put = spool.put(reportId, body);
+    let put: ReturnType<Spool['put']>;
+    try {
+      put = spool.put(reportId, body);
+    } catch (err) {
+      // Disk full or read-only: handled like a full spool — loud, and still sent if possible.
+      put = { ok: false, reason: `cannot write the spool in ${spool.dir}: ${(err as Error).message}` };
+    }
     if (!put.ok) {
       plog.error(
         { reportId, reason: put.reason, spoolDir: spool.dir },
