@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'rolldown';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAgentToken, sha256 } from '../../src/collector/secrets.js';
 import type { Report } from '../../src/core/types.js';
 import { labReport } from './fixtures.js';
 import { type RunningCollector, startCollector, tempDir } from './harness.js';
@@ -52,9 +53,10 @@ function childArgs(url: string, spoolDir: string, report?: Report, timeoutMs = 2
 }
 
 async function push(url: string, spoolDir: string, report?: Report): Promise<Record<string, unknown>> {
-  const { stdout } = await run(process.execPath, [childScript, childArgs(url, spoolDir, report)], {
+  const { stdout, stderr } = await run(process.execPath, [childScript, childArgs(url, spoolDir, report)], {
     timeout: 20_000,
   });
+  if (process.env.PUSH_CHILD_DEBUG) process.stdout.write(`CHILD ${stderr}\n`);
   return JSON.parse(stdout.trim()) as Record<string, unknown>;
 }
 
@@ -83,8 +85,8 @@ const spooled = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.jso
 async function collectorWithKnownToken(port: number, db: string): Promise<RunningCollector> {
   const c = await startCollector(db, { port });
   // The agents were configured before the outage with this token; give the collector its digest.
-  const [, id, secret] = token.split('_') as [string, string, string];
-  const { sha256 } = await import('../../src/collector/secrets.js');
+  // The secret is base64url and may itself contain '_': parse, never split.
+  const { id, secret } = parseAgentToken(token)!;
   await c.db.run(
     `INSERT INTO agent_tokens (id, site_id, label, secret_sha256, created_at)
      SELECT ?, id, 'outage', ?, ? FROM sites WHERE name = 'city-hall'`,

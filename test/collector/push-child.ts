@@ -3,7 +3,7 @@
  * pushing process. argv[2] is JSON: {url, token, spoolDir, timeoutMs, report?}. With a report
  * it submits it; without, it flushes the spool. Prints the outcome as one JSON line.
  */
-import { silentLogger } from '../../src/core/log.js';
+import { createLogger, silentLogger } from '../../src/core/log.js';
 import type { Report } from '../../src/core/types.js';
 import { createPusher } from '../../src/push/index.js';
 
@@ -30,7 +30,7 @@ const pusher = createPusher(
     retryInitial: 10,
     retryMax: 10,
   },
-  silentLogger,
+  process.env.PUSH_CHILD_DEBUG ? createLogger('debug') : silentLogger,
 );
 const outcome = args.report ? await pusher.submit(args.report) : await pusher.flush();
 process.stdout.write(`${JSON.stringify(outcome)}\n`);

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../../agent/commands/collector.js';
 import type { CommandIO } from '../../../agent/io.js';
 import { openDatabase } from '../../../src/collector/db/index.js';
+import { parseAgentToken } from '../../../src/collector/secrets.js';
 import { authenticate, verifyAgentToken } from '../../../src/collector/store/access.js';
 import { silentLogger } from '../../../src/core/log.js';
 
@@ -41,10 +42,10 @@ describe('camsweep collector management', () => {
     const token = created.out.trim();
     expect(token).toMatch(/^csw_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
     expect(created.err).toContain('shown only this once');
-    const id = token.split('_')[1]!;
+    const { id, secret } = parseAgentToken(token)!;
     const listed = await cli(['token', 'list']);
     expect(listed.out).toContain(`${id}\tcity-hall\tserver room`);
-    expect(listed.out).not.toContain(token.split('_')[2]!);
+    expect(listed.out).not.toContain(secret);
     const d = await openDatabase(db);
     expect(await verifyAgentToken(d, token)).toMatchObject({ ok: true, site: 'city-hall' });
     expect((await cli(['token', 'revoke', id])).code).toBe(0);
