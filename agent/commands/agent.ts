@@ -161,7 +161,8 @@ async function runDaemon(
   io: CommandIO,
 ): Promise<number> {
   const config = loadAgentConfig(configFile); // invalid at start: exit 2, systemd does not loop
-  io.log.level = config.log.level;
+  // CAMSWEEP_LOG_LEVEL in the environment wins over the file, as for `camsweep scan`.
+  if (!io.env.CAMSWEEP_LOG_LEVEL) io.log.level = config.log.level;
   if (configFile === null)
     io.log.warn('no config file found; running with built-in defaults (push disabled)');
   const stateDir = resolveStateDir(stateFlag, config, io.env);

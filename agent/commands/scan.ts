@@ -5,11 +5,13 @@
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
+import type { Report } from '../../src/core/types.js';
+import type { PushConfig } from '../../src/push/index.js';
 import { type ReportFormat, renderReport } from '../../src/report/render.js';
 import { runScan } from '../../src/scan/pipeline.js';
 import type { Progress } from '../../src/scan/runner.js';
 import { parseCommandArgs } from '../args.js';
-import { loadConfig, type Overrides } from '../config.js';
+import { type Config, loadConfig, type Overrides } from '../config.js';
 import type { CommandIO } from '../io.js';
 
 const HELP = `Usage: camsweep scan [TARGET…] [options]
@@ -101,7 +103,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     io.stdout.write(text);
   }
 
-  const pushUrl = (config.push as { url?: string | null } | undefined)?.url;
+  const pushUrl = (config.push as PushConfig | undefined)?.url;
   let pushFailed = false;
   if (pushUrl) pushFailed = !(await pushReport(config, report, io));
 
@@ -163,21 +165,23 @@ function createProgressLine(io: CommandIO) {
   };
 }
 
-/** Spools and sends the report; false when it could not even be spooled. */
-async function pushReport(
-  config: Awaited<ReturnType<typeof loadConfig>>,
-  report: Parameters<typeof renderReport>[0],
-  io: CommandIO,
-) {
-  const { createPusher } = await import('../../src/push/index.js');
-  const pusher = createPusher(config.push as never, io.log);
+/**
+ * Sends older spooled reports, then spools and sends this one. False when this report did not
+ * reach the collector: it stays in the spool (or is refused) and the user must see why.
+ */
+async function pushReport(config: Config, report: Report, io: CommandIO): Promise<boolean> {
+  const { createPusher, describeOutcome } = await import('../../src/push/index.js');
+  const pusher = createPusher(config.push as PushConfig, io.log);
   try {
-    const outcome = await pusher.submit(report);
-    io.log.info({ outcome }, 'push finished');
-    return true;
-  } catch (err) {
-    io.log.error({ err }, 'push failed and the report could not be spooled');
-    return false;
+    const backlog = await pusher.flush(io.signal);
+    if (backlog.delivered > 0) io.log.info(backlog, 'delivered reports left over from earlier runs');
+    const { ok, text } = describeOutcome(await pusher.submit(report));
+    if (ok) io.log.info(text);
+    else {
+      io.log.error(text);
+      io.stderr.write(`camsweep: ${text}\n`);
+    }
+    return ok;
   } finally {
     await pusher.close();
   }
