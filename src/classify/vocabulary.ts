@@ -26,19 +26,7 @@ export function ownersOf(vocab: Vocabulary, id: string): string[] {
   return chain;
 }
 
-const countries = new WeakMap<Vocabulary, ReadonlyMap<string, string>>();
-
 /** ISO 3166 alpha-2 of a manufacturer, from the `country` field of manufacturers.yaml. */
 export function countryOf(vocab: Vocabulary, id: string): string | null {
-  let byId = countries.get(vocab);
-  if (!byId) {
-    const map = new Map<string, string>();
-    for (const item of vocab.files[0]?.items ?? []) {
-      const { id: mid, country } = item.value;
-      if (typeof mid === 'string' && typeof country === 'string') map.set(mid, country.toUpperCase());
-    }
-    byId = map;
-    countries.set(vocab, byId);
-  }
-  return byId.get(id) ?? null;
+  return vocab.manufacturers.get(id)?.country ?? null;
 }

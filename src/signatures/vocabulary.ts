@@ -17,6 +17,8 @@ export interface Manufacturer {
   readonly aliases: readonly string[];
   readonly parent: string | null;
   readonly formerParents: readonly { id: string; from: string | null; until: string | null }[];
+  /** ISO 3166 alpha-2 country of the maker's seat, upper case (rules keyed on origin use it). */
+  readonly country: string | null;
 }
 
 export interface BrandMaker {
@@ -141,6 +143,7 @@ export function loadVocabulary(signaturesDir: string, problems: Problem[]): Voca
       aliases: isStringList(v.aliases) ? (v.aliases as string[]) : [],
       parent: typeof v.parent === 'string' ? v.parent : null,
       formerParents: Array.isArray(v.formerParents) ? (v.formerParents as Manufacturer['formerParents']) : [],
+      country: typeof v.country === 'string' ? v.country.toUpperCase() : null,
     });
   }
   for (const [id, m] of manufacturers) {
