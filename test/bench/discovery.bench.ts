@@ -152,26 +152,24 @@ async function main(): Promise<void> {
       }));
     };
 
-    const rows: { m: Measurement; open: number }[] = [];
-    const capCam = await camsweep(`camsweep whole discovery, cap ${RATE}/s`, RATE);
-    rows.push(capCam);
-    const capNmap = await nmap(`nmap -sT -Pn, cap ${RATE}/s`, RATE);
-    rows.push(capNmap);
-    const freeSweep = await camsweep('camsweep TCP sweep only, uncapped', 0, ['--probes', 'tcp']);
-    rows.push(freeSweep);
-    const freeCam = await camsweep('camsweep whole discovery, uncapped', 0);
-    rows.push(freeCam);
-    const freeNmap = await nmap('nmap -sT -Pn, uncapped', 0);
-    rows.push(freeNmap);
-
-    process.stdout.write('\n');
-    for (const { m, open } of rows) {
+    // Each row is printed as soon as its run ends: the nmap runs take minutes.
+    const row = async (work: Promise<{ m: Measurement; open: number }>) => {
+      const r = await work;
+      const { m, open } = r;
       const s = m.wallMs / 1000;
       const rss = Number.isFinite(m.peakRssMb) ? `${m.peakRssMb.toFixed(0)} MB` : 'n/a';
       process.stdout.write(
         `${m.label.padEnd(42)} ${s.toFixed(1).padStart(7)} s  ${String(Math.round(m.packets / s)).padStart(6)} pkt/s  ${String(m.packets).padStart(7)} pkts  open ${String(open).padStart(4)}  peak RSS ${rss}  exit ${m.exitCode}\n`,
       );
-    }
+      return r;
+    };
+    process.stdout.write('\n');
+    const capCam = await row(camsweep(`camsweep whole discovery, cap ${RATE}/s`, RATE));
+    const capNmap = await row(nmap(`nmap -sT -Pn, cap ${RATE}/s`, RATE));
+    const freeSweep = await row(camsweep('camsweep TCP sweep only, uncapped', 0, ['--probes', 'tcp']));
+    const freeCam = await row(camsweep('camsweep whole discovery, uncapped', 0));
+    const freeNmap = await row(nmap('nmap -sT -Pn, uncapped', 0));
+
     const ratio = (a: Measurement, b: Measurement) => (a.wallMs / b.wallMs).toFixed(2);
     const peak = Math.max(...[capCam, freeSweep, freeCam].map((r) => r.m.peakRssMb));
     process.stdout.write('\n');

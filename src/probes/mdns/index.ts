@@ -7,7 +7,7 @@
  */
 import { Bonjour, type Service } from 'bonjour-service';
 import type { ConfigSpec } from '../../core/config-spec.js';
-import { sleep } from '../tcp/pool.js';
+import { paced, sleep } from '../tcp/pool.js';
 import type { LocalInterface, Probe, ProbeContext } from '../types.js';
 import { DEFAULT_SERVICE_TYPES, decodeTxt, dnsName, splitServiceType } from './codec.js';
 
@@ -80,7 +80,7 @@ async function browseInterface(ctx: ProbeContext, iface: LocalInterface, types: 
     for (const text of types) {
       const parsed = splitServiceType(text);
       if (!parsed) continue;
-      await ctx.takePackets(1);
+      if (!(await paced(ctx, 1))) break;
       const browser = bonjour.find(parsed, (service) => {
         const s = service as ServiceWithRaw;
         // One record per instance and interface; re-announcements repeat the same facts.
@@ -98,7 +98,7 @@ async function browseInterface(ctx: ProbeContext, iface: LocalInterface, types: 
       await sleep(Math.min(requeryMs, until - Date.now()), ctx.signal);
       if (ctx.signal.aborted || Date.now() >= until) break;
       for (const b of browsers) {
-        await ctx.takePackets(1);
+        if (!(await paced(ctx, 1))) break;
         b.update();
       }
     }

@@ -6,7 +6,7 @@
 import { setMaxListeners } from 'node:events';
 import { Socket } from 'node:net';
 import type { ConfigSpec } from '../../core/config-spec.js';
-import { forEachLimit } from '../tcp/pool.js';
+import { forEachLimit, paced } from '../tcp/pool.js';
 import type { Probe, ProbeContext } from '../types.js';
 import {
   buildRequest,
@@ -76,7 +76,7 @@ async function askPort(ctx: ProbeContext, host: string, port: number): Promise<v
   };
   for (const [i, method] of methods.entries()) {
     if (ctx.signal.aborted) return;
-    await ctx.takePackets(2); // the connect and the request
+    if (!(await paced(ctx, 2))) return; // the connect and the request
     const raw = await exchange(
       host,
       port,

@@ -5,7 +5,7 @@
  * the model (protocols.md §4). See README.md for the wire details.
  */
 import type { ConfigSpec } from '../../core/config-spec.js';
-import { forEachLimit } from '../tcp/pool.js';
+import { forEachLimit, paced } from '../tcp/pool.js';
 import type { Probe, ProbeContext } from '../types.js';
 import { compareOids, inSubtree, keyForOid, SYSTEM_OIDS, VENDOR_SUBTREES, varbindText } from './codec.js';
 import { type Credential, credentialLabel, SafeSession, type Varbind } from './session.js';
@@ -53,6 +53,8 @@ const config: ConfigSpec = {
   parallel: { type: 'integer', default: 256, min: 1, max: 4096, doc: 'hosts queried at once' },
 };
 
+const SYSTEM_OID_LIST: readonly string[] = Object.values(SYSTEM_OIDS);
+
 interface Settings {
   readonly port: number;
   readonly timeoutMs: number;
@@ -87,7 +89,7 @@ async function walk(ctx: ProbeContext, s: SafeSession, root: string, set: Settin
   const out: Varbind[] = [];
   let cursor = root;
   while (out.length < set.walkLimit && !ctx.signal.aborted) {
-    await ctx.takePackets(set.retries + 1);
+    if (!(await paced(ctx, set.retries + 1))) break;
     const reps = Math.min(16, set.walkLimit - out.length);
     const r = s.credential.version === 'v1' ? await s.getNext([cursor]) : await s.getBulk(cursor, reps);
     if (!r.ok || r.value.length === 0) break;
@@ -112,10 +114,10 @@ async function queryHost(ctx: ProbeContext, host: string, set: Settings): Promis
     if (ctx.signal.aborted) return;
     const s = new SafeSession(host, credential, set);
     try {
-      await ctx.takePackets(set.retries + 1);
+      if (!(await paced(ctx, set.retries + 1))) return;
       // GETNEXT on each column's prefix finds the scalar without a noSuchName failure on v1
       // agents that lack one of them (Hikvision camera walks have no system group at all).
-      const system = await s.getNext(Object.values(SYSTEM_OIDS).map((o) => o.slice(0, -2)));
+      const system = await s.getNext(SYSTEM_OID_LIST.map((o) => o.slice(0, -2)));
       if (!system.ok) {
         ctx.log.debug(
           { host, credential: credentialLabel(credential), reason: system.reason },
@@ -125,7 +127,7 @@ async function queryHost(ctx: ProbeContext, host: string, set: Settings): Promis
         continue;
       }
       const values: Varbind[] = system.value.filter((vb) =>
-        Object.values(SYSTEM_OIDS).includes(vb.oid.replace(/^\./, '') as never),
+        SYSTEM_OID_LIST.includes(vb.oid.replace(/^\./, '')),
       );
       for (const root of VENDOR_SUBTREES) values.push(...(await walk(ctx, s, root, set)));
       for (const vb of values) {

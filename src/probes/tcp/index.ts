@@ -7,7 +7,7 @@ import type { ConfigSpec } from '../../core/config-spec.js';
 import type { Probe, ProbeContext } from '../types.js';
 import { BANNER_PORTS, bannerText } from './codec.js';
 import { type ConnectResult, connectPort, Inflight } from './connect.js';
-import { forEachLimit, sleep } from './pool.js';
+import { forEachLimit, paced, sleep } from './pool.js';
 import { DEFAULT_PORTS } from './ports.js';
 import { ConnectTimer } from './rtt.js';
 
@@ -84,8 +84,7 @@ async function sweep(ctx: ProbeContext): Promise<void> {
     const banner = BANNER_PORTS.get(job.port);
     let result: ConnectResult;
     for (let tries = 0; ; tries++) {
-      await ctx.takePackets(1);
-      if (ctx.signal.aborted) return;
+      if (!(await paced(ctx, 1))) return;
       attempts++;
       result = await ctx.withHost(job.host, () =>
         connectPort(job.host, job.port, { timeoutMs, inflight, ...(banner ? { bannerMs } : {}) }),

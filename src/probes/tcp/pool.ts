@@ -35,3 +35,21 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', done, { once: true });
   });
 }
+
+/**
+ * Waits for room under the rate cap. False when the scan was aborted meanwhile (the runner's
+ * pacer rejects then): the caller sends nothing and winds down instead of throwing out of
+ * one of many parallel lanes while the others keep going.
+ */
+export async function paced(
+  ctx: { takePackets(n?: number): Promise<void>; signal: AbortSignal },
+  packets = 1,
+): Promise<boolean> {
+  try {
+    await ctx.takePackets(packets);
+  } catch (err) {
+    if (ctx.signal.aborted) return false;
+    throw err;
+  }
+  return !ctx.signal.aborted;
+}

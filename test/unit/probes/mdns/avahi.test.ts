@@ -11,21 +11,9 @@ import { mdnsProbe } from '../../../../src/probes/mdns/index.js';
 import { fakeContext } from '../../../helpers/probe-context.js';
 import { prepareAvahi, runAvahi } from '../../../lab/sims/avahi.js';
 import type { Daemon } from '../../../lab/sims/snmpd.js';
-import { isolated } from '../tcp/isolation.js';
+import { isolated, toolsPresent } from '../tcp/isolation.js';
 
-const has = (cmd: string) => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'pipe' });
-    return true;
-  } catch {
-    return false;
-  }
-};
-const tools = has('avahi-daemon') && has('ip');
-if (isolated && !tools) {
-  if (process.env.CI) throw new Error('avahi-daemon missing: .ci/apt-packages lists avahi-daemon');
-  console.warn('skipping avahi test: apt-get install -y avahi-daemon');
-}
+const tools = toolsPresent(['avahi-daemon', 'ip'], 'avahi-daemon iproute2');
 
 const id = randomBytes(3).toString('hex');
 const NS = `csm${id}-dev`;

@@ -4,7 +4,6 @@
  * real net-snmp session malformed, truncated and oversized replies.
  */
 
-import { execFileSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,22 +14,10 @@ import { fakeContext } from '../../../helpers/probe-context.js';
 import { start as snmpd } from '../../../lab/sims/snmpd.js';
 import { start as snmpsim } from '../../../lab/sims/snmpsim.js';
 import type { RunningSim, SimContext } from '../../../lab/sims/types.js';
-import { isolated, localSubnet } from '../tcp/isolation.js';
+import { isolated, localSubnet, toolsPresent } from '../tcp/isolation.js';
 
 const FIXTURES = join(import.meta.dirname, '../../../fixtures/devices');
-const has = (cmd: string) => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'pipe' });
-    return true;
-  } catch {
-    return false;
-  }
-};
-const tools = has('snmpd') && has('snmpsimd');
-if (isolated && !tools) {
-  if (process.env.CI) throw new Error('snmpd/snmpsimd missing: .ci/apt-packages lists snmpd and snmpsim');
-  console.warn('skipping SNMP agent tests: install snmpd and snmpsim (apt-get install -y snmpd snmpsim)');
-}
+const tools = toolsPresent(['snmpd', 'snmpsimd'], 'snmpd snmpsim');
 
 const log: string[] = [];
 const ctxFor = (fixture: string, ip: string, spec: Record<string, unknown>, dir?: string): SimContext => ({
@@ -101,16 +88,8 @@ describe.skipIf(!isolated || !tools)('snmp probe against real agents', () => {
   });
 
   it('reads Hikvision and Dahua identity from snmpd and snmpsim, and stays silent elsewhere', async () => {
-    const hosts = [
-      '10.250.2.50',
-      '10.250.2.108',
-      '10.250.2.20',
-      '10.250.2.21',
-      '10.250.2.22',
-      '10.250.2.23',
-      '10.250.2.24',
-      '10.250.2.30',
-    ];
+    const silent = ['10.250.2.20', '10.250.2.21', '10.250.2.22', '10.250.2.23', '10.250.2.24', '10.250.2.30'];
+    const hosts = ['10.250.2.50', '10.250.2.108', ...silent];
     const run = fakeContext(snmpProbe, {
       targets: ['10.250.2.0/24'],
       known: new Map(hosts.map((h) => [h, new Set<number>()])),
@@ -131,16 +110,7 @@ describe.skipIf(!isolated || !tools)('snmp probe against real agents', () => {
     expect(dahua['snmp.sysDescr']).toBe('DH-NVR4108HS-8P-4KS2');
     expect(dahua['snmp.sysObjectID']).toBe('1.3.6.1.4.1.1004849.3.2.10');
     expect(dahua['snmp.oid.1.3.6.1.4.1.1004849.2.1.2.4.0']).toBe('2M00D2APAZTL62J');
-    for (const h of [
-      '10.250.2.20',
-      '10.250.2.21',
-      '10.250.2.22',
-      '10.250.2.23',
-      '10.250.2.24',
-      '10.250.2.30',
-    ]) {
-      expect(of(h)).toEqual({});
-    }
+    for (const h of silent) expect(of(h)).toEqual({});
     expect(run.refused).toEqual([]);
   });
 

@@ -75,4 +75,24 @@ describe.skipIf(!isolated)('tcp sweep against local servers', () => {
     expect(Date.now() - started).toBeLessThan(2000);
     expect(run.packets).toBeLessThan(254 * 22);
   });
+
+  it("winds down without throwing when the runner's pacer rejects after an abort", async () => {
+    const abort = new AbortController();
+    const run = fakeContext(tcpProbe, {
+      targets: ['10.250.1.0/24'],
+      signal: abort.signal,
+      config: { parallel: 8 },
+    });
+    let sent = 0;
+    const ctx = {
+      ...run.ctx,
+      // The real pacer (src/scan/rate.ts) rejects with the abort reason.
+      takePackets: async () => {
+        if (abort.signal.aborted) throw abort.signal.reason;
+        if (++sent === 40) abort.abort(new Error('user pressed Ctrl-C'));
+      },
+    };
+    await expect(tcpProbe.run(ctx)).resolves.toBeUndefined();
+    expect(sent).toBeLessThan(60);
+  });
 });
