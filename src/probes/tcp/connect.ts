@@ -103,7 +103,8 @@ export function connectPort(host: string, port: number, opts: ConnectOptions): P
       clearTimeout(timer);
       timer = setTimeout(end, opts.bannerMs);
       socket.on('data', (chunk: Buffer) => {
-        (chunks ??= []).push(chunk);
+        if (chunks === null) chunks = [];
+        chunks.push(chunk);
         received += chunk.length;
         // A greeting line is complete at its line break; stop early rather than wait out the timer.
         if (received >= MAX_BANNER_BYTES || chunk.includes(0x0a)) finish(null);

@@ -83,7 +83,10 @@ describe('mergeObservations', () => {
   it('does not fuse a subnet behind one proxy-ARP MAC, nor devices sharing a placeholder serial', () => {
     const input: Observation[] = [];
     for (let i = 1; i <= 20; i++) input.push(obs(`10.0.1.${i}`, 'mac.address', '00:11:22:33:44:55'));
-    input.push(obs('10.0.2.1', 'onvif.device.serial', '000000000'), obs('10.0.2.2', 'onvif.device.serial', '000000000'));
+    input.push(
+      obs('10.0.2.1', 'onvif.device.serial', '000000000'),
+      obs('10.0.2.2', 'onvif.device.serial', '000000000'),
+    );
     expect(mergeObservations(input)).toHaveLength(22);
   });
 });
