@@ -56,13 +56,7 @@ export function coerceField(spec: FieldSpec, raw: unknown): { value: unknown } |
         return { error: `must be one of ${spec.values.join(', ')}` };
       return { value: raw };
     case 'strings': {
-      const list =
-        typeof raw === 'string'
-          ? raw
-              .split(',')
-              .map((s) => s.trim())
-              .filter(Boolean)
-          : raw;
+      const list = commaList(raw);
       if (!Array.isArray(list) || list.some((s) => typeof s !== 'string'))
         return { error: 'must be a list of text values' };
       const bad = spec.allowed ? list.find((s) => !spec.allowed!.includes(s)) : undefined;
@@ -70,7 +64,7 @@ export function coerceField(spec: FieldSpec, raw: unknown): { value: unknown } |
       return { value: list };
     }
     case 'ports': {
-      const list = typeof raw === 'string' ? raw.split(',').map((s) => Number(s.trim())) : raw;
+      const list = typeof raw === 'string' ? (commaList(raw) as string[]).map(Number) : raw;
       if (!Array.isArray(list) || list.some((p) => !Number.isInteger(p) || p < 1 || p > 65535))
         return { error: 'must be a list of port numbers 1-65535' };
       // Printer raw-print ports must never be swept: a stray byte prints a page (design.md).
@@ -79,13 +73,7 @@ export function coerceField(spec: FieldSpec, raw: unknown): { value: unknown } |
       return { value: list };
     }
     case 'targets': {
-      const list =
-        typeof raw === 'string'
-          ? raw
-              .split(',')
-              .map((s) => s.trim())
-              .filter(Boolean)
-          : raw;
+      const list = commaList(raw);
       if (!Array.isArray(list) || list.some((s) => typeof s !== 'string'))
         return { error: 'must be a list of targets' };
       for (const t of list as string[]) {
@@ -98,6 +86,16 @@ export function coerceField(spec: FieldSpec, raw: unknown): { value: unknown } |
       return { value: list };
     }
   }
+}
+
+/** A flag value `a, b,c` becomes a list; a YAML list passes through for checking. */
+function commaList(raw: unknown): unknown {
+  return typeof raw === 'string'
+    ? raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : raw;
 }
 
 /** The default value of a field in its validated form (durations as milliseconds). */
