@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { own, release } from './cleanup.js';
 import { type DeviceFixture, fixturesRoot, loadFixtures, SCANNER_HOST, SUBNETS } from './fixtures.js';
-import { addNamespace, inNs, ipBatch } from './netns.js';
+import { addNamespace, inNs, ipBatch, waitForCarrier } from './netns.js';
 import { distPaths, preflight } from './preflight.js';
 import {
   isStale,
@@ -305,6 +305,7 @@ export async function buildLab(options: BuildOptions = {}): Promise<Lab> {
       ),
     ]);
 
+    await waitForCarrier(state.scannerNs, 'eth0');
     const runner = distPaths(repoRoot).deviceRunner;
     const readyTimeout = options.readyTimeoutMs ?? 15_000;
     const readies = await Promise.all(

@@ -33,6 +33,23 @@ export async function ip(args: readonly string[]): Promise<string> {
   }
 }
 
+/**
+ * Waits until a link has carrier. Node's os.networkInterfaces() (libuv) leaves out links that
+ * are up but not yet RUNNING, so a scan started in that gap sees no interface at all; a veth
+ * gains carrier a moment after both of its ends are set up.
+ */
+export async function waitForCarrier(ns: string, ifname: string, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const [link] = JSON.parse(await ip(['-n', ns, '-j', 'link', 'show', 'dev', ifname])) as {
+      flags?: string[];
+    }[];
+    if (link?.flags?.includes('LOWER_UP')) return;
+    if (Date.now() > until) throw new Error(`${ns}/${ifname} has no carrier after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** Runs a program inside a namespace and returns its stdout (for sysctl and the like). */
 export async function inNs(ns: string, cmd: string, args: readonly string[]): Promise<string> {
   return ip(['netns', 'exec', ns, cmd, ...args]);

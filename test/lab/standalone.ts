@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { own, release } from './cleanup.js';
 import { type ExecOptions, type ExecResult, execIn, findRepoRoot, reapStaleLabs } from './lab.js';
-import { addNamespace, ip, ipBatch, linkStats } from './netns.js';
+import { addNamespace, ip, ipBatch, linkStats, waitForCarrier } from './netns.js';
 import { type LabState, saveState, stateRoot } from './state.js';
 
 export interface StandaloneHost {
@@ -48,6 +48,7 @@ export async function buildStandaloneHost(options: {
       ipBatch(peerNs, ['link set lo up', `addr add ${options.peerAddress} dev eth0`, 'link set eth0 up']),
       ipBatch(hostNs, ['link set lo up', `addr add ${options.address} dev eth0`, 'link set eth0 up']),
     ]);
+    await waitForCarrier(hostNs, 'eth0');
   } catch (err) {
     release(state);
     throw err;
