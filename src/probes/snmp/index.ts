@@ -14,24 +14,7 @@ const config: ConfigSpec = {
   communities: {
     type: 'strings',
     default: ['public'],
-    doc: 'read-only communities to try, in order (v2c, then v1)',
-  },
-  v3User: {
-    type: 'string',
-    default: null,
-    doc: 'SNMPv3 user to try when no community answers; its secret comes from the credentials file (password)',
-  },
-  v3Auth: {
-    type: 'enum',
-    default: 'sha',
-    values: ['none', 'md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'],
-    doc: 'SNMPv3 authentication protocol',
-  },
-  v3Priv: {
-    type: 'enum',
-    default: 'aes',
-    values: ['none', 'des', 'aes', 'aes256b', 'aes256r'],
-    doc: 'SNMPv3 privacy protocol (des needs Node started with --openssl-legacy-provider)',
+    doc: 'read-only communities to try, in order (v2c, then v1), after any the credentials file gives the host',
   },
   port: { type: 'integer', default: 161, min: 1, max: 65535, doc: 'agent UDP port' },
   timeout: { type: 'duration', default: '1s', minMs: 50, maxMs: 30_000, doc: 'wait per request' },
@@ -62,23 +45,21 @@ interface Settings {
   readonly walkLimit: number;
 }
 
+/**
+ * What to try on one host, in order: the credentials file's communities for the host, then the
+ * configured ones (v2c, then v1), then the file's SNMPv3 users. Secrets live only in the
+ * credentials file, never in the config (src/core/credentials.ts).
+ */
 function credentialsToTry(ctx: ProbeContext, host: string): Credential[] {
-  const communities = ctx.config.communities as readonly string[];
-  const list: Credential[] = [
+  const secrets = ctx.secretsFor(host)?.snmp;
+  const communities = [
+    ...new Set([...(secrets?.communities ?? []), ...(ctx.config.communities as string[])]),
+  ];
+  return [
     ...communities.map((community) => ({ version: 'v2c' as const, community })),
     ...communities.map((community) => ({ version: 'v1' as const, community })),
+    ...(secrets?.v3 ?? []).map((user) => ({ version: 'v3' as const, ...user })),
   ];
-  const user = ctx.config.v3User as string | null;
-  if (user) {
-    list.push({
-      version: 'v3',
-      user,
-      auth: ctx.config.v3Auth as string,
-      priv: ctx.config.v3Priv as string,
-      secret: ctx.credentialsFor(host)?.password ?? null,
-    });
-  }
-  return list;
 }
 
 /**

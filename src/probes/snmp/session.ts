@@ -4,7 +4,9 @@
  * handler and kills the process), every request has our own timer on top of the library's
  * (socket errors are swallowed by the library), and `close()` is idempotent.
  */
+
 import snmp from 'net-snmp';
+import type { SnmpV3Credential } from '../../core/credentials.js';
 
 export type Varbind = snmp.Varbind;
 
@@ -20,33 +22,26 @@ export interface SessionOptions {
 
 export type Credential =
   | { readonly version: 'v1' | 'v2c'; readonly community: string }
-  | {
-      readonly version: 'v3';
-      readonly user: string;
-      readonly auth: string;
-      readonly priv: string;
-      readonly secret: string | null;
-    };
+  | ({ readonly version: 'v3' } & SnmpV3Credential);
 
 /** A name for logs: never the community or secret. */
 export function credentialLabel(c: Credential): string {
-  return c.version === 'v3' ? `v3:${c.user}` : c.version;
+  return c.version === 'v3' ? `v3:${c.username}` : c.version;
 }
 
 function v3User(c: Extract<Credential, { version: 'v3' }>): snmp.User {
-  const auth = c.auth === 'none' || c.secret === null ? null : c.auth;
-  const priv = auth === null || c.priv === 'none' ? null : c.priv;
-  if (auth === null) return { name: c.user, level: snmp.SecurityLevel.noAuthNoPriv };
-  const authProtocol = snmp.AuthProtocols[auth as keyof typeof snmp.AuthProtocols];
-  if (priv === null)
-    return { name: c.user, level: snmp.SecurityLevel.authNoPriv, authProtocol, authKey: c.secret! };
+  if (c.authProtocol === 'none' || c.authKey === null)
+    return { name: c.username, level: snmp.SecurityLevel.noAuthNoPriv };
+  const authProtocol = snmp.AuthProtocols[c.authProtocol];
+  if (c.privProtocol === 'none' || c.privKey === null)
+    return { name: c.username, level: snmp.SecurityLevel.authNoPriv, authProtocol, authKey: c.authKey };
   return {
-    name: c.user,
+    name: c.username,
     level: snmp.SecurityLevel.authPriv,
     authProtocol,
-    authKey: c.secret!,
-    privProtocol: snmp.PrivProtocols[priv as keyof typeof snmp.PrivProtocols],
-    privKey: c.secret!,
+    authKey: c.authKey,
+    privProtocol: snmp.PrivProtocols[c.privProtocol],
+    privKey: c.privKey,
   };
 }
 

@@ -126,17 +126,38 @@ describe.skipIf(!isolated || !tools)('snmp probe against real agents', () => {
     expect(run.emitted.find((o) => o.key === 'snmp.sysDescr')?.value).toBe('DH-XVR-LONG');
   });
 
-  it('falls back to the configured SNMPv3 user, with the secret from the credentials file', async () => {
+  it('uses the communities and SNMPv3 users the credentials file gives the host', async () => {
     const known = new Map([['10.250.2.51', new Set<number>()]]);
     const base = { targets: ['10.250.2.51'], known, timeoutMs: 10_000 };
-    const config = { timeout: 300, retries: 0, v3User: 'camsweep' };
+    const config = { timeout: 300, retries: 0 };
     const without = fakeContext(snmpProbe, { ...base, config });
     await snmpProbe.run(without.ctx);
     expect(without.emitted).toEqual([]);
+    const v3 = {
+      username: 'camsweep',
+      authProtocol: 'sha',
+      authKey: 'lab-only-v3-secret',
+      privProtocol: 'aes',
+      privKey: 'lab-only-v3-secret',
+    } as const;
+    const secrets = (snmp: { communities: string[]; v3: (typeof v3)[] }) => () => ({
+      http: null,
+      onvif: null,
+      snmp,
+    });
+    const byCommunity = fakeContext(snmpProbe, {
+      ...base,
+      config,
+      secrets: secrets({ communities: ['not-guessable-7f3a'], v3: [] }),
+    });
+    await snmpProbe.run(byCommunity.ctx);
+    expect(byCommunity.emitted.find((o) => o.key === 'snmp.sysDescr')?.value).toBe(
+      'Hikvision company products',
+    );
     const withSecret = fakeContext(snmpProbe, {
       ...base,
       config,
-      credentials: () => ({ username: 'camsweep', password: 'lab-only-v3-secret' }),
+      secrets: secrets({ communities: [], v3: [v3] }),
     });
     await snmpProbe.run(withSecret.ctx);
     expect(withSecret.emitted.find((o) => o.key === 'snmp.sysDescr')?.value).toBe(
