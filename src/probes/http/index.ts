@@ -4,9 +4,11 @@
  * only where the user supplied credentials, one credentialed device-info read. README.md says
  * exactly what goes on the wire.
  */
+
 import { type ConfigSpec, defaultOf } from '../../core/config-spec.js';
 import { cap, MAX_BODY_CHARS } from '../../core/text.js';
 import { VERSION } from '../../core/version.js';
+import { forEachLimit } from '../shared/pool.js';
 import type { Probe, ProbeContext } from '../types.js';
 import { HttpClient } from './client.js';
 import {
@@ -329,20 +331,6 @@ function toRequest(req: CuratedRequest): HttpRequest {
   };
 }
 
-/** Runs `work` for each item with at most `limit` in flight, stopping early on abort. */
-async function eachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  signal: AbortSignal,
-  work: (item: T) => Promise<void>,
-) {
-  let next = 0;
-  const lane = async () => {
-    while (!signal.aborted && next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-}
-
 export const httpProbe: Probe = {
   id: 'http',
   title: 'HTTP(S) web interface, favicon and TLS certificate',
@@ -372,7 +360,7 @@ export const httpProbe: Probe = {
       userAgent: `camsweep/${VERSION}`,
     });
     try {
-      await eachLimited(plans, settings.parallel, ctx.signal, (plan) =>
+      await forEachLimit(plans, settings.parallel, ctx.signal, (plan) =>
         ctx.withHost(plan.host, () => new HostSession(ctx, client, settings, plan.host).run(plan.targets)),
       );
     } finally {

@@ -7,7 +7,7 @@
  */
 import { Bonjour, type Service } from 'bonjour-service';
 import type { ConfigSpec } from '../../core/config-spec.js';
-import { paced, sleep } from '../tcp/pool.js';
+import { paced, sleep } from '../shared/pool.js';
 import type { LocalInterface, Probe, ProbeContext } from '../types.js';
 import { DEFAULT_SERVICE_TYPES, decodeTxt, dnsName, splitServiceType } from './codec.js';
 

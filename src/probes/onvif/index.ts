@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { ConfigSpec } from '../../core/config-spec.js';
 import { cap } from '../../core/text.js';
 import { type DiscoveryConfig, discoveryConfig, runDiscovery } from '../shared/discovery.js';
-import { limiter } from '../shared/limit.js';
+import { limiter } from '../shared/pool.js';
 import { type Emit, emitterFor, normaliseMac } from '../shared/reply.js';
 import type { Datagram } from '../shared/udp.js';
 import type { Probe, ProbeContext } from '../types.js';

@@ -6,7 +6,7 @@
 import { setMaxListeners } from 'node:events';
 import { Socket } from 'node:net';
 import type { ConfigSpec } from '../../core/config-spec.js';
-import { forEachLimit, paced } from '../tcp/pool.js';
+import { forEachLimit, paced } from '../shared/pool.js';
 import type { Probe, ProbeContext } from '../types.js';
 import {
   buildRequest,

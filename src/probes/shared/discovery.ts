@@ -7,12 +7,12 @@
 import type { ConfigSpec, FieldSpec } from '../../core/config-spec.js';
 import { formatIpv4 } from '../../core/ipv4.js';
 import type { ProbeContext } from '../types.js';
+import { sleep } from './pool.js';
 import {
   type Datagram,
   interfaceFor,
   openDiscoverySockets,
   openGroupListener,
-  pause,
   type SenderSocket,
 } from './udp.js';
 
@@ -138,7 +138,7 @@ export async function runDiscovery(plan: DiscoveryPlan): Promise<DiscoveryOutcom
 
   const multicastRounds = async () => {
     for (let round = 0; round < plan.repeats && !stopped(); round++) {
-      if (round > 0) await pause(plan.gapMs, ctx.signal);
+      if (round > 0) await sleep(plan.gapMs, ctx.signal);
       for (const payload of plan.payloads) {
         for (const socket of sockets.perInterface) {
           if (stopped()) return;
@@ -170,7 +170,7 @@ export async function runDiscovery(plan: DiscoveryPlan): Promise<DiscoveryOutcom
   try {
     await Promise.all([multicastRounds(), unicastSweep()]);
     const remaining = until - Date.now();
-    await pause(Math.min(plan.listenMs, remaining), ctx.signal);
+    await sleep(Math.min(plan.listenMs, remaining), ctx.signal);
   } finally {
     sockets.close();
     listener?.close();

@@ -5,7 +5,7 @@
  * the model (protocols.md §4). See README.md for the wire details.
  */
 import type { ConfigSpec } from '../../core/config-spec.js';
-import { forEachLimit, paced } from '../tcp/pool.js';
+import { forEachLimit, paced } from '../shared/pool.js';
 import type { Probe, ProbeContext } from '../types.js';
 import { compareOids, inSubtree, keyForOid, SYSTEM_OIDS, VENDOR_SUBTREES, varbindText } from './codec.js';
 import { type Credential, credentialLabel, SafeSession, type Varbind } from './session.js';

@@ -4,10 +4,10 @@
  * for what goes on the wire.
  */
 import type { ConfigSpec } from '../../core/config-spec.js';
+import { forEachLimit, paced, sleep } from '../shared/pool.js';
 import type { Probe, ProbeContext } from '../types.js';
 import { BANNER_PORTS, bannerText } from './codec.js';
 import { type ConnectResult, connectPort, Inflight } from './connect.js';
-import { forEachLimit, paced, sleep } from './pool.js';
 import { DEFAULT_PORTS } from './ports.js';
 import { ConnectTimer } from './rtt.js';
 

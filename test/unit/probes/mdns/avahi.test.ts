@@ -8,10 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mdnsProbe } from '../../../../src/probes/mdns/index.js';
+import { isolated, toolsPresent } from '../../../helpers/isolation.js';
 import { fakeContext } from '../../../helpers/probe-context.js';
 import { prepareAvahi, runAvahi } from '../../../lab/sims/avahi.js';
 import type { Daemon } from '../../../lab/sims/snmpd.js';
-import { isolated, toolsPresent } from '../tcp/isolation.js';
 
 const tools = toolsPresent(['avahi-daemon', 'ip'], 'avahi-daemon iproute2');
 

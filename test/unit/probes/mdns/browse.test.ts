@@ -7,8 +7,8 @@ import { createSocket, type Socket } from 'node:dgram';
 import { Bonjour } from 'bonjour-service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mdnsProbe } from '../../../../src/probes/mdns/index.js';
+import { isolated, loAddress } from '../../../helpers/isolation.js';
 import { fakeContext } from '../../../helpers/probe-context.js';
-import { isolated, loAddress } from '../tcp/isolation.js';
 import { hikvisionCgi, name, rdata, record, response, TYPE } from './dns.js';
 
 const SCANNER = '10.250.4.1';

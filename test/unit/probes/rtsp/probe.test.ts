@@ -2,10 +2,10 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtspProbe } from '../../../../src/probes/rtsp/index.js';
+import { isolated, localSubnet } from '../../../helpers/isolation.js';
 import { fakeContext } from '../../../helpers/probe-context.js';
 import { start } from '../../../lab/sims/rtsp.js';
 import type { RunningSim } from '../../../lab/sims/types.js';
-import { isolated, localSubnet } from '../tcp/isolation.js';
 
 const FIXTURES = join(import.meta.dirname, '../../../fixtures/devices');
 const sims: RunningSim[] = [];

@@ -10,18 +10,15 @@
  * Devices and the scanner share `lo`: the test adds a private /24 to `lo` (a random one, so
  * parallel test files never share addresses); sims bind their own address in it.
  */
+
 import { execFileSync, spawnSync } from 'node:child_process';
-import { networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cidrRange, parseIpv4 } from '../../../../src/core/ipv4.js';
 import type { LocalInterface } from '../../../../src/core/scope.js';
+import { ownNamespace } from '../../../helpers/own-netns.js';
 
 const inCI = process.env.CI === 'true' || process.env.CI === '1';
-
-function isolated(): boolean {
-  return Object.keys(networkInterfaces()).every((name) => name === 'lo');
-}
 
 export interface LabNet {
   /** `10.<a>.<b>` — append `.<host>`. */
@@ -67,8 +64,9 @@ function setUpNet(): LabNet {
  */
 export function labDescribe(title: string, fileUrl: string, body: (net: () => LabNet) => void): void {
   if (process.env.CAMSWEEP_TEST_NETNS === '1') {
-    if (!isolated())
-      throw new Error('CAMSWEEP_TEST_NETNS=1 but interfaces other than lo exist: refusing to run');
+    // Other test files in the same namespace may add veths; what matters is that it is not the host's.
+    if (!ownNamespace())
+      throw new Error('CAMSWEEP_TEST_NETNS=1 but this is the host network namespace: refusing to run');
     let net: LabNet | null = null;
     describe(title, () => {
       beforeAll(() => {

@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snmpProbe } from '../../../../src/probes/snmp/index.js';
+import { isolated, localSubnet, toolsPresent } from '../../../helpers/isolation.js';
 import { fakeContext } from '../../../helpers/probe-context.js';
 import { start as snmpd } from '../../../lab/sims/snmpd.js';
 import { start as snmpsim } from '../../../lab/sims/snmpsim.js';
 import type { RunningSim, SimContext } from '../../../lab/sims/types.js';
-import { isolated, localSubnet, toolsPresent } from '../tcp/isolation.js';
 
 const FIXTURES = join(import.meta.dirname, '../../../fixtures/devices');
 const tools = toolsPresent(['snmpd', 'snmpsimd'], 'snmpd snmpsim');

@@ -1,8 +1,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tcpProbe } from '../../../../src/probes/tcp/index.js';
+import { isolated, localSubnet } from '../../../helpers/isolation.js';
 import { fakeContext } from '../../../helpers/probe-context.js';
-import { isolated, localSubnet } from './isolation.js';
 
 const HOST = '10.250.1.5';
 const OTHER = '10.250.1.6';

@@ -1,4 +1,8 @@
 /**
+ * Concurrency and pacing helpers shared by the probes: bounded parallel lanes, a job limiter,
+ * an abortable sleep, and waiting for room under the packet-rate cap.
+ */
+/**
  * Runs `work` over a lazily produced stream of items with at most `limit` in flight. Items are
  * pulled one at a time, so a /16 × 20 ports never sits in memory as a task array, and the
  * stream stops being pulled as soon as `signal` aborts.
@@ -25,7 +29,7 @@ export async function forEachLimit<T>(
 /** Resolves after `ms`, or early (without rejecting) when `signal` aborts. */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
+    if (signal.aborted || ms <= 0) return resolve();
     const timer = setTimeout(done, ms);
     function done(): void {
       clearTimeout(timer);
@@ -52,4 +56,20 @@ export async function paced(
     throw err;
   }
   return !ctx.signal.aborted;
+}
+
+/** Runs async work with at most `n` jobs in flight (device-service calls after discovery). */
+export function limiter(n: number): <T>(work: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (work) => {
+    while (active >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await work();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
 }
