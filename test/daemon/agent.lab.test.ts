@@ -85,7 +85,8 @@ function startIn(ns: string, args: string[]): Running {
   child.stderr!.on('data', (d: Buffer) => {
     err += d.toString();
   });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': it fires only after stderr is drained, so the last log line is in `err`.
+  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   void exit.then(() => children.delete(child));
   return { child, stderr: () => err, exit };
 }
@@ -315,7 +316,13 @@ describe.skipIf(skip)('camsweep agent in a lab', () => {
         agent.stderr,
       );
       expect(failed.lastReload?.message).toContain(`${config}:8 scan.timeout: must be a duration`);
-      expect(agent.stderr()).toContain(`${config}:8 scan.timeout`);
+      // The status file can be written a moment before the log line crosses the pipe to us.
+      await waitFor(
+        'reload error in the log',
+        () => agent.stderr().includes(`${config}:8 scan.timeout`),
+        5000,
+        agent.stderr,
+      );
       expect(failed.schedule).toEqual(['12h']);
       expect(agent.child.exitCode).toBeNull(); // still running on the old config
 
