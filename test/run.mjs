@@ -23,6 +23,8 @@ function fail(why) {
 }
 
 if (step('build', 'npm', ['run', '--silent', 'build']) !== 0) fail('the TypeScript build failed');
+if (step('lint and format', 'node_modules/.bin/biome', ['check', '.']) !== 0)
+  fail('biome found lint or format problems (`npm run format` fixes the formatting)');
 if (step('signatures and rules', 'node', ['dist/agent/cli.js', 'verify']) !== 0)
   fail('camsweep verify found problems');
 

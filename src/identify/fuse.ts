@@ -67,7 +67,7 @@ export function fuse(
   const winner = clusters[0] ?? null;
   const others = clusters.slice(1);
   const manufacturer = winner === null ? null : pickMember(winner, ctx);
-  const inWinner = (h: Hit) => winner !== null && winner.hits.includes(h);
+  const inWinner = (h: Hit) => winner?.hits.includes(h) ?? false;
   const usable = hits.filter((h) => inWinner(h) || !claims.has(h));
 
   const brand = pickBrand(usable, manufacturer, ctx);
