@@ -14,7 +14,11 @@ import { CamsweepError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/log.js';
 import { checkReport } from '../../../src/core/report-schema.js';
 
-function io(): { io: CommandIO; stdout: () => string; stderr: () => string } {
+function io(signal = new AbortController().signal): {
+  io: CommandIO;
+  stdout: () => string;
+  stderr: () => string;
+} {
   const out = new PassThrough();
   const err = new PassThrough();
   let o = '';
@@ -33,7 +37,7 @@ function io(): { io: CommandIO; stdout: () => string; stderr: () => string } {
       isTTY: false,
       log: silentLogger,
       env: {},
-      signal: new AbortController().signal,
+      signal,
     },
     stdout: () => o,
     stderr: () => e,
@@ -69,6 +73,25 @@ describe('camsweep scan (in-process)', () => {
     const unknown = await run(['--probes', 'nmap', '10.0.0.1'], io().io).catch((e) => e);
     expect((unknown as CamsweepError).code).toBe('E_USAGE');
     expect((unknown as Error).message).toContain('unknown probe "nmap"');
+  });
+
+  it('on Ctrl-C still writes the partial report, marked partial, and exits 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'camsweep-abort-'));
+    const controller = new AbortController();
+    const t = io(controller.signal);
+    // The onvif probe listens for replies for seconds; abort while it does.
+    setTimeout(() => controller.abort(new Error('received SIGINT')), 300);
+    const started = Date.now();
+    const code = await run(['--probes', 'onvif,arp', '10.250.0.1', '--out', join(dir, 'partial.json')], t.io);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(code).toBe(1);
+    const report = JSON.parse(readFileSync(join(dir, 'partial.json'), 'utf8'));
+    expect(checkReport(report)).toEqual([]);
+    expect(report.scan.partial).toBe(true);
+    const status = Object.fromEntries(
+      report.scan.probeStatus.map((p: { probe: string; outcome: string }) => [p.probe, p.outcome]),
+    );
+    expect(status).toEqual({ onvif: 'aborted', arp: 'skipped' });
   });
 
   it('keeps the report in the spool, says why on stderr and exits 1 when the collector is unreachable', async () => {
