@@ -123,7 +123,8 @@ describe.skipIf(skip !== null)('dashboard in headless Chromium', () => {
     await context.close();
   });
 
-  it.skipIf(!process.env.CAMSWEEP_SCREENSHOT)('saves an overview screenshot of seeded data', async () => {
+  // CAMSWEEP_SCREENSHOT=src/collector/docs/dashboard.png regenerates the README's picture.
+  it('shows every site with its counts and trend on the overview, and screenshots it', async () => {
     const { createAgentToken } = await import('../../src/collector/store/access.js');
     const sites = [
       { site: 'city-hall', covered: [2, 3, 3, 3, 2, 1], extra: 6 },
@@ -160,7 +161,17 @@ describe.skipIf(skip !== null)('dashboard in headless Chromium', () => {
     await page.getByLabel('Password').fill(ADMIN.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(`${c.url}/`);
-    await page.screenshot({ path: process.env.CAMSWEEP_SCREENSHOT!, fullPage: true });
+    const shown = await page.locator('.site h2').allTextContents();
+    expect(shown.map((t) => t.trim()).sort()).toEqual(sites.map((s) => s.site).sort());
+    // Six seeded scans per site (city-hall also has the first test's report).
+    const trends = await page.locator('figure.trend figcaption').allTextContents();
+    expect(trends).toHaveLength(3);
+    for (const t of trends) expect(t).toMatch(/Trend over the last (6|7) scans/);
+    const png = await page.screenshot({
+      fullPage: true,
+      ...(process.env.CAMSWEEP_SCREENSHOT ? { path: process.env.CAMSWEEP_SCREENSHOT } : {}),
+    });
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
     await context.close();
   });
 });
