@@ -9,12 +9,16 @@ import type { CommandIO } from './io.js';
 type Options = NonNullable<ParseArgsConfig['options']>;
 const HELP_FLAG = { help: { type: 'boolean', short: 'h' } } as const;
 
-/** Parses `argv`; prints `help` and returns null when -h/--help was given. */
+/**
+ * Parses `argv`; prints `help` and returns null when -h/--help was given. With
+ * `positionals: false`, any bare argument is a usage error rather than silently ignored.
+ */
 export function parseCommandArgs<const O extends Options>(
   argv: string[],
   options: O,
   help: string,
   io: CommandIO,
+  { positionals = true }: { positionals?: boolean } = {},
 ) {
   let parsed: ReturnType<
     typeof parseArgs<{ args: string[]; options: O & typeof HELP_FLAG; allowPositionals: true; strict: true }>
@@ -33,5 +37,7 @@ export function parseCommandArgs<const O extends Options>(
     io.stdout.write(help);
     return null;
   }
+  if (!positionals && parsed.positionals.length > 0)
+    throw new CamsweepError('E_USAGE', `unexpected argument "${parsed.positionals[0]}"`);
   return parsed;
 }

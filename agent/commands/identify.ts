@@ -4,8 +4,10 @@
  * and evidence. Bad input lines are reported as `line N: why` on stderr and make the exit
  * code non-zero; they are never skipped silently.
  */
+
+import { loadClassifier } from '../../src/classify/index.js';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
-import type { ClassifyResult, Evidence, Identity, Observation } from '../../src/core/types.js';
+import type { Observation } from '../../src/core/types.js';
 import { loadIdentifier } from '../../src/identify/index.js';
 import { MAX_LINE_CHARS, parseObservationLine, readLines } from '../../src/identify/input.js';
 import { parseCommandArgs } from '../args.js';
@@ -23,37 +25,16 @@ lines of each host and writes one JSON line per host:
 Malformed lines are reported on stderr as "line N: why"; the exit code is then 2.
 `;
 
-type Classify = (identity: Identity, evidence: readonly Evidence[], at: Date) => ClassifyResult;
-
-/** The rules engineer's classifier, loaded at run time so identify works before it exists. */
-async function loadClassify(profile: string | undefined, io: CommandIO): Promise<Classify> {
-  let mod: { loadClassifier?: (o: { profile?: string }) => { classify: Classify } };
-  try {
-    mod = await import('../../src/classify/index.js');
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code !== 'ERR_MODULE_NOT_FOUND' || !String(e.message).includes('classify')) throw err;
-    io.stderr.write(
-      'camsweep identify: classification not available yet (src/classify missing): verdict "unknown", no findings\n',
-    );
-    return () => ({ verdict: 'unknown', findings: [] });
-  }
-  if (typeof mod.loadClassifier !== 'function')
-    throw new CamsweepError('E_INTERNAL', 'src/classify/index.ts does not export loadClassifier');
-  return mod.loadClassifier(profile === undefined ? {} : { profile }).classify;
-}
-
 export async function run(argv: string[], io: CommandIO): Promise<number> {
   const parsed = parseCommandArgs(
     argv,
     { profile: { type: 'string' }, at: { type: 'string' }, signatures: { type: 'string' } },
     HELP,
     io,
+    { positionals: false },
   );
   if (!parsed) return EXIT.ok;
   const { values } = parsed;
-  if (parsed.positionals.length > 0)
-    throw new CamsweepError('E_USAGE', `unexpected argument "${parsed.positionals[0]}"`);
   const at = values.at === undefined ? new Date() : new Date(values.at);
   if (Number.isNaN(at.getTime()))
     throw new CamsweepError('E_USAGE', `--at "${values.at}" is not a date`, {
@@ -63,7 +44,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   const identifier = loadIdentifier(
     values.signatures === undefined ? {} : { signaturesDir: values.signatures },
   );
-  const classify = await loadClassify(values.profile, io);
+  const { classify } = loadClassifier(values.profile === undefined ? {} : { profile: values.profile });
 
   const hosts = new Map<string, Observation[]>();
   let bad = 0;

@@ -5,7 +5,7 @@
  */
 
 import { join } from 'node:path';
-import { CamsweepError, EXIT } from '../../src/core/errors.js';
+import { EXIT } from '../../src/core/errors.js';
 import { PACKAGE_ROOT, SIGNATURES_DIR } from '../../src/core/version.js';
 import { formatProblem, type Problem } from '../../src/signatures/problem.js';
 import { loadRulesVerifier } from '../../src/signatures/rules-verifier.js';
@@ -31,11 +31,10 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     { signatures: { type: 'string' }, generic: { type: 'string' } },
     HELP,
     io,
+    { positionals: false },
   );
   if (!parsed) return EXIT.ok;
   const { values } = parsed;
-  if (parsed.positionals.length > 0)
-    throw new CamsweepError('E_USAGE', `unexpected argument "${parsed.positionals[0]}"`);
   const signaturesDir = values.signatures ?? SIGNATURES_DIR;
   const genericDir = values.generic ?? join(PACKAGE_ROOT, 'test', 'fixtures', 'generic');
   const result = verifySignatures(signaturesDir, genericDir);
