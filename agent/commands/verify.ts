@@ -5,10 +5,10 @@
  */
 
 import { join } from 'node:path';
+import { verifyRules } from '../../src/classify/verify.js';
 import { EXIT } from '../../src/core/errors.js';
 import { PACKAGE_ROOT, SIGNATURES_DIR } from '../../src/core/version.js';
 import { formatProblem, type Problem } from '../../src/signatures/problem.js';
-import { loadRulesVerifier } from '../../src/signatures/rules-verifier.js';
 import { verifySignatures } from '../../src/signatures/verify.js';
 import { parseCommandArgs } from '../args.js';
 import type { CommandIO } from '../io.js';
@@ -40,16 +40,14 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   const result = verifySignatures(signaturesDir, genericDir);
   const problems: Problem[] = [...result.problems];
 
-  const rules = await loadRulesVerifier();
-  if (rules.verify === null) io.stderr.write(`camsweep verify: rules not checked: ${rules.reason}\n`);
-  else problems.push(...rules.verify());
+  problems.push(...verifyRules({ rulesDir: join(signaturesDir, 'rules') }));
 
   for (const p of problems) io.stdout.write(`${formatProblem(p)}\n`);
   const c = result.counts;
   io.stdout.write(
     `camsweep verify: ${c.signatures} signatures, ${c.examples} examples, ${c.counterexamples} counterexamples, ` +
       `${c.modelFamilies} model families, ${c.genericObservations} generic observations` +
-      `${rules.verify === null ? '' : ', rules'}; signatures version ${result.version}; ` +
+      `, rules; signatures version ${result.version}; ` +
       `${problems.length === 0 ? 'no problems' : `${problems.length} problem(s)`}\n`,
   );
   return problems.length === 0 ? EXIT.ok : EXIT.failure;
