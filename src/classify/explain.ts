@@ -4,8 +4,10 @@
  * file, which carries device-supplied strings, so every string goes through forTerminal and is
  * capped.
  */
+
 import { readFileSync } from 'node:fs';
 import { CamsweepError } from '../core/errors.js';
+import { normaliseMac } from '../core/mac.js';
 import { checkReport } from '../core/report-schema.js';
 import { cap, forTerminal } from '../core/text.js';
 import type { Device, Evidence, Observation, Report } from '../core/types.js';
@@ -61,18 +63,6 @@ export function readReport(path: string, text?: string): Report {
     });
   }
   return parsed as Report;
-}
-
-const MAC_SPELLINGS = [
-  /^[0-9a-f]{2}([:-])(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}$/i,
-  /^[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$/i,
-  /^[0-9a-f]{12}$/i,
-];
-
-/** Lower-case, colon-separated MAC from 44-19-B6-01-02-03, 4419.b601.0203 or 4419b6010203. */
-export function normaliseMac(text: string): string | null {
-  if (!MAC_SPELLINGS.some((re) => re.test(text))) return null;
-  return text.toLowerCase().replace(/[:.-]/g, '').match(/../g)?.join(':') ?? null;
 }
 
 /** Devices matching an IPv4 address, a MAC in any common spelling, or a serial (case-insensitive). */

@@ -12,8 +12,8 @@
  * neighbour table and the protocols that report a MAC outright win when they disagree.
  */
 
+import { macFromUuid, normaliseMac } from '../core/mac.js';
 import type { Observation } from '../core/types.js';
-import { macFromUuid, normaliseMac } from '../probes/arp/codec.js';
 import { MAC_OIDS, SERIAL_OIDS } from '../probes/snmp/codec.js';
 
 export interface HostGroup {

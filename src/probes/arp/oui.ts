@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { isLocallyAdministered } from './codec.js';
+import { isLocallyAdministered } from '../../core/mac.js';
 
 let registry: ReadonlyMap<string, string> | null = null;
 

@@ -4,13 +4,14 @@
  * class, vendor, firmware and MAC, without login.
  */
 import type { ConfigSpec } from '../../core/config-spec.js';
+import { normaliseMac } from '../../core/mac.js';
 import {
   type DiscoveryConfig,
   discoveryConfig,
   listenGroupField,
   runDiscovery,
 } from '../shared/discovery.js';
-import { emitterFor, normaliseMac } from '../shared/reply.js';
+import { emitterFor } from '../shared/reply.js';
 import type { Datagram } from '../shared/udp.js';
 import type { Probe } from '../types.js';
 import { buildSearch, DHIP_GROUP, DHIP_PORT, flattenDeviceInfo, parseDhip } from './codec.js';

@@ -5,6 +5,7 @@
  * returns data, never throws.
  */
 
+import { normaliseMac } from '../../core/mac.js';
 import { parseAuthenticate } from '../shared/digest.js';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -253,11 +254,4 @@ export function dahuaLoginChallenge(text: string): DahuaLoginChallenge | null {
     mac: typeof p.mac === 'string' ? normaliseMac(p.mac) : null,
     locked: typeof code === 'number' && DAHUA_LOCK_CODES.includes(code),
   };
-}
-
-/** `3CEF8C6101C0`, `3c-ef-8c-61-01-c0` or `3c:ef:…` → `3c:ef:8c:61:01:c0`; null otherwise. */
-export function normaliseMac(text: string): string | null {
-  const hex = text.replace(/[:.-]/g, '').toLowerCase();
-  if (!/^[0-9a-f]{12}$/.test(hex) || /^0+$/.test(hex)) return null;
-  return hex.match(/../g)!.join(':');
 }

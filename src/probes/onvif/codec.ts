@@ -3,7 +3,6 @@
  * build the request bytes, parse the reply text. No I/O here (protocols.md §1).
  */
 import { createHash } from 'node:crypto';
-import { normaliseMac } from '../shared/reply.js';
 import { child, childText, escapeXml, findAll, findFirst, parseXml, type XmlElement } from '../shared/xml.js';
 
 export const WSD_PORT = 3702;
@@ -106,19 +105,6 @@ export function normaliseEndpoint(address: string): string {
     .replace(/^urn:/i, '')
     .replace(/^uuid:/i, '')
     .toLowerCase();
-}
-
-/**
- * The MAC inside a time-based (version 1) UUID's node field, as Hikvision builds its endpoint
- * (`…-b4a3820fd92d` ↔ `b4:a3:82:0f:d9:2d`, §1.3). Null for other versions (Dahua's are
- * random) and for nodes with the multicast bit set, which RFC 4122 §4.5 uses for random nodes.
- */
-export function macFromEndpoint(endpointId: string): string | null {
-  const m = /^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[89ab][0-9a-f]{3}-([0-9a-f]{12})$/.exec(endpointId);
-  if (!m) return null;
-  const node = m[1]!;
-  if (Number.parseInt(node.slice(0, 2), 16) & 1) return null;
-  return normaliseMac(node);
 }
 
 function readMatch(el: XmlElement): DiscoveryMatch | null {

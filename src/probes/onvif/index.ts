@@ -4,17 +4,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ConfigSpec } from '../../core/config-spec.js';
+import { macFromUuid, normaliseMac } from '../../core/mac.js';
 import { cap } from '../../core/text.js';
 import { type DiscoveryConfig, discoveryConfig, runDiscovery } from '../shared/discovery.js';
 import { limiter } from '../shared/pool.js';
-import { type Emit, emitterFor, normaliseMac } from '../shared/reply.js';
+import { type Emit, emitterFor } from '../shared/reply.js';
 import type { Datagram } from '../shared/udp.js';
 import type { Probe, ProbeContext } from '../types.js';
 import {
   buildProbe,
   type DiscoveryMatch,
   isOnvifMatch,
-  macFromEndpoint,
   PROBE_TYPES,
   parseDiscovery,
   WSD_GROUP,
@@ -78,7 +78,7 @@ function emitMatch(emit: Emit, m: DiscoveryMatch): void {
     const mac = s.category === 'mac' ? normaliseMac(s.value) : null;
     if (mac) macs.add(mac);
   }
-  const fromUuid = macFromEndpoint(m.endpointId);
+  const fromUuid = macFromUuid(m.endpointId);
   if (fromUuid) macs.add(fromUuid);
   for (const mac of macs) emit('mac.address', mac);
 }

@@ -4,13 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ConfigSpec } from '../../core/config-spec.js';
+import { normaliseMac } from '../../core/mac.js';
 import {
   type DiscoveryConfig,
   discoveryConfig,
   listenGroupField,
   runDiscovery,
 } from '../shared/discovery.js';
-import { emitterFor, normaliseMac } from '../shared/reply.js';
+import { emitterFor } from '../shared/reply.js';
 import type { Datagram } from '../shared/udp.js';
 import type { Probe } from '../types.js';
 import { buildInquiry, EXCHANGE_FIELDS, isDeviceMessage, parseSadp, SADP_GROUP, SADP_PORT } from './codec.js';

@@ -31,21 +31,3 @@ export function emitterFor(ctx: ProbeContext, d: Datagram, seen?: Set<string>): 
     ctx.emit({ host, key, value: v, ...(d.iface ? { iface: d.iface } : {}) });
   };
 }
-
-/**
- * Normalises a MAC written as `58-50-ed-1f-e3-85`, `58:50:ED:1F:E3:85`, `5850ed1fe385` or
- * `5850.ed1f.e385` to lower-case colon form; null for anything else or the all-zero and
- * broadcast addresses some firmwares send as placeholders.
- */
-export function normaliseMac(text: string): string | null {
-  const t = text.trim();
-  if (t.length > 24) return null;
-  const hex = t.replace(/[-:.\s]/g, '').toLowerCase();
-  if (!/^[0-9a-f]{12}$/.test(hex) || hex === '000000000000' || hex === 'ffffffffffff') return null;
-  if (
-    !/^[0-9a-f]{2}([-:]?)[0-9a-f]{2}(\1[0-9a-f]{2}){4}$/i.test(t) &&
-    !/^[0-9a-f]{4}(\.[0-9a-f]{4}){2}$/i.test(t)
-  )
-    return null;
-  return hex.match(/../g)!.join(':');
-}

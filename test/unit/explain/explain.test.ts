@@ -5,9 +5,9 @@ import { PassThrough, Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../../agent/commands/explain.js';
 import type { CommandIO } from '../../../agent/io.js';
-import { normaliseMac } from '../../../src/classify/explain.js';
 import { CamsweepError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/log.js';
+import { normaliseMac } from '../../../src/core/mac.js';
 import { checkReport } from '../../../src/core/report-schema.js';
 
 const REPORT = join(import.meta.dirname, 'fixtures', 'hikvision-camera.report.json');

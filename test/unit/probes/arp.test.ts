@@ -2,12 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  isLocallyAdministered,
-  macFromUuid,
-  normaliseMac,
-  parseProcArp,
-} from '../../../src/probes/arp/codec.js';
+import { isLocallyAdministered, macFromUuid, normaliseMac } from '../../../src/core/mac.js';
+import { parseProcArp } from '../../../src/probes/arp/codec.js';
 import { arpProbe } from '../../../src/probes/arp/index.js';
 import { ouiOrganisation } from '../../../src/probes/arp/oui.js';
 import { fakeContext } from '../../helpers/probe-context.js';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { normaliseMac } from '../../../../src/core/mac.js';
 import {
   bodyText,
   dahuaLoginChallenge,
@@ -6,7 +7,6 @@ import {
   htmlTitle,
   iconLink,
   looksLikeHtml,
-  normaliseMac,
   quirkName,
   realmsOf,
   redecodeLatin1,

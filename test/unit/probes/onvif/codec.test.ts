@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { macFromUuid } from '../../../../src/core/mac.js';
 import {
   buildDeviceRequest,
   buildProbe,
   isOnvifMatch,
-  macFromEndpoint,
   normaliseEndpoint,
   parseDeviceInformation,
   parseDiscovery,
@@ -50,7 +50,7 @@ describe('ProbeMatches from real captures', () => {
     expect(msg.matches).toHaveLength(1);
     const m = msg.matches[0]!;
     expect(m.endpointId).toBe('18ec6401-3aa0-11b5-83f6-b4a3820fd92d');
-    expect(macFromEndpoint(m.endpointId)).toBe('b4:a3:82:0f:d9:2d');
+    expect(macFromUuid(m.endpointId)).toBe('b4:a3:82:0f:d9:2d');
     expect(m.types).toEqual(['dn:NetworkVideoTransmitter', 'tds:Device']);
     expect(m.xaddrs).toEqual([
       'http://192.168.0.218/onvif/device_service',
@@ -70,7 +70,7 @@ describe('ProbeMatches from real captures', () => {
     const m = parseDiscovery(fixture('dahua-dh-ipc-hdw1230t2')).matches[0]!;
     expect(m.endpoint).toBe('uuid:74f7e627-c54f-49fb-84ed-6de9b7f588a5');
     expect(m.endpointId).toBe('74f7e627-c54f-49fb-84ed-6de9b7f588a5');
-    expect(macFromEndpoint(m.endpointId)).toBeNull();
+    expect(macFromUuid(m.endpointId)).toBeNull();
     expect(m.scopes.find((s) => s.category === 'extension')?.value).toBe('unique_identifier/1');
   });
 
@@ -127,10 +127,10 @@ describe('scopes and endpoints', () => {
     expect(normaliseEndpoint('urn:uuid:AA85C000-6324-11B3-819E-5850ED1FE385')).toBe(
       'aa85c000-6324-11b3-819e-5850ed1fe385',
     );
-    expect(macFromEndpoint('aa85c000-6324-11b3-819e-5850ed1fe385')).toBe('58:50:ed:1f:e3:85');
+    expect(macFromUuid('aa85c000-6324-11b3-819e-5850ed1fe385')).toBe('58:50:ed:1f:e3:85');
     // multicast bit set in the node: RFC 4122 random node, not a MAC
-    expect(macFromEndpoint('aa85c000-6324-11b3-819e-5950ed1fe385')).toBeNull();
-    expect(macFromEndpoint('74f7e627-c54f-49fb-84ed-6de9b7f588a5')).toBeNull();
+    expect(macFromUuid('aa85c000-6324-11b3-819e-5950ed1fe385')).toBeNull();
+    expect(macFromUuid('74f7e627-c54f-49fb-84ed-6de9b7f588a5')).toBeNull();
   });
 
   it('filters Windows and printer WS-Discovery answers (§1.5)', () => {

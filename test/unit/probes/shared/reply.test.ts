@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseMac } from '../../../../src/probes/shared/reply.js';
+import { normaliseMac } from '../../../../src/core/mac.js';
 import { interfaceFor } from '../../../../src/probes/shared/udp.js';
 
 describe('normaliseMac', () => {
