@@ -10,10 +10,9 @@
  *   trailer: "\n\0"                    bytes after the JSON (default "\n"; one capture had "\n\0")
  *   joinGroup: false                   do not join 239.255.255.251 (hears broadcast/unicast only)
  */
-import type { RemoteInfo } from 'node:dgram';
-import { bindShared } from '../../../src/probes/shared/udp.js';
 import { readAnswer } from './answers.js';
 import type { RunningSim, SimContext } from './types.js';
+import { startUdpResponder } from './udp-responder.js';
 
 const GROUP = '239.255.255.251';
 const PORT = 37810;
@@ -28,9 +27,6 @@ function framed(body: Buffer): Buffer {
   return Buffer.concat([h, body]);
 }
 
-/** Socket errors in a sim are the scanner's problem to notice, not the sim's to crash on. */
-const ignore = (): void => undefined;
-
 export async function start(ctx: SimContext): Promise<RunningSim> {
   const file = typeof ctx.spec.reply === 'string' ? ctx.spec.reply : 'dhip/device-info.json';
   const replyTo = typeof ctx.spec.replyTo === 'string' ? ctx.spec.replyTo : 'unicast';
@@ -38,26 +34,22 @@ export async function start(ctx: SimContext): Promise<RunningSim> {
   const answer = () => framed(Buffer.from(readAnswer(ctx, file).trim() + trailer, 'utf8'));
   answer(); // fail at start when the answer file is missing
 
-  const group = await bindShared('0.0.0.0', PORT, ignore);
-  if (ctx.spec.joinGroup !== false) group.addMembership(GROUP, ctx.ip);
-  const own = await bindShared(ctx.ip, PORT, ignore);
-  own.setMulticastInterface(ctx.ip);
-
-  const onMessage = (data: Buffer, rinfo: RemoteInfo) => {
-    if (data.length < 32 || data.toString('ascii', 4, 8) !== 'DHIP') return;
-    if (!data.toString('utf8', 32).includes('"DHDiscover.search"')) return;
-    const reply = answer();
-    if (replyTo !== 'group') own.send(reply, rinfo.port, rinfo.address);
-    if (replyTo !== 'unicast') own.send(reply, PORT, GROUP);
-    ctx.log(`dhip: search from ${rinfo.address}:${rinfo.port} answered (${replyTo})`);
-  };
-  group.on('message', onMessage);
-  own.on('message', onMessage);
+  const responder = await startUdpResponder(
+    ctx,
+    { port: PORT, group: GROUP, joinGroup: ctx.spec.joinGroup !== false },
+    (data, rinfo, own) => {
+      if (data.length < 32 || data.toString('ascii', 4, 8) !== 'DHIP') return;
+      if (!data.toString('utf8', 32).includes('"DHDiscover.search"')) return;
+      const reply = answer();
+      if (replyTo !== 'group') own.send(reply, rinfo.port, rinfo.address);
+      if (replyTo !== 'unicast') own.send(reply, PORT, GROUP);
+      ctx.log(`dhip: search from ${rinfo.address}:${rinfo.port} answered (${replyTo})`);
+    },
+  );
 
   return {
     async stop() {
-      group.close();
-      own.close();
+      responder.close();
     },
   };
 }

@@ -21,11 +21,10 @@
  * probe's parser, or a parser bug would hide itself.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { RemoteInfo } from 'node:dgram';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { bindShared } from '../../../src/probes/shared/udp.js';
 import { readAnswer } from './answers.js';
 import type { RunningSim, SimContext } from './types.js';
+import { startUdpResponder } from './udp-responder.js';
 
 const GROUP = '239.255.255.250';
 const PORT = 3702;
@@ -167,9 +166,6 @@ function startDeviceService(ctx: SimContext, spec: DeviceServiceSpec): Promise<S
   });
 }
 
-/** Socket errors in a sim are the scanner's problem to notice, not the sim's to crash on. */
-const ignore = (): void => undefined;
-
 export async function start(ctx: SimContext): Promise<RunningSim> {
   const answerFile = typeof ctx.spec.probeMatch === 'string' ? ctx.spec.probeMatch : 'onvif/probe-match.xml';
   const service = serviceSpec(ctx.spec);
@@ -180,12 +176,8 @@ export async function start(ctx: SimContext): Promise<RunningSim> {
   // Fail at start, not at the first Probe, when the answer file is missing.
   answerFor('');
 
-  const group = await bindShared('0.0.0.0', PORT, ignore);
-  group.addMembership(GROUP, ctx.ip);
-  const unicast = await bindShared(ctx.ip, PORT, ignore);
   const timers = new Set<NodeJS.Timeout>();
-
-  const onMessage = (data: Buffer, rinfo: RemoteInfo) => {
+  const responder = await startUdpResponder(ctx, { port: PORT, group: GROUP }, (data, rinfo, own) => {
     const probe = probeOf(data.toString('utf8'));
     if (!probe) return;
     const answer = answerFor(probe.messageId);
@@ -194,23 +186,20 @@ export async function start(ctx: SimContext): Promise<RunningSim> {
     const timer = setTimeout(
       () => {
         timers.delete(timer);
-        unicast.send(answer, rinfo.port, rinfo.address);
+        own.send(answer, rinfo.port, rinfo.address);
       },
       Math.floor(Math.random() * 40),
     );
     timers.add(timer);
     ctx.log(`onvif: Probe from ${rinfo.address}:${rinfo.port} answered`);
-  };
-  group.on('message', onMessage);
-  unicast.on('message', onMessage);
+  });
 
   const server = service ? await startDeviceService(ctx, service) : null;
 
   return {
     async stop() {
       for (const t of timers) clearTimeout(t);
-      group.close();
-      unicast.close();
+      responder.close();
       if (server) {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -10,29 +10,19 @@
  * Any request whose Types is not `inquiry` is logged as `sadp: REFUSED <types>` and never
  * answered; the lab tests assert that line never appears.
  */
-import type { RemoteInfo } from 'node:dgram';
-import { bindShared } from '../../../src/probes/shared/udp.js';
 import { readAnswer } from './answers.js';
 import type { RunningSim, SimContext } from './types.js';
+import { startUdpResponder } from './udp-responder.js';
 
 const GROUP = '239.255.255.250';
 const PORT = 37020;
-
-/** Socket errors in a sim are the scanner's problem to notice, not the sim's to crash on. */
-const ignore = (): void => undefined;
 
 export async function start(ctx: SimContext): Promise<RunningSim> {
   const file = typeof ctx.spec.reply === 'string' ? ctx.spec.reply : 'sadp/probe-match.xml';
   const replyTo = typeof ctx.spec.replyTo === 'string' ? ctx.spec.replyTo : 'group';
   readAnswer(ctx, file, { uuid: '' }); // fail at start when the answer file is missing
 
-  const group = await bindShared('0.0.0.0', PORT, ignore);
-  group.addMembership(GROUP, ctx.ip);
-  const own = await bindShared(ctx.ip, PORT, ignore);
-  own.setMulticastInterface(ctx.ip);
-  own.setMulticastTTL(1);
-
-  const onMessage = (data: Buffer, rinfo: RemoteInfo) => {
+  const responder = await startUdpResponder(ctx, { port: PORT, group: GROUP }, (data, rinfo, own) => {
     const text = data.toString('utf8');
     if (!/<Probe>/.test(text)) return; // replies (ours or other devices') are not requests
     const types = /<Types>([^<]*)<\/Types>/.exec(text)?.[1] ?? '';
@@ -45,14 +35,11 @@ export async function start(ctx: SimContext): Promise<RunningSim> {
     if (replyTo !== 'unicast') own.send(answer, PORT, GROUP);
     if (replyTo !== 'group') own.send(answer, rinfo.port, rinfo.address);
     ctx.log(`sadp: inquiry from ${rinfo.address}:${rinfo.port} answered (${replyTo})`);
-  };
-  group.on('message', onMessage);
-  own.on('message', onMessage);
+  });
 
   return {
     async stop() {
-      group.close();
-      own.close();
+      responder.close();
     },
   };
 }
