@@ -1,23 +1,17 @@
 /**
  * `camsweep agent`: the daemon (issue 7), and `camsweep agent status`. This module only wires
- * the real pieces into src/daemon's loop: the config loader, the scan pipeline, the push
+ * the real pieces into src/agent/daemon's loop: the config loader, the scan pipeline, the push
  * spool, the passive listeners and the status file.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadClassifier } from '../../src/classify/index.js';
-import { CamsweepError, EXIT } from '../../src/core/errors.js';
-import type { Logger } from '../../src/core/log.js';
-import { isKnownKey } from '../../src/core/observation-keys.js';
-import { resolveScope } from '../../src/core/scope.js';
-import type { Observation, Report } from '../../src/core/types.js';
-import { VERSION } from '../../src/core/version.js';
-import { type AgentConfig, lineOfKey, stateDirOf } from '../../src/daemon/config.js';
-import { Daemon, type DaemonDeps } from '../../src/daemon/daemon.js';
-import { mdnsAnnouncementDecoder, wsdHelloDecoder } from '../../src/daemon/decoders.js';
-import { foldHeard } from '../../src/daemon/fold.js';
-import { type AnnouncementDecoder, type Listener, startListener } from '../../src/daemon/listen.js';
-import { parseSchedule } from '../../src/daemon/schedule.js';
+import { type Config, loadConfig } from '../../src/agent/config/config.js';
+import { type AgentConfig, lineOfKey, stateDirOf } from '../../src/agent/daemon/config.js';
+import { Daemon, type DaemonDeps } from '../../src/agent/daemon/daemon.js';
+import { mdnsAnnouncementDecoder, wsdHelloDecoder } from '../../src/agent/daemon/decoders.js';
+import { foldHeard } from '../../src/agent/daemon/fold.js';
+import { type AnnouncementDecoder, type Listener, startListener } from '../../src/agent/daemon/listen.js';
+import { parseSchedule } from '../../src/agent/daemon/schedule.js';
 import {
   formatStatus,
   isAlive,
@@ -25,13 +19,19 @@ import {
   statusPath,
   writeFileAtomic,
   writeStatus,
-} from '../../src/daemon/status.js';
-import { loadIdentifier } from '../../src/identify/index.js';
-import type { ObservationInput } from '../../src/probes/types.js';
-import { createPusher } from '../../src/push/index.js';
-import { runScan } from '../../src/scan/pipeline.js';
+} from '../../src/agent/daemon/status.js';
+import type { ObservationInput } from '../../src/agent/probes/types.js';
+import { createPusher } from '../../src/agent/push/index.js';
+import { runScan } from '../../src/agent/scan/pipeline.js';
+import { isKnownKey } from '../../src/contract/observation-keys.js';
+import type { Observation, Report } from '../../src/contract/types.js';
+import { CamsweepError, EXIT } from '../../src/core/errors.js';
+import type { Logger } from '../../src/core/log.js';
+import { resolveScope } from '../../src/core/scope.js';
+import { VERSION } from '../../src/core/version.js';
+import { loadClassifier } from '../../src/knowledge/classify/index.js';
+import { loadIdentifier } from '../../src/knowledge/identify/index.js';
 import { parseCommandArgs } from '../args.js';
-import { type Config, loadConfig } from '../config.js';
 import type { CommandIO } from '../io.js';
 
 const HELP = `Usage: camsweep agent [--config FILE] [--state-dir DIR]
@@ -93,7 +93,7 @@ type AgentAppConfig = Config & {
 function loadAgentConfig(file: string | null): AgentAppConfig {
   const config = loadConfig(file) as AgentAppConfig;
   if (!Array.isArray(config.agent.schedule)) {
-    // agent/config-sections.ts must mount src/daemon/config.ts's agentConfigSpec as `agent`.
+    // src/agent/config/sections.ts must mount src/agent/daemon/config.ts's agentConfigSpec as `agent`.
     throw new CamsweepError(
       'E_INTERNAL',
       'the agent section of the config schema is not mounted (build problem)',

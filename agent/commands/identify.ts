@@ -5,11 +5,11 @@
  * code non-zero; they are never skipped silently.
  */
 
-import { loadClassifier } from '../../src/classify/index.js';
+import type { Observation } from '../../src/contract/types.js';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
-import type { Observation } from '../../src/core/types.js';
-import { loadIdentifier } from '../../src/identify/index.js';
-import { MAX_LINE_CHARS, parseObservationLine, readLines } from '../../src/identify/input.js';
+import { loadClassifier } from '../../src/knowledge/classify/index.js';
+import { loadIdentifier } from '../../src/knowledge/identify/index.js';
+import { MAX_LINE_CHARS, parseObservationLine, readLines } from '../../src/knowledge/identify/input.js';
 import { parseCommandArgs } from '../args.js';
 import type { CommandIO } from '../io.js';
 

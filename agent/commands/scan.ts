@@ -4,14 +4,14 @@
  * with nothing covered found — the report is still written).
  */
 import { renameSync, writeFileSync } from 'node:fs';
+import { type Config, loadConfig, type Overrides } from '../../src/agent/config/config.js';
+import { type ReportFormat, renderReport } from '../../src/agent/output/render.js';
+import type { PushConfig } from '../../src/agent/push/index.js';
+import { runScan } from '../../src/agent/scan/pipeline.js';
+import type { Progress } from '../../src/agent/scan/runner.js';
+import type { Report } from '../../src/contract/types.js';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
-import type { Report } from '../../src/core/types.js';
-import type { PushConfig } from '../../src/push/index.js';
-import { type ReportFormat, renderReport } from '../../src/report/render.js';
-import { runScan } from '../../src/scan/pipeline.js';
-import type { Progress } from '../../src/scan/runner.js';
 import { parseCommandArgs } from '../args.js';
-import { type Config, loadConfig, type Overrides } from '../config.js';
 import type { CommandIO } from '../io.js';
 
 const HELP = `Usage: camsweep scan [TARGET…] [options]
@@ -170,7 +170,7 @@ function createProgressLine(io: CommandIO) {
  * reach the collector: it stays in the spool (or is refused) and the user must see why.
  */
 async function pushReport(config: Config, report: Report, io: CommandIO): Promise<boolean> {
-  const { createPusher, describeOutcome } = await import('../../src/push/index.js');
+  const { createPusher, describeOutcome } = await import('../../src/agent/push/index.js');
   const pusher = createPusher(config.push as PushConfig, io.log);
   try {
     const backlog = await pusher.flush(io.signal);

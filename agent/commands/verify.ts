@@ -5,11 +5,11 @@
  */
 
 import { join } from 'node:path';
-import { verifyRules } from '../../src/classify/verify.js';
 import { EXIT } from '../../src/core/errors.js';
 import { PACKAGE_ROOT, SIGNATURES_DIR } from '../../src/core/version.js';
-import { formatProblem, type Problem } from '../../src/signatures/problem.js';
-import { verifySignatures } from '../../src/signatures/verify.js';
+import { verifyRules } from '../../src/knowledge/classify/verify.js';
+import { formatProblem, type Problem } from '../../src/knowledge/signatures/problem.js';
+import { verifySignatures } from '../../src/knowledge/signatures/verify.js';
 import { parseCommandArgs } from '../args.js';
 import type { CommandIO } from '../io.js';
 

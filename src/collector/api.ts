@@ -1,13 +1,13 @@
 /**
  * The agent endpoint: POST /api/v1/reports with `Authorization: Bearer <token>`. Answers are
  * JSON `{status}` on success and `{error, field?, fix}` otherwise, which the agent's push client
- * turns into a sentence for the admin (src/push/send.ts).
+ * turns into a sentence for the admin (src/agent/push/send.ts).
  */
 import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { checkReport } from '../contract/report-schema.js';
+import type { Report } from '../contract/types.js';
 import type { Logger } from '../core/log.js';
-import { checkReport } from '../core/report-schema.js';
-import type { Report } from '../core/types.js';
 import type { Database } from './db/index.js';
 import type { RateLimiter } from './rate-limit.js';
 import { verifyAgentToken } from './store/access.js';

@@ -7,8 +7,8 @@
 import { Readable } from 'node:stream';
 import type {} from '@fastify/cookie'; // request.cookies / reply.setCookie types
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Verdict } from '../contract/types.js';
 import type { Logger } from '../core/log.js';
-import type { Verdict } from '../core/types.js';
 import type { Database } from './db/index.js';
 import { devicesCsv, devicesJson } from './export.js';
 import { randomSecret, sameText } from './secrets.js';

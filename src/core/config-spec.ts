@@ -1,6 +1,6 @@
 /**
  * A tiny declarative config schema. Each module (a probe, the push client, the daemon)
- * declares the keys of its section with type, default and a one-line doc; agent/config.ts
+ * declares the keys of its section with type, default and a one-line doc; src/agent/config/config.ts
  * composes the sections, validates a YAML file once with `path:line key: message` errors,
  * and freezes the result. Declaring keys next to the code that reads them keeps the example
  * config, the validation and the code from drifting apart.

@@ -14,7 +14,7 @@ import { type Database, openDatabase } from '../../src/collector/db/index.js';
 import { ingestReport } from '../../src/collector/store/ingest.js';
 import { type DeviceFilter, listDevices } from '../../src/collector/store/queries.js';
 import { pgUnavailable, startPgCluster } from '../../src/collector/testing/pg-cluster.js';
-import type { Device, Report, Verdict } from '../../src/core/types.js';
+import type { Device, Report, Verdict } from '../../src/contract/types.js';
 
 // CAMSWEEP_BENCH_DEVICES shrinks the run while tuning; the target figure is for 100,000.
 const TOTAL_DEVICES = Number(process.env.CAMSWEEP_BENCH_DEVICES) || 100_000;

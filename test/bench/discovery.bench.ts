@@ -17,8 +17,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_PORTS } from '../../src/agent/probes/tcp/ports.js';
 import { PACKAGE_ROOT } from '../../src/core/version.js';
-import { DEFAULT_PORTS } from '../../src/probes/tcp/ports.js';
 import { type BenchLab, buildLab, SCANNER_IP } from './discovery/lab.js';
 import { type Measurement, measure } from './discovery/measure.js';
 

@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Observation } from '../../src/core/types.js';
+import type { Observation } from '../../src/contract/types.js';
 import { PACKAGE_ROOT } from '../../src/core/version.js';
-import { loadIdentifier } from '../../src/identify/index.js';
+import { loadIdentifier } from '../../src/knowledge/identify/index.js';
 
 const TARGET_PER_SECOND = 100_000;
 const MIN_SECONDS = 3;

@@ -4,7 +4,7 @@
  * host. One Hikvision evidence value and a host name are hostile markup, as a device may send.
  */
 import { randomUUID } from 'node:crypto';
-import { type Device, type Report, UNKNOWN_IDENTITY } from '../../src/core/types.js';
+import { type Device, type Report, UNKNOWN_IDENTITY } from '../../src/contract/types.js';
 
 export const XSS_BANNER = '<script>alert(1)</script>';
 export const XSS_HOSTNAME = '<img src=x onerror=alert(2)>';

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { build } from 'rolldown';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAgentToken, sha256 } from '../../src/collector/secrets.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/contract/types.js';
 import { labReport } from './fixtures.js';
 import { type RunningCollector, startCollector, tempDir } from './harness.js';
 

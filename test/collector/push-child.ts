@@ -3,9 +3,10 @@
  * pushing process. argv[2] is JSON: {url, token, spoolDir, timeoutMs, report?}. With a report
  * it submits it; without, it flushes the spool. Prints the outcome as one JSON line.
  */
+
+import { createPusher } from '../../src/agent/push/index.js';
+import type { Report } from '../../src/contract/types.js';
 import { createLogger, silentLogger } from '../../src/core/log.js';
-import type { Report } from '../../src/core/types.js';
-import { createPusher } from '../../src/push/index.js';
 
 const args = JSON.parse(process.argv[2] ?? '{}') as {
   url: string;

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentToken, revokeAgentToken } from '../../src/collector/store/access.js';
 import { listDevices, setRemediation } from '../../src/collector/store/queries.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/contract/types.js';
 import {
   axisCamera,
   dahuaNvr,

@@ -20,8 +20,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Report } from '../../src/core/types.js';
-import type { AgentStatus } from '../../src/daemon/status.js';
+import type { AgentStatus } from '../../src/agent/daemon/status.js';
+import type { Report } from '../../src/contract/types.js';
 import { findRepoRoot } from '../lab/lab.js';
 import { addNamespace, deleteNamespaceSync, ipBatch, namespacePids, signalPid } from '../lab/netns.js';
 import { distPaths, labSkipReason } from '../lab/preflight.js';

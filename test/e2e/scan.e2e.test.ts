@@ -6,8 +6,8 @@
  * to scan and sends nothing. Needs root; skips with the reason outside CI.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkReport } from '../../src/core/report-schema.js';
-import type { Device, Report } from '../../src/core/types.js';
+import { checkReport } from '../../src/contract/report-schema.js';
+import type { Device, Report } from '../../src/contract/types.js';
 import {
   type DeviceFixture,
   type ExpectedOutcome,

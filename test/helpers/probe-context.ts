@@ -3,12 +3,12 @@
  * against the probe's declaration exactly as the real runner does.
  */
 
+import type { HostSecrets } from '../../src/agent/credentials.js';
+import type { HostCredentials, ObservationInput, Probe, ProbeContext } from '../../src/agent/probes/types.js';
+import { isKnownKey, keyMatchesPatterns } from '../../src/contract/observation-keys.js';
 import { defaultOf } from '../../src/core/config-spec.js';
-import type { HostSecrets } from '../../src/core/credentials.js';
 import { silentLogger } from '../../src/core/log.js';
-import { isKnownKey, keyMatchesPatterns } from '../../src/core/observation-keys.js';
 import { type LocalInterface, resolveScope } from '../../src/core/scope.js';
-import type { HostCredentials, ObservationInput, Probe, ProbeContext } from '../../src/probes/types.js';
 
 export interface FakeRun {
   readonly ctx: ProbeContext;

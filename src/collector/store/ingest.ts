@@ -4,7 +4,7 @@
  * contradicting MAC or serial), a sighting in its history, and a verdict change when the
  * verdict moved. Runs in one transaction; the report id makes a resend a no-op.
  */
-import type { Device, Report, Verdict } from '../../core/types.js';
+import type { Device, Report, Verdict } from '../../contract/types.js';
 import type { Sql } from '../db/sql.js';
 
 export const VERDICT_RANK: Record<Verdict, number> = { covered: 0, suspect: 1, unknown: 2, 'not-covered': 3 };

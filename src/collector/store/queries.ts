@@ -2,7 +2,7 @@
  * What the dashboard and the exports read. Device-supplied text comes back as stored (the
  * views escape it); JSON columns are parsed here so views never see raw JSON.
  */
-import type { Evidence, Finding, Identity, Verdict } from '../../core/types.js';
+import type { Evidence, Finding, Identity, Verdict } from '../../contract/types.js';
 import { likePattern, type Sql } from '../db/sql.js';
 import { VERDICT_RANK } from './ingest.js';
 

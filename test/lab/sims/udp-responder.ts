@@ -5,7 +5,7 @@
  * leave from the device's IP and well-known port like a real camera's).
  */
 import type { RemoteInfo } from 'node:dgram';
-import { bindShared } from '../../../src/probes/shared/udp.js';
+import { bindShared } from '../../../src/agent/probes/shared/udp.js';
 import type { SimContext } from './types.js';
 
 export interface UdpResponder {

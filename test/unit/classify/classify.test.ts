@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { loadClassifier } from '../../../src/classify/index.js';
-import { CamsweepError } from '../../../src/core/errors.js';
-import { checkReport } from '../../../src/core/report-schema.js';
+import { checkReport } from '../../../src/contract/report-schema.js';
 import {
   type ClassifyResult,
   type Evidence,
   type Identity,
   UNKNOWN_IDENTITY,
   type Verdict,
-} from '../../../src/core/types.js';
+} from '../../../src/contract/types.js';
+import { CamsweepError } from '../../../src/core/errors.js';
+import { loadClassifier } from '../../../src/knowledge/classify/index.js';
 
 const SCAN = new Date('2026-08-26T10:00:00Z');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { endOf, firmwareBuildDate, isCalendarDate, startOf } from '../../../src/classify/dates.js';
+import { endOf, firmwareBuildDate, isCalendarDate, startOf } from '../../../src/knowledge/classify/dates.js';
 
 const SCAN = new Date('2026-08-26T00:00:00Z');
 

@@ -2,9 +2,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { verifyRules } from '../../../src/classify/verify.js';
 import { SIGNATURES_DIR } from '../../../src/core/version.js';
-import { formatProblem } from '../../../src/signatures/problem.js';
+import { verifyRules } from '../../../src/knowledge/classify/verify.js';
+import { formatProblem } from '../../../src/knowledge/signatures/problem.js';
 
 describe('verifyRules on the shipped rule data', () => {
   it('finds no problem: every example is caught and no counterexample is', () => {

@@ -10,9 +10,9 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../../agent/commands/scan.js';
 import type { CommandIO } from '../../../agent/io.js';
+import { checkReport } from '../../../src/contract/report-schema.js';
 import { CamsweepError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/log.js';
-import { checkReport } from '../../../src/core/report-schema.js';
 
 function io(signal = new AbortController().signal): {
   io: CommandIO;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseConfig, renderExampleConfig } from '../../../agent/config.js';
+import { parseConfig, renderExampleConfig } from '../../../src/agent/config/config.js';
 import { CamsweepError } from '../../../src/core/errors.js';
 
 function problemsOf(yaml: string, overrides = {}): string {

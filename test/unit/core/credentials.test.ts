@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CredentialStore, loadCredentials, parseCredentials } from '../../../src/core/credentials.js';
+import { CredentialStore, loadCredentials, parseCredentials } from '../../../src/agent/credentials.js';
 import { CamsweepError } from '../../../src/core/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'camsweep-cred-'));

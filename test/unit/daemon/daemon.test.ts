@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import type { AgentConfig } from '../../../src/agent/daemon/config.js';
+import {
+  Daemon,
+  type DaemonConfig,
+  type DaemonDeps,
+  type SpoolPusher,
+} from '../../../src/agent/daemon/daemon.js';
+import type { AgentStatus } from '../../../src/agent/daemon/status.js';
+import type { Observation, Report } from '../../../src/contract/types.js';
 import { CamsweepError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/log.js';
-import type { Observation, Report } from '../../../src/core/types.js';
-import type { AgentConfig } from '../../../src/daemon/config.js';
-import { Daemon, type DaemonConfig, type DaemonDeps, type SpoolPusher } from '../../../src/daemon/daemon.js';
-import type { AgentStatus } from '../../../src/daemon/status.js';
 
 const agentDefaults: AgentConfig = {
   id: 'test-agent',

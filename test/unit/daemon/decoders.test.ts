@@ -1,6 +1,6 @@
 import { encode as encodeDns } from 'dns-packet';
 import { describe, expect, it } from 'vitest';
-import { mdnsAnnouncementDecoder, wsdHelloDecoder } from '../../../src/daemon/decoders.js';
+import { mdnsAnnouncementDecoder, wsdHelloDecoder } from '../../../src/agent/daemon/decoders.js';
 import {
   HELLO_ENDPOINT,
   helloDahua,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { foldHeard } from '../../../src/agent/daemon/fold.js';
+import type { Engines } from '../../../src/agent/scan/assemble.js';
+import type { Observation, Report } from '../../../src/contract/types.js';
+import { UNKNOWN_IDENTITY } from '../../../src/contract/types.js';
 import { resolveScope } from '../../../src/core/scope.js';
-import type { Observation, Report } from '../../../src/core/types.js';
-import { UNKNOWN_IDENTITY } from '../../../src/core/types.js';
-import { foldHeard } from '../../../src/daemon/fold.js';
-import type { Engines } from '../../../src/scan/assemble.js';
 
 const scope = resolveScope({
   targets: ['10.77.0.0/24'],

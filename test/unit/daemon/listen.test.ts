@@ -4,11 +4,11 @@
  */
 import { createSocket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
+import { wsdHelloDecoder } from '../../../src/agent/daemon/decoders.js';
+import { type Listener, MAX_DATAGRAMS_PER_SECOND, startListener } from '../../../src/agent/daemon/listen.js';
+import type { ObservationInput } from '../../../src/agent/probes/types.js';
 import { silentLogger } from '../../../src/core/log.js';
 import type { LocalInterface } from '../../../src/core/scope.js';
-import { wsdHelloDecoder } from '../../../src/daemon/decoders.js';
-import { type Listener, MAX_DATAGRAMS_PER_SECOND, startListener } from '../../../src/daemon/listen.js';
-import type { ObservationInput } from '../../../src/probes/types.js';
 import { helloDahua } from '../../daemon/fixtures/announcements.js';
 
 const isolated = process.env.CAMSWEEP_TEST_NETNS === '1';

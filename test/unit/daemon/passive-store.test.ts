@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Observation } from '../../../src/core/types.js';
-import { MAX_FACTS_PER_HOST, PassiveStore } from '../../../src/daemon/passive-store.js';
+import { MAX_FACTS_PER_HOST, PassiveStore } from '../../../src/agent/daemon/passive-store.js';
+import type { Observation } from '../../../src/contract/types.js';
 
 const obs = (host: string, value: string, at = '2025-01-01T00:00:00.000Z'): Observation => ({
   host,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextRun, parseSchedule } from '../../../src/daemon/schedule.js';
+import { nextRun, parseSchedule } from '../../../src/agent/daemon/schedule.js';
 
 describe('parseSchedule', () => {
   it('reads an interval', () => {

@@ -9,7 +9,7 @@ import {
   readStatus,
   statusPath,
   writeStatus,
-} from '../../../src/daemon/status.js';
+} from '../../../src/agent/daemon/status.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'camsweep-status-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

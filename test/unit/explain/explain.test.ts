@@ -5,10 +5,10 @@ import { PassThrough, Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../../agent/commands/explain.js';
 import type { CommandIO } from '../../../agent/io.js';
+import { checkReport } from '../../../src/contract/report-schema.js';
 import { CamsweepError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/log.js';
 import { normaliseMac } from '../../../src/core/mac.js';
-import { checkReport } from '../../../src/core/report-schema.js';
 
 const REPORT = join(import.meta.dirname, 'fixtures', 'hikvision-camera.report.json');
 const scratch = mkdtempSync(join(tmpdir(), 'camsweep-explain-'));

@@ -9,11 +9,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Identity } from '../../../src/core/types.js';
+import type { Identity } from '../../../src/contract/types.js';
 import { PACKAGE_ROOT, SIGNATURES_DIR } from '../../../src/core/version.js';
-import { CONFIDENT } from '../../../src/identify/confidence.js';
-import { inCoveredGroup } from '../../../src/signatures/covered.js';
-import { loadDatabase } from '../../../src/signatures/database.js';
+import { CONFIDENT } from '../../../src/knowledge/identify/confidence.js';
+import { inCoveredGroup } from '../../../src/knowledge/signatures/covered.js';
+import { loadDatabase } from '../../../src/knowledge/signatures/database.js';
 import { identifier, obs } from './helpers.js';
 
 interface Entry {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CamsweepError } from '../../../src/core/errors.js';
 import { SIGNATURES_DIR } from '../../../src/core/version.js';
-import { CONFIDENT } from '../../../src/identify/confidence.js';
-import { loadIdentifier } from '../../../src/identify/index.js';
+import { CONFIDENT } from '../../../src/knowledge/identify/confidence.js';
+import { loadIdentifier } from '../../../src/knowledge/identify/index.js';
 import { identifier, obs } from './helpers.js';
 
 const HIK_OUI = ['mac.oui.org', 'Hangzhou Hikvision Digital Technology Co.,Ltd.'] as const;

@@ -2,10 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseProcArp } from '../../../src/agent/probes/arp/codec.js';
+import { arpProbe } from '../../../src/agent/probes/arp/index.js';
+import { ouiOrganisation } from '../../../src/agent/probes/arp/oui.js';
 import { isLocallyAdministered, macFromUuid, normaliseMac } from '../../../src/core/mac.js';
-import { parseProcArp } from '../../../src/probes/arp/codec.js';
-import { arpProbe } from '../../../src/probes/arp/index.js';
-import { ouiOrganisation } from '../../../src/probes/arp/oui.js';
 import { fakeContext } from '../../helpers/probe-context.js';
 
 // Layout of /proc/net/arp as Linux prints it (fixed-width columns, one header line).

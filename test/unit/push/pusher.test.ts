@@ -8,8 +8,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPusher, type PushConfig } from '../../../src/agent/push/index.js';
 import { silentLogger } from '../../../src/core/log.js';
-import { createPusher, type PushConfig } from '../../../src/push/index.js';
 import { labReport } from '../../collector/fixtures.js';
 import { type RunningCollector, startCollector, tempDir } from '../../collector/harness.js';
 

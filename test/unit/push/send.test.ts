@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../../../src/push/backoff.js';
-import { diagnoseTransportError, interpretResponse, reportsUrl } from '../../../src/push/send.js';
+import { backoffDelay } from '../../../src/agent/push/backoff.js';
+import { diagnoseTransportError, interpretResponse, reportsUrl } from '../../../src/agent/push/send.js';
 
 const where = 'collector.example.org:8443';
 

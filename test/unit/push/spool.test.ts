@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Spool } from '../../../src/push/spool.js';
+import { Spool } from '../../../src/agent/push/spool.js';
 
 const dirs: string[] = [];
 function freshDir(): string {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkReport } from '../../../src/core/report-schema.js';
-import { renderCsv } from '../../../src/report/csv.js';
-import { renderTable } from '../../../src/report/table.js';
+import { renderCsv } from '../../../src/agent/output/csv.js';
+import { renderTable } from '../../../src/agent/output/table.js';
+import { checkReport } from '../../../src/contract/report-schema.js';
 import { sampleReport } from './sample.js';
 
 describe('report schema', () => {

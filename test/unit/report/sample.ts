@@ -1,5 +1,5 @@
 /** A realistic report for output tests: a covered Hikvision camera with a hostile banner, and an Axis camera. */
-import type { Report } from '../../../src/core/types.js';
+import type { Report } from '../../../src/contract/types.js';
 
 export function sampleReport(): Report {
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Observation } from '../../../src/core/types.js';
-import { mergeObservations } from '../../../src/scan/merge.js';
+import { mergeObservations } from '../../../src/agent/scan/merge.js';
+import type { Observation } from '../../../src/contract/types.js';
 
 let clock = Date.parse('2026-11-21T08:00:00Z');
 function obs(host: string, key: string, value: string, extra: Partial<Observation> = {}): Observation {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { Probe, ProbeContext } from '../../../src/agent/probes/types.js';
+import { createHostGate, createPacer } from '../../../src/agent/scan/rate.js';
+import { runProbes } from '../../../src/agent/scan/runner.js';
 import { silentLogger } from '../../../src/core/log.js';
 import { resolveScope } from '../../../src/core/scope.js';
-import type { Probe, ProbeContext } from '../../../src/probes/types.js';
-import { createHostGate, createPacer } from '../../../src/scan/rate.js';
-import { runProbes } from '../../../src/scan/runner.js';
 
 const scope = resolveScope({ targets: ['10.0.0.1-4'], interfaces: [] });
 

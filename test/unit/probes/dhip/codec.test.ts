@@ -6,7 +6,7 @@ import {
   frame,
   parseDhip,
   SEARCH_BODY,
-} from '../../../../src/probes/dhip/codec.js';
+} from '../../../../src/agent/probes/dhip/codec.js';
 
 const capture = readFileSync(
   new URL('../../../fixtures/devices/dahua-ipc-hdw1431t1-s4/dhip/device-info.json', import.meta.url),

@@ -4,8 +4,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
-import { dhipProbe } from '../../../../src/probes/dhip/index.js';
-import type { ObservationInput } from '../../../../src/probes/types.js';
+import { dhipProbe } from '../../../../src/agent/probes/dhip/index.js';
+import type { ObservationInput } from '../../../../src/agent/probes/types.js';
 import { fakeContext } from '../../../helpers/probe-context.js';
 import { start } from '../../../lab/sims/dhip.js';
 import type { RunningSim } from '../../../lab/sims/types.js';

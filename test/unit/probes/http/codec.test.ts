@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseMac } from '../../../../src/core/mac.js';
 import {
   bodyText,
   dahuaLoginChallenge,
@@ -12,10 +11,11 @@ import {
   redecodeLatin1,
   refineQuirk,
   sameOriginRedirect,
-} from '../../../../src/probes/http/codec.js';
-import { hintsOf } from '../../../../src/probes/http/hints.js';
-import { distinguishedName } from '../../../../src/probes/http/tls-cert.js';
-import type { HttpResponse } from '../../../../src/probes/http/wire.js';
+} from '../../../../src/agent/probes/http/codec.js';
+import { hintsOf } from '../../../../src/agent/probes/http/hints.js';
+import { distinguishedName } from '../../../../src/agent/probes/http/tls-cert.js';
+import type { HttpResponse } from '../../../../src/agent/probes/http/wire.js';
+import { normaliseMac } from '../../../../src/core/mac.js';
 
 const latin1 = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
 

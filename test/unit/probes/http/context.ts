@@ -2,9 +2,10 @@
  * The shared fake ProbeContext, re-aimed at 127.0.0.1: the scope guard (rightly) never lets a
  * scan target loopback, but the unit tests' peers live there. Key checks stay as in the runner.
  */
-import { isKnownKey, keyMatchesPatterns } from '../../../../src/core/observation-keys.js';
-import { httpProbe } from '../../../../src/probes/http/index.js';
-import type { HostCredentials, ObservationInput, ProbeContext } from '../../../../src/probes/types.js';
+
+import { httpProbe } from '../../../../src/agent/probes/http/index.js';
+import type { HostCredentials, ObservationInput, ProbeContext } from '../../../../src/agent/probes/types.js';
+import { isKnownKey, keyMatchesPatterns } from '../../../../src/contract/observation-keys.js';
 import { fakeContext } from '../../../helpers/probe-context.js';
 
 export const LOOPBACK = '127.0.0.1';

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { httpProbe } from '../../../../src/probes/http/index.js';
+import { httpProbe } from '../../../../src/agent/probes/http/index.js';
 import { loopbackContext, valuesOf } from './context.js';
 import { digestMatches, type Running, startHttp } from './servers.js';
 

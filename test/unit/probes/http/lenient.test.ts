@@ -5,9 +5,9 @@
  */
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpClient } from '../../../../src/probes/http/client.js';
-import { httpProbe } from '../../../../src/probes/http/index.js';
-import type { HttpOutcome } from '../../../../src/probes/http/wire.js';
+import { HttpClient } from '../../../../src/agent/probes/http/client.js';
+import { httpProbe } from '../../../../src/agent/probes/http/index.js';
+import type { HttpOutcome } from '../../../../src/agent/probes/http/wire.js';
 import { LOOPBACK, loopbackContext, valuesOf } from './context.js';
 import { type Running, startRaw } from './servers.js';
 

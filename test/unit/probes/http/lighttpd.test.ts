@@ -13,7 +13,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpProbe } from '../../../../src/probes/http/index.js';
+import { httpProbe } from '../../../../src/agent/probes/http/index.js';
 import { fakeContext } from '../../../helpers/probe-context.js';
 import { addNamespace, deleteNamespaceSync, ipBatch } from '../../../lab/netns.js';
 import { readAnswer } from '../../../lab/sims/answers.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpProbe, planTargets } from '../../../../src/probes/http/index.js';
+import { httpProbe, planTargets } from '../../../../src/agent/probes/http/index.js';
 import { loopbackContext, valuesOf } from './context.js';
 import { makeCert, type Running, startHttp, startRaw, type TestCert } from './servers.js';
 

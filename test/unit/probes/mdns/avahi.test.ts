@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mdnsProbe } from '../../../../src/probes/mdns/index.js';
+import { mdnsProbe } from '../../../../src/agent/probes/mdns/index.js';
 import { isolated, toolsPresent } from '../../../helpers/isolation.js';
 import { fakeContext } from '../../../helpers/probe-context.js';
 import { prepareAvahi, runAvahi } from '../../../lab/sims/avahi.js';

@@ -6,7 +6,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { Bonjour } from 'bonjour-service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mdnsProbe } from '../../../../src/probes/mdns/index.js';
+import { mdnsProbe } from '../../../../src/agent/probes/mdns/index.js';
 import { isolated, loAddress } from '../../../helpers/isolation.js';
 import { fakeContext } from '../../../helpers/probe-context.js';
 import { hikvisionCgi, name, rdata, record, response, TYPE } from './dns.js';

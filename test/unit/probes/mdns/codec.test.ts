@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeTxt, dnsName, splitServiceType } from '../../../../src/probes/mdns/codec.js';
+import { decodeTxt, dnsName, splitServiceType } from '../../../../src/agent/probes/mdns/codec.js';
 
 describe('mdns codec', () => {
   it('splits service types and refuses malformed ones', () => {

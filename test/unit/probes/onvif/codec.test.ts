@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { macFromUuid } from '../../../../src/core/mac.js';
 import {
   buildDeviceRequest,
   buildProbe,
@@ -13,8 +12,9 @@ import {
   parseScope,
   parseSystemDateAndTime,
   passwordDigest,
-} from '../../../../src/probes/onvif/codec.js';
-import { serviceUrls } from '../../../../src/probes/onvif/index.js';
+} from '../../../../src/agent/probes/onvif/codec.js';
+import { serviceUrls } from '../../../../src/agent/probes/onvif/index.js';
+import { macFromUuid } from '../../../../src/core/mac.js';
 
 const fixture = (device: string) =>
   readFileSync(new URL(`../../../fixtures/devices/${device}/onvif/probe-match.xml`, import.meta.url), 'utf8')

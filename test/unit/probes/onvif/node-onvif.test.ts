@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { onvifProbe } from '../../../../src/probes/onvif/index.js';
+import { onvifProbe } from '../../../../src/agent/probes/onvif/index.js';
 import { fakeContext } from '../../../helpers/probe-context.js';
 import { start } from '../../../lab/sims/onvif.js';
 import { labDescribe } from '../shared/netns.js';

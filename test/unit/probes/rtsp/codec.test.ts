@@ -4,7 +4,7 @@ import {
   challengeRealm,
   MAX_HEAD_BYTES,
   parseReply,
-} from '../../../../src/probes/rtsp/codec.js';
+} from '../../../../src/agent/probes/rtsp/codec.js';
 
 const reply = (text: string) => parseReply(Buffer.from(text, 'latin1'));
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rtspProbe } from '../../../../src/probes/rtsp/index.js';
+import { rtspProbe } from '../../../../src/agent/probes/rtsp/index.js';
 import { isolated, localSubnet } from '../../../helpers/isolation.js';
 import { fakeContext } from '../../../helpers/probe-context.js';
 import { start } from '../../../lab/sims/rtsp.js';

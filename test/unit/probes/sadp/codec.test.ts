@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildInquiry, isDeviceMessage, parseSadp } from '../../../../src/probes/sadp/codec.js';
+import { buildInquiry, isDeviceMessage, parseSadp } from '../../../../src/agent/probes/sadp/codec.js';
 
 const capture = readFileSync(
   new URL('../../../fixtures/devices/hikvision-ds-2cd2385g1-i/sadp/probe-match.xml', import.meta.url),

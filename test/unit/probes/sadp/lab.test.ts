@@ -4,8 +4,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
-import { sadpProbe } from '../../../../src/probes/sadp/index.js';
-import type { ObservationInput } from '../../../../src/probes/types.js';
+import { sadpProbe } from '../../../../src/agent/probes/sadp/index.js';
+import type { ObservationInput } from '../../../../src/agent/probes/types.js';
 import { fakeContext } from '../../../helpers/probe-context.js';
 import { start } from '../../../lab/sims/sadp.js';
 import type { RunningSim } from '../../../lab/sims/types.js';

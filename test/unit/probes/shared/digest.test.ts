@@ -4,7 +4,7 @@ import {
   digestAuthorization,
   parseAuthenticate,
   pickDigestChallenge,
-} from '../../../../src/probes/shared/digest.js';
+} from '../../../../src/agent/probes/shared/digest.js';
 
 // RFC 7616 §3.9.1 worked example.
 const rfc = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { interfaceFor } from '../../../../src/agent/probes/shared/udp.js';
 import { normaliseMac } from '../../../../src/core/mac.js';
-import { interfaceFor } from '../../../../src/probes/shared/udp.js';
 
 describe('normaliseMac', () => {
   it('accepts the forms devices send and writes lower-case colon form', () => {

@@ -5,7 +5,7 @@ import {
   decodeXmlBytes,
   findAll,
   parseXml,
-} from '../../../../src/probes/shared/xml.js';
+} from '../../../../src/agent/probes/shared/xml.js';
 
 describe('tolerant XML reader', () => {
   it('matches by local name whatever the prefix and keeps attributes', () => {

@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { snmpProbe } from '../../../../src/probes/snmp/index.js';
+import { snmpProbe } from '../../../../src/agent/probes/snmp/index.js';
 import { isolated, localSubnet, toolsPresent } from '../../../helpers/isolation.js';
 import { fakeContext } from '../../../helpers/probe-context.js';
 import { start as snmpd } from '../../../lab/sims/snmpd.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareOids, inSubtree, keyForOid, varbindText } from '../../../../src/probes/snmp/codec.js';
+import { compareOids, inSubtree, keyForOid, varbindText } from '../../../../src/agent/probes/snmp/codec.js';
 
 describe('snmp codec', () => {
   it('names the system group and keys everything else by dotted OID', () => {

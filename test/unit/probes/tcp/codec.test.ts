@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { bannerText, decodeText, MAX_BANNER_BYTES, telnetText } from '../../../../src/probes/tcp/codec.js';
+import {
+  bannerText,
+  decodeText,
+  MAX_BANNER_BYTES,
+  telnetText,
+} from '../../../../src/agent/probes/tcp/codec.js';
 
 const bytes = (...parts: (string | number[])[]) =>
   Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));

@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tcpProbe } from '../../../../src/probes/tcp/index.js';
+import { tcpProbe } from '../../../../src/agent/probes/tcp/index.js';
 import { isolated, localSubnet } from '../../../helpers/isolation.js';
 import { fakeContext } from '../../../helpers/probe-context.js';
 
@@ -86,7 +86,7 @@ describe.skipIf(!isolated)('tcp sweep against local servers', () => {
     let sent = 0;
     const ctx = {
       ...run.ctx,
-      // The real pacer (src/scan/rate.ts) rejects with the abort reason.
+      // The real pacer (src/agent/scan/rate.ts) rejects with the abort reason.
       takePackets: async () => {
         if (abort.signal.aborted) throw abort.signal.reason;
         if (++sent === 40) abort.abort(new Error('user pressed Ctrl-C'));

@@ -1,4 +1,0 @@
-/** Prints the documented example config generated from the schema (see agent/config.ts). */
-import { renderExampleConfig } from './config.js';
-
-process.stdout.write(renderExampleConfig());

@@ -1,0 +1,95 @@
+/**
+ * The daemon's keys in the `agent:` section of the config (src/agent/config/config.ts mounts this spec
+ * beside the core `agent.id` and `agent.site`). Durations arrive in milliseconds.
+ */
+import { LineCounter, parseDocument } from 'yaml';
+import type { ConfigSpec } from '../../core/config-spec.js';
+
+export const agentConfigSpec: ConfigSpec = {
+  schedule: {
+    type: 'strings',
+    default: ['6h'],
+    doc: 'when to scan: an interval like 6h (start to start), or local times of day like ["02:00", "14:00"]',
+  },
+  runAtStart: {
+    type: 'boolean',
+    default: true,
+    doc: 'scan once as soon as the agent starts, then follow the schedule',
+  },
+  passive: {
+    type: 'boolean',
+    default: true,
+    doc: 'between scans, listen (never send) for WS-Discovery Hello/Bye and mDNS announcements on in-scope interfaces',
+  },
+  passiveProtocols: {
+    type: 'strings',
+    default: ['onvif', 'mdns'],
+    allowed: ['onvif', 'mdns'],
+    doc: 'which announcements to listen for: onvif (UDP 3702), mdns (UDP 5353)',
+  },
+  passiveMaxHosts: {
+    type: 'integer',
+    default: 4096,
+    min: 1,
+    max: 1_000_000,
+    doc: 'most announcing hosts remembered between two scans (a flood of forged announcements cannot grow memory)',
+  },
+  onStop: {
+    type: 'enum',
+    values: ['abort', 'finish'],
+    default: 'abort',
+    doc: 'on SIGTERM during a scan: abort it and spool the partial report, or let it finish (up to stopTimeout)',
+  },
+  stopTimeout: {
+    type: 'duration',
+    default: '45s',
+    minMs: 1000,
+    maxMs: 600_000,
+    doc: 'with onStop: finish, how long to wait before aborting anyway (keep below systemd TimeoutStopSec)',
+  },
+  stateDir: {
+    type: 'string',
+    default: null,
+    doc: 'where the status file lives (default: $STATE_DIRECTORY from systemd, else /var/lib/camsweep)',
+  },
+  pushRetry: {
+    type: 'duration',
+    default: '5m',
+    minMs: 1000,
+    doc: 'how often to retry delivering spooled reports while the collector is unreachable',
+  },
+};
+
+/** The validated `agent:` section as the daemon reads it. */
+export interface AgentConfig {
+  readonly id: string;
+  readonly site: string;
+  readonly schedule: readonly string[];
+  readonly runAtStart: boolean;
+  readonly passive: boolean;
+  readonly passiveProtocols: readonly ('onvif' | 'mdns')[];
+  readonly passiveMaxHosts: number;
+  readonly onStop: 'abort' | 'finish';
+  readonly stopTimeout: number;
+  readonly stateDir: string | null;
+  readonly pushRetry: number;
+}
+
+/** systemd sets STATE_DIRECTORY for `StateDirectory=camsweep` (systemd.exec(5)). */
+export function stateDirOf(
+  agent: Pick<AgentConfig, 'stateDir'>,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  return agent.stateDir ?? env.STATE_DIRECTORY?.split(':')[0] ?? '/var/lib/camsweep';
+}
+
+/**
+ * The 1-based line of a key path in a YAML file, for `file:line key: message` errors about
+ * values the generic field types cannot check (the schedule's mix of intervals and times).
+ */
+export function lineOfKey(text: string, path: readonly string[]): number | null {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
+  return node?.range ? lines.linePos(node.range[0]).line : null;
+}

@@ -1,0 +1,45 @@
+/**
+ * MAC addresses and their IEEE organisation (phase `enrich`). Reads the kernel neighbour
+ * table, which the discovery phase has just filled by talking to every live host on the
+ * local segment; sends nothing itself. See README.md.
+ */
+import { readFile } from 'node:fs/promises';
+import type { ConfigSpec } from '../../../core/config-spec.js';
+import type { Probe, ProbeContext } from '../types.js';
+import { parseProcArp } from './codec.js';
+import { ouiOrganisation } from './oui.js';
+
+const config: ConfigSpec = {
+  table: {
+    type: 'string',
+    default: '/proc/net/arp',
+    doc: 'kernel neighbour table to read (Linux); the scan runs in the namespace whose table this is',
+  },
+};
+
+async function run(ctx: ProbeContext): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(ctx.config.table as string, 'utf8');
+  } catch (err) {
+    // Not Linux, or /proc hidden by a sandbox: no MACs this run, which is data, not a failure.
+    ctx.log.info({ err: (err as Error).message }, 'neighbour table unreadable; no MAC addresses this run');
+    return;
+  }
+  for (const entry of parseProcArp(text)) {
+    if (!ctx.scope.has(entry.ip)) continue;
+    ctx.emit({ host: entry.ip, key: 'mac.address', value: entry.mac, iface: entry.device });
+    const org = ouiOrganisation(entry.mac);
+    if (org !== null) ctx.emit({ host: entry.ip, key: 'mac.oui.org', value: org, iface: entry.device });
+  }
+}
+
+export const arpProbe: Probe = {
+  id: 'arp',
+  title: 'MAC addresses from the neighbour table, with IEEE OUI organisation',
+  phase: 'enrich',
+  emits: ['mac.address', 'mac.oui.org'],
+  config,
+  enabledByDefault: true,
+  run,
+};

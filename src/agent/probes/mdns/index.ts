@@ -1,0 +1,129 @@
+/**
+ * mDNS / DNS-SD browsing (phase `discover`): PTR queries for a curated list of service types
+ * on each in-scope interface, re-sent while listening. Hikvision cameras answer `_CGI._tcp`
+ * with model and full serial (protocols.md §5.6). bonjour-service pitfalls (§6.2): one
+ * instance per NIC, `{interface, bind: '0.0.0.0'}`, an error callback always, re-query.
+ * See README.md.
+ */
+import { Bonjour, type Service } from 'bonjour-service';
+import type { ConfigSpec } from '../../../core/config-spec.js';
+import { paced, sleep } from '../shared/pool.js';
+import type { LocalInterface, Probe, ProbeContext } from '../types.js';
+import { DEFAULT_SERVICE_TYPES, decodeTxt, dnsName, splitServiceType } from './codec.js';
+
+const config: ConfigSpec = {
+  services: {
+    type: 'strings',
+    default: DEFAULT_SERVICE_TYPES,
+    doc: 'DNS-SD service types to browse, e.g. _CGI._tcp',
+  },
+  listen: {
+    type: 'duration',
+    default: '3s',
+    minMs: 200,
+    maxMs: 60_000,
+    doc: 'how long to listen for answers',
+  },
+  requery: {
+    type: 'duration',
+    default: '1s',
+    minMs: 100,
+    maxMs: 60_000,
+    doc: 'interval between repeated queries while listening (answers get lost)',
+  },
+};
+
+type ServiceWithRaw = Service & { rawTxt?: unknown };
+
+/** The address a service is about: an in-scope A record, else the in-scope UDP source. */
+function hostOf(ctx: ProbeContext, service: ServiceWithRaw): string | null {
+  for (const a of service.addresses ?? []) if (ctx.scope.has(a)) return a;
+  const source = service.referer?.address;
+  return source && ctx.scope.has(source) ? source : null;
+}
+
+function record(
+  ctx: ProbeContext,
+  iface: LocalInterface,
+  serviceType: string,
+  service: ServiceWithRaw,
+): void {
+  const host = hostOf(ctx, service);
+  if (host === null) {
+    ctx.log.debug(
+      { iface: iface.name, source: service.referer?.address },
+      'mdns answer about an out-of-scope address',
+    );
+    return;
+  }
+  const port =
+    Number.isInteger(service.port) && service.port > 0 && service.port < 65536 ? service.port : undefined;
+  const common = { host, iface: iface.name, ...(port ? { port } : {}) };
+  ctx.emit({ ...common, key: 'mdns.service', value: serviceType });
+  const instance = dnsName(service.name);
+  if (instance) ctx.emit({ ...common, key: 'mdns.instance', value: instance });
+  const target = dnsName(service.host);
+  if (target) ctx.emit({ ...common, key: 'mdns.host', value: target });
+  for (const [k, v] of decodeTxt(service.rawTxt)) ctx.emit({ ...common, key: `mdns.txt.${k}`, value: v });
+}
+
+async function browseInterface(ctx: ProbeContext, iface: LocalInterface, types: string[]): Promise<void> {
+  let failed: Error | null = null;
+  // An error callback always: the default one throws (EADDRINUSE on 5353, EACCES) (§6.2).
+  const bonjour = new Bonjour({ interface: iface.address, bind: '0.0.0.0' } as never, (err: Error) => {
+    failed ??= err;
+    ctx.log.debug({ iface: iface.name, err: err.message }, 'mdns socket error');
+  });
+  const seen = new Set<string>();
+  const browsers = [];
+  try {
+    for (const text of types) {
+      const parsed = splitServiceType(text);
+      if (!parsed) continue;
+      if (!(await paced(ctx, 1))) break;
+      const browser = bonjour.find(parsed, (service) => {
+        const s = service as ServiceWithRaw;
+        // One record per instance and interface; re-announcements repeat the same facts.
+        const id = `${text}\n${s.name}\n${s.host}\n${s.referer?.address}`;
+        if (seen.has(id)) return;
+        seen.add(id);
+        record(ctx, iface, text, s);
+      });
+      browsers.push(browser);
+    }
+    const listenMs = ctx.config.listen as number;
+    const requeryMs = ctx.config.requery as number;
+    const until = Math.min(Date.now() + listenMs, ctx.deadline - 100);
+    while (!ctx.signal.aborted && Date.now() < until) {
+      await sleep(Math.min(requeryMs, until - Date.now()), ctx.signal);
+      if (ctx.signal.aborted || Date.now() >= until) break;
+      for (const b of browsers) {
+        if (!(await paced(ctx, 1))) break;
+        b.update();
+      }
+    }
+  } finally {
+    for (const b of browsers) b.stop();
+    await new Promise<void>((resolve) => bonjour.destroy(() => resolve()));
+  }
+  if (failed)
+    ctx.log.info(
+      { iface: iface.name, err: (failed as Error).message },
+      'mdns could not listen on this interface',
+    );
+}
+
+async function run(ctx: ProbeContext): Promise<void> {
+  const types = [...(ctx.config.services as readonly string[])];
+  await Promise.all(ctx.scope.interfaces.map((iface) => browseInterface(ctx, iface, types)));
+}
+
+export const mdnsProbe: Probe = {
+  id: 'mdns',
+  title: 'mDNS / DNS-SD browsing for camera service types',
+  phase: 'discover',
+  emits: ['mdns.service', 'mdns.instance', 'mdns.host', 'mdns.txt.*'],
+  config,
+  enabledByDefault: true,
+  run,
+};

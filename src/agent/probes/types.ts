@@ -1,0 +1,83 @@
+/**
+ * The probe contract (design.md practices 1–3). A probe is one folder, `src/agent/probes/<id>/`,
+ * exporting a `Probe` from `index.ts` and listed once in `registry.ts`. Its id names its
+ * config section (`probes.<id>`), its logger binding, its observation-key prefix, its test
+ * and its fixtures.
+ *
+ * The runner owns deadlines, abort, the packet-rate cap, per-host concurrency and logging,
+ * so a probe only speaks its protocol. Network outcomes (timeout, refused, malformed reply)
+ * are data: a probe logs them at debug and carries on; it throws only for bugs or for a
+ * local condition the user must fix (e.g. EACCES binding a port), which the runner records
+ * as that probe's failure without stopping the others.
+ */
+
+import type { ConfigSpec } from '../../core/config-spec.js';
+import type { Logger } from '../../core/log.js';
+import type { LocalInterface, Scope } from '../../core/scope.js';
+import type { HostSecrets } from '../credentials.js';
+
+export interface ObservationInput {
+  readonly host: string;
+  readonly key: string;
+  readonly value: string | number | boolean;
+  readonly port?: number;
+  readonly path?: string;
+  readonly iface?: string;
+}
+
+/** Credentials for one host, from the credentials file (never logged, never reported). */
+export interface HostCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface ProbeContext {
+  readonly scope: Scope;
+  /** This probe's frozen, validated config section (`probes.<id>`). */
+  readonly config: Readonly<Record<string, unknown>>;
+  /** Aborted on Ctrl-C/SIGTERM or when the probe's deadline passes. */
+  readonly signal: AbortSignal;
+  /** Absolute time (ms since epoch) by which the probe must have returned. */
+  readonly deadline: number;
+  readonly log: Logger;
+  /** Waits until `packets` more packets fit under the global rate cap. Call before every send. */
+  takePackets(packets?: number): Promise<void>;
+  /** Runs `work` while holding one of the host's concurrency slots (the per-host cap). */
+  withHost<T>(host: string, work: () => Promise<T>): Promise<T>;
+  /** Records one observation. Keys outside the probe's `emits` are refused (a bug). */
+  emit(observation: ObservationInput): void;
+  /**
+   * This probe's login for a host (the credentials file's section named after the probe id:
+   * `http`, `onvif`), if the user supplied one for the host's CIDR.
+   */
+  credentialsFor(host: string): HostCredentials | null;
+  /** Every secret the credentials file holds for a host (SNMP communities and v3 users too). */
+  secretsFor(host: string): HostSecrets | null;
+  /**
+   * Hosts already known from earlier phases, with the TCP ports seen open. Enrichment probes
+   * use it to aim at live hosts instead of the whole scope.
+   */
+  known(): ReadonlyMap<string, ReadonlySet<number>>;
+}
+
+export type ProbePhase = 'discover' | 'enrich';
+
+export interface Probe {
+  /** Lower-case id: `onvif`, `sadp`, `dhip`, `mdns`, `snmp`, `http`, `rtsp`, `tcp`, `arp`. */
+  readonly id: string;
+  readonly title: string;
+  /**
+   * `discover` probes run first, in parallel (multicast, broadcast, the TCP sweep);
+   * `enrich` probes run after them against the hosts found.
+   */
+  readonly phase: ProbePhase;
+  /** Observation-key patterns this probe may emit (from the registry). */
+  readonly emits: readonly string[];
+  /** The keys of its config section, their types, defaults and documentation. */
+  readonly config: ConfigSpec;
+  /** Whether the probe runs when the config does not say (`probes.<id>.enabled`). */
+  readonly enabledByDefault: boolean;
+  run(ctx: ProbeContext): Promise<void>;
+}
+
+export type { LocalInterface };

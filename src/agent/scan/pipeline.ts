@@ -1,0 +1,97 @@
+/**
+ * One scan, start to finish: scope → probes → observations → devices → report. Shared by the
+ * one-shot `camsweep scan` and the daemon, so both produce the same report for the same network.
+ */
+import { randomUUID } from 'node:crypto';
+import { checkReport } from '../../contract/report-schema.js';
+import { REPORT_SCHEMA_ID, type Report } from '../../contract/types.js';
+import type { Logger } from '../../core/log.js';
+import { resolveScope } from '../../core/scope.js';
+import { VERSION } from '../../core/version.js';
+import { loadClassifier } from '../../knowledge/classify/index.js';
+import { loadIdentifier } from '../../knowledge/identify/index.js';
+import type { Config } from '../config/config.js';
+import { loadCredentials } from '../credentials.js';
+import { probes as allProbes } from '../probes/registry.js';
+import { assembleDevices, summarise } from './assemble.js';
+import { type Progress, runProbes } from './runner.js';
+
+export interface ScanHooks {
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  readonly onProgress?: (progress: Progress) => void;
+}
+
+export interface ScanOutcome {
+  readonly report: Report;
+  /** Schema problems in our own output: a bug, reported loudly but never hiding the report. */
+  readonly schemaProblems: readonly { field: string; message: string }[];
+  readonly packetsSent: number;
+}
+
+export async function runScan(config: Config, hooks: ScanHooks): Promise<ScanOutcome> {
+  // Everything that can fail on bad input fails here, before the first packet.
+  const scope = resolveScope({
+    targets: config.scan.targets,
+    exclude: config.scan.exclude,
+    allowPublic: config.scan.allowPublic,
+    maxHosts: config.scan.maxHosts,
+  });
+  const identifier = loadIdentifier();
+  const classifier = loadClassifier({ profile: config.classify.profile, customRules: config.classify.rules });
+  const credentials = config.credentials.file ? loadCredentials(config.credentials.file) : null;
+  const enabled = allProbes.filter((p) => config.probes[p.id]?.enabled);
+
+  const startedAt = new Date();
+  hooks.log.info(
+    {
+      hosts: scope.hosts.length,
+      targets: scope.targets,
+      interfaces: scope.interfaces.map((i) => i.name),
+      probes: enabled.map((p) => p.id),
+    },
+    'scan starting',
+  );
+  const run = await runProbes({
+    probes: enabled,
+    scope,
+    probeConfig: (id) => config.probes[id] ?? { enabled: true, deadline: 120_000 },
+    secretsFor: (host) => credentials?.forHost(host) ?? null,
+    packetsPerSecond: config.scan.rate,
+    perHostConcurrency: config.scan.perHostConcurrency,
+    deadline: startedAt.getTime() + config.scan.timeout,
+    signal: hooks.signal,
+    log: hooks.log,
+    ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+  });
+
+  const devices = assembleDevices(
+    run.observations,
+    {
+      identify: (obs) => identifier.identify(obs),
+      classify: (identity, evidence, at) => classifier.classify(identity, evidence, at),
+    },
+    startedAt,
+  );
+  const report: Report = {
+    schema: REPORT_SCHEMA_ID,
+    reportId: randomUUID(),
+    agent: { id: config.agent.id, site: config.agent.site, version: VERSION },
+    scan: {
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      targets: scope.targets,
+      probes: enabled.map((p) => p.id),
+      rulesVersion: classifier.rulesVersion,
+      profile: config.classify.profile,
+      partial: run.partial,
+      probeStatus: run.status,
+    },
+    summary: summarise(scope.hosts.length, devices),
+    devices,
+  };
+  const schemaProblems = checkReport(report);
+  if (schemaProblems.length > 0)
+    hooks.log.error({ problems: schemaProblems }, 'report fails its own schema (bug)');
+  return { report, schemaProblems, packetsSent: run.packetsSent };
+}
