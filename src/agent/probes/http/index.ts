@@ -348,6 +348,7 @@ export const httpProbe: Probe = {
     'tls.cert.sha256',
     'mac.address',
   ],
+  identityKeys: { serialInRealm: ['http.auth.realm'] },
   config,
   enabledByDefault: true,
   async run(ctx: ProbeContext): Promise<void> {
