@@ -13,6 +13,9 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { type Static, type TSchema, Type } from 'typebox';
 import { addFormats } from './ajv-formats.js';
+import { DEVICE_TYPES, type DeviceType } from './vocabulary.js';
+
+export { DEVICE_TYPES, type DeviceType };
 
 /** A string property capped at `maxLength` characters. */
 const str = (maxLength = 4096) => Type.String({ maxLength });
@@ -37,20 +40,7 @@ export const REPORT_SCHEMA_ID = 'camsweep.report/v1' as const;
 
 export const VerdictSchema = Type.Enum(['covered', 'suspect', 'not-covered', 'unknown']);
 
-/** Device types the report may carry (the vocabulary in signatures/vocabulary lists the same). */
-export const DEVICE_TYPES = [
-  'camera',
-  'nvr',
-  'dvr',
-  'encoder',
-  'intercom',
-  'access-control',
-  'thermal',
-  'radio',
-  'network',
-  'other',
-] as const;
-export type DeviceType = (typeof DEVICE_TYPES)[number];
+/** The closed list lives in signatures/vocabulary/device-types.yaml (see vocabulary.ts). */
 const deviceType = Type.Unsafe<DeviceType | null>({ enum: [...DEVICE_TYPES, null] });
 
 /** One fact a probe saw about one host. Values are device-supplied: treat as hostile. */
