@@ -6,6 +6,7 @@
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { checkReportBounds, REPORT_MAX_DEVICES } from './report-bounds.js';
 import type { Report } from './types.js';
 
 const str = (maxLength = 4096) => ({ type: 'string', maxLength }) as const;
@@ -90,7 +91,7 @@ export const reportSchema = {
     },
     devices: {
       type: 'array',
-      maxItems: 70000,
+      maxItems: REPORT_MAX_DEVICES,
       items: {
         type: 'object',
         additionalProperties: false,
@@ -197,12 +198,16 @@ export interface SchemaProblem {
 // ajv-formats ships CommonJS with a default export; under NodeNext the callable sits on .default.
 const addFormats =
   (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
-const ajv = new Ajv2020({ allErrors: true, strict: true });
+// allErrors off: validation stops at the first problem, so its work is bounded by the input
+// (issue 14: with allErrors a million bad items were each checked and reported).
+const ajv = new Ajv2020({ allErrors: false, strict: true });
 (addFormats as unknown as (a: Ajv2020) => void)(ajv);
 const validate = ajv.compile(reportSchema);
 
 /** Validates a report; returns the problems (empty when valid). */
 export function checkReport(candidate: unknown): SchemaProblem[] {
+  const tooLong = checkReportBounds(candidate);
+  if (tooLong) return [tooLong];
   if (validate(candidate)) return [];
   return (validate.errors ?? []).slice(0, 20).map((e) => ({
     field: e.instancePath || '/',
@@ -211,5 +216,5 @@ export function checkReport(candidate: unknown): SchemaProblem[] {
 }
 
 export function isReport(candidate: unknown): candidate is Report {
-  return validate(candidate) as boolean;
+  return checkReportBounds(candidate) === null && (validate(candidate) as boolean);
 }
