@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Config, loadConfig } from '../../src/agent/config/config.js';
-import { type AgentConfig, lineOfKey, stateDirOf } from '../../src/agent/daemon/config.js';
+import { lineOfKey, stateDirOf } from '../../src/agent/daemon/config.js';
 import { Daemon, type DaemonDeps } from '../../src/agent/daemon/daemon.js';
 import { mdnsAnnouncementDecoder, wsdHelloDecoder } from '../../src/agent/daemon/decoders.js';
 import { foldHeard } from '../../src/agent/daemon/fold.js';
@@ -84,21 +84,9 @@ function defaultConfigFile(env: NodeJS.ProcessEnv): string | null {
   return existsSync('/etc/camsweep/camsweep.yaml') ? '/etc/camsweep/camsweep.yaml' : null;
 }
 
-type AgentAppConfig = Config & {
-  readonly agent: AgentConfig;
-  readonly push?: { readonly url: string | null };
-};
-
 /** The lead's loader plus the one check its field types cannot express: the schedule. */
-function loadAgentConfig(file: string | null): AgentAppConfig {
-  const config = loadConfig(file) as AgentAppConfig;
-  if (!Array.isArray(config.agent.schedule)) {
-    // src/agent/config/sections.ts must mount src/agent/daemon/config.ts's agentConfigSpec as `agent`.
-    throw new CamsweepError(
-      'E_INTERNAL',
-      'the agent section of the config schema is not mounted (build problem)',
-    );
-  }
+function loadAgentConfig(file: string | null): Config {
+  const config = loadConfig(file);
   const schedule = parseSchedule(config.agent.schedule);
   if ('error' in schedule) {
     let where = file ?? '<defaults>';
@@ -114,11 +102,7 @@ function loadAgentConfig(file: string | null): AgentAppConfig {
   return config;
 }
 
-function resolveStateDir(
-  flag: string | undefined,
-  config: AgentAppConfig | null,
-  env: NodeJS.ProcessEnv,
-): string {
+function resolveStateDir(flag: string | undefined, config: Config | null, env: NodeJS.ProcessEnv): string {
   if (flag) return flag;
   return stateDirOf(config?.agent ?? { stateDir: null }, env);
 }
@@ -130,7 +114,7 @@ function showStatus(
   io: CommandIO,
 ): number {
   // The config only matters for agent.stateDir; a broken config must not hide the status.
-  let config: AgentAppConfig | null = null;
+  let config: Config | null = null;
   if (!stateFlag && configFile) {
     try {
       config = loadAgentConfig(configFile);
@@ -178,7 +162,7 @@ async function runDaemon(
     );
   }
 
-  const deps: DaemonDeps<AgentAppConfig> = {
+  const deps: DaemonDeps<Config> = {
     configFile,
     version: VERSION,
     loadConfig: () => loadAgentConfig(configFile),
@@ -212,7 +196,7 @@ async function runDaemon(
   return EXIT.ok;
 }
 
-function scopeOf(config: AgentAppConfig) {
+function scopeOf(config: Config) {
   return resolveScope({
     targets: config.scan.targets,
     exclude: config.scan.exclude,
@@ -222,7 +206,7 @@ function scopeOf(config: AgentAppConfig) {
 }
 
 async function scanWithHeard(
-  config: AgentAppConfig,
+  config: Config,
   hooks: { signal: AbortSignal; log: Logger },
   heard: readonly Observation[],
 ): Promise<{ report: Report; heardPassively: number }> {
@@ -236,7 +220,7 @@ async function scanWithHeard(
   });
 }
 
-function decoderFor(id: string, config: AgentAppConfig): AnnouncementDecoder | undefined {
+function decoderFor(id: string, config: Config): AnnouncementDecoder | undefined {
   if (id === 'onvif') return wsdHelloDecoder;
   // The same service types the active mdns probe asks for.
   if (id === 'mdns')
@@ -245,7 +229,7 @@ function decoderFor(id: string, config: AgentAppConfig): AnnouncementDecoder | u
 }
 
 async function startListeners(
-  config: AgentAppConfig,
+  config: Config,
   onHeard: (o: Observation) => void,
   log: Logger,
 ): Promise<Listener[]> {

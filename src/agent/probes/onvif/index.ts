@@ -3,10 +3,11 @@
  * device service of each camera found (protocols.md §1). Read-only: no Set*, no reboot.
  */
 import { randomUUID } from 'node:crypto';
-import type { ConfigSpec } from '../../../core/config-spec.js';
+import { defineSpec } from '../../../core/config-spec.js';
 import { macFromUuid, normaliseMac } from '../../../core/mac.js';
 import { cap } from '../../../core/text.js';
-import { type DiscoveryConfig, discoveryConfig, runDiscovery } from '../shared/discovery.js';
+import { type ProbeSettings, probeSettings } from '../common-config.js';
+import { discoveryConfig, runDiscovery } from '../shared/discovery.js';
 import { limiter } from '../shared/pool.js';
 import { type Emit, emitterFor } from '../shared/reply.js';
 import type { Datagram } from '../shared/udp.js';
@@ -22,7 +23,7 @@ import {
 } from './codec.js';
 import { createSoapAgent, readClock, readDeviceInformation } from './device.js';
 
-const config: ConfigSpec = {
+const config = defineSpec({
   ...discoveryConfig('Probe', '150ms', '5s'),
   listen: {
     type: 'duration',
@@ -49,15 +50,9 @@ const config: ConfigSpec = {
     maxMs: 60_000,
     doc: 'timeout of one device-service call',
   },
-};
+});
 
-interface OnvifConfig extends DiscoveryConfig {
-  readonly listen: number;
-  readonly unicast: boolean;
-  readonly deviceService: boolean;
-  readonly https: boolean;
-  readonly httpTimeout: number;
-}
+type OnvifConfig = ProbeSettings<typeof config>;
 
 /** Device-service calls run concurrently on at most this many devices. */
 const DEVICE_CONCURRENCY = 8;
@@ -191,7 +186,7 @@ export const onvifProbe: Probe = {
   config,
   enabledByDefault: true,
   async run(ctx) {
-    const cfg = ctx.config as unknown as OnvifConfig;
+    const cfg = probeSettings(config, ctx.config);
     const ourIds = new Set<string>();
     const payloads = PROBE_TYPES.map((type) => {
       const id = `uuid:${randomUUID()}`;
