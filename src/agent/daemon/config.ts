@@ -4,6 +4,9 @@
  */
 import { defineSpec, type SectionOf } from '../../core/config-spec.js';
 import { parseYamlWithLines } from '../../core/yaml.js';
+import { probes } from '../probes/registry.js';
+
+const PASSIVE_PROTOCOLS: readonly string[] = probes.filter((p) => p.passive !== undefined).map((p) => p.id);
 
 export const agentConfigSpec = defineSpec({
   schedule: {
@@ -24,7 +27,8 @@ export const agentConfigSpec = defineSpec({
   passiveProtocols: {
     type: 'strings',
     default: ['onvif', 'mdns'],
-    allowed: ['onvif', 'mdns'],
+    // The probes that declare a passive decoder in the registry.
+    allowed: PASSIVE_PROTOCOLS,
     doc: 'which announcements to listen for: onvif (UDP 3702), mdns (UDP 5353)',
   },
   passiveMaxHosts: {

@@ -11,6 +11,7 @@ import { probeSettings } from '../common-config.js';
 import { paced, sleep } from '../shared/pool.js';
 import type { LocalInterface, Probe, ProbeContext } from '../types.js';
 import { DEFAULT_SERVICE_TYPES, decodeTxt, dnsName, splitServiceType } from './codec.js';
+import { mdnsAnnouncementDecoder } from './passive.js';
 
 const config = defineSpec({
   services: {
@@ -123,6 +124,8 @@ export const mdnsProbe: Probe = {
   title: 'mDNS / DNS-SD browsing for camera service types',
   phase: 'discover',
   emits: ['mdns.service', 'mdns.instance', 'mdns.host', 'mdns.txt.*'],
+  // Listens for the same service types the active probe asks for.
+  passive: (settings) => mdnsAnnouncementDecoder(probeSettings(config, settings).services),
   identityKeys: { serialInHost: ['mdns.host'] },
   config,
   enabledByDefault: true,
