@@ -183,7 +183,7 @@ async function runDaemon(
     version: VERSION,
     loadConfig: () => loadAgentConfig(configFile),
     scan: scanWithHeard,
-    createPusher: (c, log) => createPusher(c.push as never, log),
+    createPusher: (c, log) => createPusher(c.push as never, log, io.env),
     startListeners,
     writeStatus: (s) => writeStatus(statusPath(stateDir), s),
     saveReport: (r) => writeFileAtomic(join(stateDir, 'last-report.json'), `${JSON.stringify(r)}\n`),
