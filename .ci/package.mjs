@@ -117,8 +117,14 @@ function bundleNodeModules(paths, dest) {
     if (installed !== entry.version)
       fail(`${path} is ${installed} but package-lock.json says ${entry.version}; run npm ci`);
     if (entry.hasInstallScript) fail(`${path} has an install script; the agent must install without one`);
-    // Nested node_modules are copied as packages of their own, only when needed.
-    copyTree(from, join(dest, path), (rel) => !rel.split('/').includes('node_modules'));
+    // Nested node_modules are copied as packages of their own, only when needed; the rest is
+    // what runs, plus licences: no dotfiles (lint and VCS config), docs, maps or type files.
+    copyTree(from, join(dest, path), (rel) => {
+      const parts = rel.split('/');
+      const name = parts[parts.length - 1];
+      if (parts.includes('node_modules') || parts.some((p) => p.startsWith('.'))) return false;
+      return !/\.(md|markdown|html|map|d\.ts|d\.mts|d\.cts)$/i.test(name);
+    });
   }
   const natives = [...files(join(dest, 'node_modules'))].filter((f) => f.endsWith('.node'));
   if (natives.length > 0) fail(`native modules in the agent's dependencies: ${natives.join(', ')}`);
@@ -211,7 +217,10 @@ function buildDeb(out) {
     const debian = join(ROOT, 'systemd', 'debian');
     cpSync(join(debian, 'copyright'), join(doc, 'copyright'));
     const changelog = readFileSync(join(debian, 'changelog'), 'utf8').replaceAll('@VERSION@', pkg.version);
-    writeFileSync(join(doc, 'changelog.Debian.gz'), gzipSync(changelog, { level: 9 }));
+    writeFileSync(join(doc, 'changelog.gz'), gzipSync(changelog, { level: 9 }));
+    const overrides = join(stage, 'usr', 'share', 'lintian', 'overrides');
+    mkdirSync(overrides, { recursive: true });
+    cpSync(join(debian, 'lintian-overrides'), join(overrides, 'camsweep'));
 
     const control = join(stage, 'DEBIAN');
     mkdirSync(control);
