@@ -8,6 +8,7 @@
 import { type ConfigSpec, defaultOf } from '../../../core/config-spec.js';
 import { cap, MAX_BODY_CHARS } from '../../../core/text.js';
 import { VERSION } from '../../../core/version.js';
+import { faviconHash } from '../../../knowledge/identify/derive/favicon.js';
 import { forEachLimit } from '../shared/pool.js';
 import type { Probe, ProbeContext } from '../types.js';
 import { HttpClient } from './client.js';
@@ -23,7 +24,6 @@ import {
 } from './codec.js';
 import { CREDENTIALED_PATHS, credentialedRead } from './credentialed.js';
 import { hintsOf } from './hints.js';
-import { faviconHash } from './mmh3.js';
 import { CURATED_REQUESTS, type CuratedRequest, DEFAULT_FAVICON_PATH, type Hint } from './requests.js';
 import {
   type FailureReason,
