@@ -243,6 +243,27 @@ describe('SNMP object identifiers in the forms tools print', () => {
   });
 });
 
+describe('the MAC address and its registered organisation', () => {
+  it('normalises the notation and names the IEEE organisation, whatever the tool printed', () => {
+    const out = derive(obs([['mac.address', '58-50-ED-1F-E3-85']]));
+    expect(out.find((o) => o.key === 'mac.address')?.value).toBe('58:50:ed:1f:e3:85');
+    expect(out.find((o) => o.key === 'mac.oui.org')?.value).toBe(
+      'Hangzhou Hikvision Digital Technology Co.,Ltd.',
+    );
+  });
+
+  it('names nothing for locally administered, malformed or hostile addresses', () => {
+    for (const mac of ['5a:50:ed:1f:e3:85', 'zz:zz', '', 'constructor', '00:00:00:00:00:00'])
+      expect(derived([['mac.address', mac]], 'mac.oui.org')).toEqual([]);
+  });
+
+  it('keeps an OUI alone below confident', () => {
+    const { identity } = identifier().identify(obs([['mac.address', '58:50:ED:1F:E3:85']]));
+    expect(identity.manufacturer).toBe('hikvision');
+    expect(identity.confidence).toBeLessThan(0.8);
+  });
+});
+
 describe('derived-key definitions', () => {
   it('are all registered observation keys', () => {
     const everything = derive(
@@ -253,6 +274,7 @@ describe('derived-key definitions', () => {
         ['tls.cert.pem', HIK_PEM],
         ['http.favicon.base64', 'AAAA'],
         ['snmp.oid.iso.3.6.1.2.1.1.5.0', 'x'],
+        ['mac.address', '3C:EF:8C:61:01:C0'],
       ]),
     );
     expect(everything.length).toBeGreaterThan(12);

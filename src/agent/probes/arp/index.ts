@@ -5,9 +5,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { ConfigSpec } from '../../../core/config-spec.js';
+import { ouiOrganisation } from '../../../knowledge/identify/derive/oui.js';
 import type { Probe, ProbeContext } from '../types.js';
 import { parseProcArp } from './codec.js';
-import { ouiOrganisation } from './oui.js';
 
 const config: ConfigSpec = {
   table: {

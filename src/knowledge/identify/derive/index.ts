@@ -11,15 +11,18 @@
  *   http.body                    → http.html.title (when the body is HTML)
  *   tls.cert.pem                 → tls.cert.subject, tls.cert.issuer, tls.cert.sha256
  *   http.favicon.base64          → http.favicon.mmh3, http.favicon.mmh3-raw, http.favicon.md5
+ *   mac.address (any common notation) → mac.address normalised, mac.oui.org (IEEE registry)
  *   snmp.* in tool-printed forms → the dotted form (key and value), system scalars by name
  */
 
 import type { Observation } from '../../../contract/types.js';
+import { normaliseMac } from '../../../core/mac.js';
 import { cap } from '../../../core/text.js';
 import { certFromPem } from './certificate.js';
 import { parseAuthenticate } from './challenge.js';
 import { decodeFaviconBase64, faviconHash, faviconMd5, faviconRawHash } from './favicon.js';
 import { htmlTitle, looksLikeHtml } from './html.js';
+import { ouiOrganisation } from './oui.js';
 import { normaliseSnmpKey, normaliseSnmpValue } from './snmp.js';
 
 type Emit = (key: string, value: string) => void;
@@ -61,6 +64,12 @@ const DERIVERS: ReadonlyMap<string, Deriver> = new Map(
       emit('http.favicon.mmh3-raw', String(faviconRawHash(icon)));
       emit('http.favicon.md5', faviconMd5(icon));
     },
+    // Other tools print the vendor in their own spelling (nmap shortens it): ours is the registry's.
+    'mac.address': (value, emit) => {
+      const mac = normaliseMac(value);
+      const org = mac === null ? null : ouiOrganisation(mac);
+      if (org !== null) emit('mac.oui.org', org);
+    },
   }),
 );
 
@@ -70,6 +79,10 @@ function identityOf(o: Observation): string {
 }
 
 function normalised(o: Observation): Observation {
+  if (o.key === 'mac.address') {
+    const mac = normaliseMac(o.value);
+    return mac === null || mac === o.value ? o : { ...o, value: mac };
+  }
   if (!o.key.startsWith('snmp.')) return o;
   const key = normaliseSnmpKey(o.key);
   const value = normaliseSnmpValue(key, o.value);
