@@ -87,6 +87,11 @@ const definitions: readonly KeyDefinition[] = [
   { pattern: 'telnet.banner', meaning: 'first bytes a telnet service sends' },
   { pattern: 'ftp.banner', meaning: 'FTP greeting' },
   { pattern: 'ssh.banner', meaning: 'SSH identification string' },
+  // Another scanner's own conclusion about a port (nmap's service match; camsweep identify --from)
+  { pattern: 'nmap.service.product', meaning: 'nmap -sV product name for a port, as nmap printed it' },
+  { pattern: 'nmap.service.version', meaning: 'nmap -sV version for a port' },
+  { pattern: 'nmap.service.extrainfo', meaning: 'nmap -sV extra information for a port' },
+  { pattern: 'nmap.service.devicetype', meaning: 'nmap -sV device type for a port (webcam, router…)' },
   // Link layer
   { pattern: 'mac.address', meaning: 'MAC address, lower case, colon separated' },
   { pattern: 'mac.oui.org', meaning: 'IEEE registry organisation for the MAC prefix' },
