@@ -53,6 +53,7 @@ const definitions: readonly KeyDefinition[] = [
   { pattern: 'http.html.title', meaning: 'text of the HTML <title>' },
   { pattern: 'http.body', meaning: 'response body, capped' },
   { pattern: 'http.favicon.mmh3', meaning: 'Shodan-style MurmurHash3 of the base64 favicon' },
+  { pattern: 'http.favicon.md5', meaning: 'MD5 of the favicon bytes, lower-case hex (recog, nmap, WhatWeb)' },
   {
     pattern: 'http.lenient',
     meaning: 'the response only parsed with the lenient parser; value names the quirk',
