@@ -5,7 +5,8 @@
  */
 import { Socket } from 'node:net';
 import { whenAborted } from '../../../core/abort.js';
-import type { ConfigSpec } from '../../../core/config-spec.js';
+import { defineSpec } from '../../../core/config-spec.js';
+import { probeSettings } from '../common-config.js';
 import { forEachLimit, paced } from '../shared/pool.js';
 import type { Probe, ProbeContext } from '../types.js';
 import {
@@ -17,7 +18,7 @@ import {
   type RtspMethod,
 } from './codec.js';
 
-const config: ConfigSpec = {
+const config = defineSpec({
   ports: {
     type: 'ports',
     default: [554, 8554, 10554],
@@ -31,7 +32,7 @@ const config: ConfigSpec = {
     doc: 'connect plus reply, per request',
   },
   parallel: { type: 'integer', default: 64, min: 1, max: 4096, doc: 'hosts asked at once' },
-};
+});
 
 // Headers that only echo our request or frame the body: no device information.
 const SKIP_HEADERS = new Set(['cseq', 'content-length', 'session']);
@@ -82,7 +83,7 @@ async function askPort(ctx: ProbeContext, host: string, port: number): Promise<v
       host,
       port,
       buildRequest(method, url, i + 1),
-      ctx.config.timeout as number,
+      probeSettings(config, ctx.config).timeout,
       ctx.signal,
     );
     const reply = raw ? parseReply(raw) : null;
@@ -110,14 +111,14 @@ function portsFor(open: ReadonlySet<number>, rtspPorts: readonly number[]): numb
 }
 
 async function run(ctx: ProbeContext): Promise<void> {
-  const rtspPorts = ctx.config.ports as readonly number[];
+  const rtspPorts = probeSettings(config, ctx.config).ports;
   const work: { host: string; ports: number[] }[] = [];
   for (const [host, open] of ctx.known()) {
     if (!ctx.scope.has(host)) continue;
     const ports = portsFor(open, rtspPorts);
     if (ports.length > 0) work.push({ host, ports });
   }
-  await forEachLimit(work, ctx.config.parallel as number, ctx.signal, ({ host, ports }) =>
+  await forEachLimit(work, probeSettings(config, ctx.config).parallel, ctx.signal, ({ host, ports }) =>
     ctx.withHost(host, async () => {
       for (const port of ports) await askPort(ctx, host, port);
     }),
@@ -129,6 +130,7 @@ export const rtspProbe: Probe = {
   title: 'RTSP OPTIONS and DESCRIBE: server, methods and authentication realm',
   phase: 'enrich',
   emits: ['rtsp.status', 'rtsp.header.*', 'rtsp.auth.realm'],
+  identityKeys: { serialInRealm: ['rtsp.auth.realm'] },
   config,
   enabledByDefault: true,
   run,
