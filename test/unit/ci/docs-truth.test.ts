@@ -18,7 +18,15 @@ const ROOT = join(import.meta.dirname, '../../..');
 /** Flags of other programs that the docs show in commands (tool → flags). */
 const FOREIGN_FLAGS: Record<string, string[]> = {
   'apt-get / apt': ['--no-install-recommends'],
-  npm: ['--global', '--allow-scripts', '--prefix', '--omit', '--offline', '--pack-destination'],
+  npm: [
+    '--global',
+    '--allow-scripts',
+    '--prefix',
+    '--omit',
+    '--offline',
+    '--pack-destination',
+    '--ignore-scripts',
+  ],
   'systemctl / journalctl / systemd-run': [
     '--now',
     '--kill-whom',
