@@ -7,8 +7,8 @@
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
 import { type CurrentRules, explain, readReport } from '../../src/knowledge/classify/explain.js';
 import { loadRuleSet } from '../../src/knowledge/classify/load.js';
-import { parseCommandArgs } from '../args.js';
-import type { CommandIO } from '../io.js';
+import { parseCommandArgs } from './args.js';
+import type { CommandIO } from './io.js';
 
 const HELP = `Usage: camsweep explain --report FILE DEVICE
 

@@ -10,8 +10,8 @@ import { CamsweepError, EXIT } from '../../src/core/errors.js';
 import { loadClassifier } from '../../src/knowledge/classify/index.js';
 import { loadIdentifier } from '../../src/knowledge/identify/index.js';
 import { MAX_LINE_CHARS, parseObservationLine, readLines } from '../../src/knowledge/identify/input.js';
-import { parseCommandArgs } from '../args.js';
-import type { CommandIO } from '../io.js';
+import { parseCommandArgs } from './args.js';
+import type { CommandIO } from './io.js';
 
 const HELP = `Usage: camsweep identify [--profile ID] [--at DATE] [--signatures DIR] < observations.jsonl
 

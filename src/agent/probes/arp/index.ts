@@ -5,8 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { defineSpec } from '../../../core/config-spec.js';
-import { probeSettings } from '../common-config.js';
-import type { Probe, ProbeContext } from '../types.js';
+import { probeSettings } from '../shared/common-config.js';
+import type { Probe, ProbeContext } from '../shared/types.js';
 import { parseProcArp } from './codec.js';
 import { ouiOrganisation } from './oui.js';
 
