@@ -14,8 +14,6 @@ export interface CertInfo {
   readonly sha256: string;
 }
 
-type NameObject = Readonly<Record<string, string | readonly string[] | undefined>>;
-
 /** RFC 4514 §2.4 escaping of one attribute value. */
 function escapeValue(value: string): string {
   let v = value.replace(/[\\,+"<>;\u0000]/g, (c) => (c === '\u0000' ? '\\00' : `\\${c}`));
@@ -28,13 +26,14 @@ function escapeValue(value: string): string {
  * Node's name objects keep DER order (C first for most certs); RFC 4514 reverses it. Repeated
  * attributes arrive as arrays and are kept in their given order.
  */
-export function distinguishedName(name: NameObject | undefined): string {
+export function distinguishedName(name: object | undefined): string {
   if (!name) return '';
   const parts: string[] = [];
+  // node's Certificate type lists a few attributes; a real subject may carry any, as strings
+  // or arrays of strings, so each value is checked rather than trusted to the type.
   for (const [type, value] of Object.entries(name)) {
-    if (value === undefined) continue;
-    const values = typeof value === 'string' ? [value] : value;
-    for (const v of values) parts.push(`${type}=${escapeValue(String(v))}`);
+    const values: unknown[] = Array.isArray(value) ? value : [value];
+    for (const v of values) if (v !== undefined) parts.push(`${type}=${escapeValue(String(v))}`);
   }
   return cap(parts.reverse().join(','));
 }
@@ -43,8 +42,8 @@ export function distinguishedName(name: NameObject | undefined): string {
 export function certInfo(cert: PeerCertificate | Record<string, never> | null | undefined): CertInfo | null {
   if (!cert || !('raw' in cert) || !Buffer.isBuffer(cert.raw) || cert.raw.length === 0) return null;
   return {
-    subject: distinguishedName(cert.subject as unknown as NameObject),
-    issuer: distinguishedName(cert.issuer as unknown as NameObject),
+    subject: distinguishedName(cert.subject),
+    issuer: distinguishedName(cert.issuer),
     sha256: createHash('sha256').update(cert.raw).digest('hex'),
   };
 }
