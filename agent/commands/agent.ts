@@ -125,7 +125,7 @@ async function runDaemon(
     );
   }
 
-  const deps = agentDaemonDeps(configFile, stateDir, config);
+  const deps = agentDaemonDeps(configFile, stateDir, config, io.env);
 
   const daemon = new Daemon(config, deps, io.log);
   const onHup = () => {

@@ -22,7 +22,8 @@ Options:
   --format table|json|csv   output format (default: table; from --out's extension if given)
   --out FILE                write the report to FILE instead of stdout
   --config FILE             YAML config (see agent/camsweep.example.yaml)
-  --push URL                push the report to a collector (token from config or CAMSWEEP_TOKEN)
+  --push URL                push the report to a collector (token: push.token or
+                            push.tokenFile in the config, else env CAMSWEEP_TOKEN)
   --profile NAME            rule profile (default us-local-government)
   --exclude TARGET          never touch TARGET (repeatable)
   --allow-public            allow non-RFC 1918 targets you are authorised to scan
@@ -170,7 +171,7 @@ function createProgressLine(io: CommandIO) {
  */
 async function pushReport(config: Config, report: Report, io: CommandIO): Promise<boolean> {
   const { createPusher, describeOutcome } = await import('../../src/agent/push/index.js');
-  const pusher = createPusher(config.push, io.log);
+  const pusher = createPusher(config.push, io.log, io.env);
   try {
     const backlog = await pusher.flush(io.signal);
     if (backlog.delivered > 0) io.log.info(backlog, 'delivered reports left over from earlier runs');

@@ -93,6 +93,7 @@ export function agentDaemonDeps(
   configFile: string | null,
   stateDir: string,
   initial: Config,
+  env: NodeJS.ProcessEnv = process.env,
 ): DaemonDeps<Config> {
   // Engines belong to the config they were loaded with; a reload brings new ones.
   const engines = new WeakMap<Config, ScanEngines>();
@@ -117,7 +118,7 @@ export function agentDaemonDeps(
       const { report, heardPassively } = await runScan(config, hooks, { engines: enginesFor(config), heard });
       return { report, heardPassively };
     },
-    createPusher: (c, log) => createPusher(c.push, log),
+    createPusher: (c, log) => createPusher(c.push, log, env),
     startListeners: startPassiveListeners,
     writeStatus: (s) => writeStatus(statusPath(stateDir), s),
     saveReport: (r) => writeFileAtomic(join(stateDir, 'last-report.json'), `${JSON.stringify(r)}\n`),

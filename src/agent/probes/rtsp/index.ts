@@ -3,8 +3,8 @@
  * and Public headers and the realm of the DESCRIBE challenge (protocols.md §5.5). Never
  * SETUP or PLAY. See README.md.
  */
-import { setMaxListeners } from 'node:events';
 import { Socket } from 'node:net';
+import { whenAborted } from '../../../core/abort.js';
 import { defineSpec } from '../../../core/config-spec.js';
 import { probeSettings } from '../shared/common-config.js';
 import { forEachLimit, paced } from '../shared/pool.js';
@@ -40,19 +40,20 @@ const SKIP_HEADERS = new Set(['cseq', 'content-length', 'session']);
 /** Sends one request on a fresh connection and reads the reply head. Null on any failure. */
 function exchange(host: string, port: number, request: Buffer, timeoutMs: number, signal: AbortSignal) {
   return new Promise<Buffer | null>((resolve) => {
+    if (signal.aborted) return resolve(null);
     const socket = new Socket();
     const chunks: Buffer[] = [];
     let size = 0;
     const finish = (value: Buffer | null) => {
       clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
+      cancel();
       socket.destroy();
       resolve(value);
     };
     const collected = () => (size > 0 ? Buffer.concat(chunks) : null);
-    const onAbort = () => finish(collected());
     const timer = setTimeout(() => finish(collected()), timeoutMs);
-    signal.addEventListener('abort', onAbort, { once: true });
+    // Many connections share the probe's signal: one listener for all (core/abort.ts).
+    const cancel = whenAborted(signal, () => finish(collected()));
     socket.on('error', () => finish(collected()));
     socket.on('end', () => finish(collected()));
     socket.on('data', (chunk: Buffer) => {
@@ -110,7 +111,6 @@ function portsFor(open: ReadonlySet<number>, rtspPorts: readonly number[]): numb
 }
 
 async function run(ctx: ProbeContext): Promise<void> {
-  setMaxListeners(0, ctx.signal); // one abort listener per connection in flight
   const rtspPorts = probeSettings(config, ctx.config).ports;
   const work: { host: string; ports: number[] }[] = [];
   for (const [host, open] of ctx.known()) {
