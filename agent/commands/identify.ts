@@ -21,8 +21,8 @@ import { MAX_LINE_CHARS, parseObservationLine, readLines } from '../../src/knowl
 import { importNmapXml } from '../../src/knowledge/import/nmap.js';
 import { InputTooLarge, readCapped } from '../../src/knowledge/import/read.js';
 import { DEFAULT_XML_LIMITS, XmlError } from '../../src/knowledge/import/xml.js';
-import { parseCommandArgs } from '../args.js';
-import type { CommandIO } from '../io.js';
+import { parseCommandArgs } from './args.js';
+import type { CommandIO } from './io.js';
 
 const HELP = `Usage: camsweep identify [--from jsonl|nmap-xml] [FILE…] [--format json|table]
                          [--profile ID] [--at DATE] [--signatures DIR]
