@@ -35,7 +35,7 @@ function nmaprun(hostXml: string): string {
 
 interface Line {
   host: string;
-  identity: { manufacturer: string | null; model: string | null };
+  identity: { manufacturer: string | null; model: string | null; confidence: number };
   verdict: string;
   findings: { rule: string }[];
   evidence: { probe: string; key: string; signature?: string; port?: number }[];
@@ -143,6 +143,31 @@ describe('camsweep identify --from nmap-xml', () => {
     expect(device!.evidence.find((e) => e.key === 'tls.cert.subject')?.signature).toBe(
       'hikvision-tls-default-cert',
     );
+  });
+
+  it("takes nmap's own product match as a medium signal: suspect alone and with an OUI", async () => {
+    const host = (extra: string) =>
+      nmaprun(
+        `<host><status state="up"/><address addr="10.0.0.8" addrtype="ipv4"/>${extra}<ports><port protocol="tcp" portid="80">` +
+          '<state state="open"/><service name="http" product="Hikvision IP camera httpd" devicetype="webcam"/></port></ports></host>',
+      );
+    const alone = fakeIO();
+    expect(await run(['--from', 'nmap-xml', file('product.xml', host(''))], alone.io)).toBe(0);
+    expect(lines(alone.stdout())[0]).toMatchObject({
+      verdict: 'suspect',
+      identity: { manufacturer: 'hikvision' },
+    });
+    expect(lines(alone.stdout())[0]!.evidence[0]).toMatchObject({
+      signature: 'hikvision-nmap-product',
+      port: 80,
+    });
+    const withMac = fakeIO();
+    const mac =
+      '<address addr="58:50:ED:1F:E3:85" addrtype="mac" vendor="Hangzhou Hikvision Digital Technology"/>';
+    expect(await run(['--from', 'nmap-xml', file('product-mac.xml', host(mac))], withMac.io)).toBe(0);
+    const both = lines(withMac.stdout())[0]!;
+    expect(both.verdict).toBe('suspect');
+    expect(both.identity.confidence).toBeGreaterThan(lines(alone.stdout())[0]!.identity.confidence);
   });
 
   it('names timed-out hosts on stderr, marks them partial and exits 1', async () => {
