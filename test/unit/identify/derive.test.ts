@@ -77,8 +77,8 @@ describe('realms and schemes from raw WWW-Authenticate values', () => {
       for (const o of out.slice(1)) expect(o.value.length).toBeLessThanOrEqual(4096);
       expect(out.filter((o) => o.key === 'http.auth.scheme').length).toBeLessThanOrEqual(8);
     }
-    // Linear parsing: all of the above in well under a second even on a loaded CI core.
-    expect(performance.now() - started).toBeLessThan(2000);
+    // Linear parsing: well under a second unloaded; quadratic parsing would take minutes.
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 
   it('does not add a realm the probe already reported for the same port and path', () => {
@@ -119,7 +119,7 @@ describe('the HTML title from a body', () => {
     ).toEqual(['new']);
     const started = performance.now();
     derived([['http.body', `<html>${'<title'.repeat(20_000)}${'<!--'.repeat(10_000)}`]], 'http.html.title');
-    expect(performance.now() - started).toBeLessThan(2000);
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 });
 
@@ -145,7 +145,7 @@ describe('certificate fields from PEM', () => {
     expect(certFromPem(`${HIK_PEM}${' '.repeat(70_000)}`)).toBeNull();
     const started = performance.now();
     expect(certFromPem('-----BEGIN CERTIFICATE-----'.repeat(2000))).toBeNull();
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it('makes a PEM-only host as Hikvision as the live subject does', () => {
