@@ -243,6 +243,32 @@ describe('SNMP object identifiers in the forms tools print', () => {
   });
 });
 
+describe('the private enterprise arc of any vendor scalar', () => {
+  it('derives the enterprise number once per host from OID keys in any printed form', () => {
+    expect(
+      derived(
+        [
+          ['snmp.oid.1.3.6.1.4.1.1004849.2.10.1.2.1.2.0', 'Connected'],
+          ['snmp.oid.SNMPv2-SMI::enterprises.1004849.2.10.1.2.1.2.1', 'Connected'],
+          ['snmp.oid.1.3.6.1.2.1.2.2.1.2.1', 'eth0'],
+        ],
+        'snmp.enterprise',
+      ),
+    ).toEqual(['1004849']);
+    expect(derived([['snmp.oid.1.3.6.1.4.1.', 'x']], 'snmp.enterprise')).toEqual([]);
+  });
+
+  it("makes an agent that answers only inside Dahua's arc a Dahua device, and net-snmp's arc no one", () => {
+    const dahua = identifier().identify(obs([['snmp.oid.1.3.6.1.4.1.1004849.2.10.1.2.1.2.0', 'Connected']]));
+    expect(dahua.identity.manufacturer).toBe('dahua');
+    expect(dahua.evidence.map((e) => e.signature)).toContain('dahua-snmp-enterprise');
+    const netSnmp = identifier().identify(
+      obs([['snmp.oid.1.3.6.1.4.1.8072.1.2.1.1.4.0', 'mibII/sysObjectID']]),
+    );
+    expect(netSnmp.identity.manufacturer).toBeNull();
+  });
+});
+
 describe('the MAC address and its registered organisation', () => {
   it('normalises the notation and names the IEEE organisation, whatever the tool printed', () => {
     const out = derive(obs([['mac.address', '58-50-ED-1F-E3-85']]));
