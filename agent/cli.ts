@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * camsweep entry point: dispatches to one module per subcommand (agent/commands/<name>.ts,
- * each exporting `run(argv, io)`). Thin by design (design.md: the composition root holds no
+ * each exporting `run(argv, io)`). Thin by design (docs/architecture.md §2: the composition root holds no
  * protocol or matching logic).
  */
 import { CamsweepError, describeError, EXIT } from '../src/core/errors.js';

@@ -1,5 +1,5 @@
 /**
- * `camsweep scan [TARGET…]`: one scan, one report. Exit codes (design.md): 0 nothing covered,
+ * `camsweep scan [TARGET…]`: one scan, one report. Exit codes (docs/architecture.md §5): 0 nothing covered,
  * 3 covered or suspect found, 2 usage or config error, 1 failure (including a scan cut short
  * with nothing covered found — the report is still written).
  */

@@ -1,7 +1,7 @@
 /**
  * The observation-key registry: the one place that says which keys exist.
  *
- * Keys are `<proto>.<field>[.<sub>]` (design.md, "Observation keys"). A pattern ending in
+ * Keys are `<proto>.<field>[.<sub>]` (docs/architecture.md §3). A pattern ending in
  * `.*` stands for a family whose last part comes from the device (`http.header.server`,
  * `sadp.DeviceSN`). Probes declare the patterns they emit and the runner refuses anything
  * else; signatures may only read keys that match a pattern here, which `camsweep verify`
@@ -15,7 +15,7 @@ export interface KeyDefinition {
 }
 
 const definitions: readonly KeyDefinition[] = [
-  // ONVIF WS-Discovery ProbeMatch / Hello, and the device service (protocols.md §1)
+  // ONVIF WS-Discovery ProbeMatch / Hello, and the device service (docs/protocols.md §1)
   { pattern: 'onvif.endpoint', meaning: 'EndpointReference address, normalised (no urn:/uuid:, lower case)' },
   { pattern: 'onvif.types', meaning: 'WS-Discovery Types, space separated QNames as sent' },
   { pattern: 'onvif.xaddr', meaning: 'one XAddr URL (one observation per URL)' },
@@ -33,7 +33,7 @@ const definitions: readonly KeyDefinition[] = [
     pattern: 'onvif.clock.tz',
     meaning: 'device time zone string from GetSystemDateAndTime, e.g. CST-8:00:00',
   },
-  // Hikvision SADP (protocols.md §2) and Dahua DHIP discovery (§3)
+  // Hikvision SADP (docs/protocols.md §2) and Dahua DHIP discovery (§3)
   { pattern: 'sadp.*', meaning: 'SADP ProbeMatch element, as sent (sadp.DeviceDescription)' },
   { pattern: 'dhip.*', meaning: 'DHIP deviceInfo field, as sent (dhip.SerialNo), plus dhip.mac' },
   // mDNS / DNS-SD (§5.6)

@@ -1,5 +1,5 @@
 /**
- * The data model that flows through camsweep (design.md, "The data flow"):
+ * The data model that flows through camsweep (docs/architecture.md §1):
  * probes → observations → identify → identities → classify → findings → sinks.
  * The report's shapes are inferred from its JSON Schema in report-schema.ts (one definition);
  * this module re-exports them next to the stage results that never leave the process.

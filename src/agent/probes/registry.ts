@@ -1,5 +1,5 @@
 /**
- * The probe registry: one line per probe (design.md practice 1). Order is the order of the
+ * The probe registry: one line per probe (docs/architecture.md §6 practice 1). Order is the order of the
  * report's `scan.probes` list; the runner groups them by phase.
  */
 

@@ -1,7 +1,7 @@
 /**
  * Turns the runner's observations into report devices: merge per physical host, identify,
  * classify. Pure apart from the engines it is handed, so it also runs offline on saved
- * observations (design.md: identify and classify must run offline).
+ * observations (docs/architecture.md §1: identify and classify must run offline).
  */
 
 import type {

@@ -1,5 +1,5 @@
 /**
- * The probe runner (design.md practice 2). It owns what every probe would otherwise get
+ * The probe runner (docs/architecture.md §6 practice 2). It owns what every probe would otherwise get
  * subtly wrong: deadlines, abort, the global packet-rate cap, the per-host concurrency cap,
  * logging, key discipline and isolation — one probe failing or hanging never stops the others.
  */

@@ -29,7 +29,7 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
        hosts INTEGER NOT NULL, devices INTEGER NOT NULL, covered INTEGER NOT NULL, suspect INTEGER NOT NULL,
        not_covered INTEGER NOT NULL, unknown INTEGER NOT NULL)`,
     `CREATE INDEX scans_site_finished ON scans (site_id, finished_at)`,
-    // One row per physical device per site. mac, then serial, then ip identify it (store.ts).
+    // One row per physical device per site. mac, then serial, then ip identify it (src/contract/identity.ts).
     `CREATE TABLE devices (
        id {{pk}}, site_id BIGINT NOT NULL REFERENCES sites(id), mac TEXT, serial TEXT, ip TEXT NOT NULL,
        hostnames TEXT NOT NULL, manufacturer TEXT, brand TEXT, device_type TEXT, model TEXT, firmware TEXT,

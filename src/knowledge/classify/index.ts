@@ -1,5 +1,5 @@
 /**
- * The classify stage (design.md data flow: identities → classify → findings). Loads the rule
+ * The classify stage (docs/architecture.md §1, data flow: identities → classify → findings). Loads the rule
  * data once, resolves the chosen profile to its rules, and classifies identities against them
  * on the scan's date. Fails at start-up, before any packet, on bad rule data or an unknown
  * profile or rule id.

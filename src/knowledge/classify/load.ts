@@ -157,7 +157,7 @@ class Checker {
         file,
         item,
         ['verified'],
-        'verified: true, but `unverified` lists facts rules.md marks [S] or [M]',
+        'verified: true, but `unverified` lists facts docs/regulations.md marks [S] or [M]',
       );
     if (rule.covers.length > 0 && rule.examples.length === 0)
       this.at(file, item, ['examples'], 'examples: a rule that covers entities needs at least one example');

@@ -1,5 +1,5 @@
 /**
- * Dahua DHIP discovery: `DHDiscover.search` on UDP 37810 (protocols.md §3.1). Dahua and
+ * Dahua DHIP discovery: `DHDiscover.search` on UDP 37810 (docs/protocols.md §3.1). Dahua and
  * its OEMs (Amcrest, Intelbras, "Private"/"General" vendors) answer with serial, model,
  * class, vendor, firmware and MAC, without login.
  */

@@ -1,7 +1,7 @@
 /**
  * mDNS / DNS-SD browsing (phase `discover`): PTR queries for a curated list of service types
  * on each in-scope interface, re-sent while listening. Hikvision cameras answer `_CGI._tcp`
- * with model and full serial (protocols.md §5.6). bonjour-service pitfalls (§6.2): one
+ * with model and full serial (docs/protocols.md §5.6). bonjour-service pitfalls (§6.2): one
  * instance per NIC, `{interface, bind: '0.0.0.0'}`, an error callback always, re-query.
  * See README.md.
  */

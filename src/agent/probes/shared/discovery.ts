@@ -24,7 +24,7 @@ export interface DiscoveryPlan {
   readonly group: string;
   /** Datagrams sent in each round (one per probe type). */
   readonly payloads: readonly Uint8Array[];
-  /** Multicast rounds (protocols.md §1.2: 2–3, ~150 ms apart). */
+  /** Multicast rounds (docs/protocols.md §1.2: 2–3, ~150 ms apart). */
   readonly repeats: number;
   readonly gapMs: number;
   /** Also send every payload once to each in-scope host on a routed (not directly connected) subnet. */

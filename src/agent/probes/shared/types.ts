@@ -1,5 +1,5 @@
 /**
- * The probe contract (design.md practices 1–3). A probe is one folder, `src/agent/probes/<id>/`,
+ * The probe contract (docs/architecture.md §6 practices 1–3). A probe is one folder, `src/agent/probes/<id>/`,
  * exporting a `Probe` from `index.ts` and listed once in `registry.ts`. Its id names its
  * config section (`probes.<id>`), its logger binding, its observation-key prefix, its test
  * and its fixtures.

@@ -2,7 +2,7 @@
  * SNMP (phase `enrich`): the system group and the Hikvision/Dahua enterprise subtrees from
  * hosts that answer a read-only community (v2c, then v1) or a configured v3 user. Both
  * vendors ship SNMP off, so most hosts stay silent; when it is on, sysDescr alone often names
- * the model (protocols.md §4). See README.md for the wire details.
+ * the model (docs/protocols.md §4). See README.md for the wire details.
  */
 import { defineSpec } from '../../../core/config-spec.js';
 import { probeSettings } from '../shared/common-config.js';

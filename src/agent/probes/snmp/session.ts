@@ -1,5 +1,5 @@
 /**
- * A net-snmp session made safe for hostile networks (protocols.md §6.3): an `error` listener
+ * A net-snmp session made safe for hostile networks (docs/protocols.md §6.3): an `error` listener
  * is attached before the first packet (a malformed reply otherwise throws out of the socket
  * handler and kills the process), every request has our own timer on top of the library's
  * (socket errors are swallowed by the library), and `close()` is idempotent.

@@ -1,6 +1,6 @@
 /**
  * Organisation lookup in the IEEE registries (MA-L /24, MA-M /28, MA-S /36) as shipped by
- * the maintained `oui-data` package (rules.md §3 explains why not Debian's ieee-data).
+ * the maintained `oui-data` package (docs/regulations.md §3 explains why not Debian's ieee-data).
  * Loaded on first use: the JSON is ~5.6 MB and a scan without MACs should not pay for it.
  */
 import { readFileSync } from 'node:fs';
