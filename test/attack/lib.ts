@@ -28,6 +28,14 @@ export interface Context {
 
 const here = dirname(fileURLToPath(import.meta.url));
 
+/** A helper process script, compiled: under vitest this module runs from source, so use dist/. */
+export function childScript(name: string): string {
+  const compiled = here.split(/[\\/]/).includes('dist')
+    ? here
+    : join(here, '..', '..', 'dist', 'test', 'attack');
+  return join(compiled, name);
+}
+
 export function workDir(prefix: string): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
@@ -50,7 +58,7 @@ export async function startChildCollector(
   const child = spawn(
     process.execPath,
     [
-      join(here, 'collector-child.js'),
+      childScript('collector-child.js'),
       JSON.stringify({ root: ctx.root, db, fresh: options.fresh ?? true, port: options.port }),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },

@@ -4,7 +4,7 @@
  * network namespace (and a mount namespace for the full disk). Prints a table: scenario,
  * tries, held or broke; exits 1 when anything broke.
  *
- *   node dist/test/attack/run.js [--root DIR] [--quick] [--only NAME]
+ *   node dist/test/attack/run.js [--root DIR] [--quick] [--only 1,2,spool]
  *
  * --root runs the scenarios against another built camsweep tree (e.g. an older commit in its
  * own worktree), to show a scenario failing before a fix.
@@ -15,27 +15,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Context, type Scenario, workDir } from './lib.js';
-import { bruteForce } from './scenarios/brute-force.js';
-import { injection } from './scenarios/injection.js';
-import { kill9 } from './scenarios/kill9.js';
-import { memory } from './scenarios/memory.js';
-import { secretsInErrors } from './scenarios/secrets.js';
-import { fullDiskSpool, localReject } from './scenarios/spool.js';
-import { duplicates, exemptionDates, hostileQueries, sessions } from './scenarios/web.js';
-
-export const SCENARIOS: readonly Scenario[] = [
-  memory,
-  bruteForce,
-  fullDiskSpool,
-  sessions,
-  secretsInErrors,
-  hostileQueries,
-  duplicates,
-  localReject,
-  injection,
-  exemptionDates,
-  kill9,
-];
+import { SCENARIOS } from './scenarios/index.js';
 
 function isolated(): boolean {
   const ifaces = readFileSync('/proc/self/net/dev', 'utf8')
@@ -80,8 +60,10 @@ if (!isolated()) {
 const root = resolve(values.root ?? resolve(dirname(self), '..', '..', '..'));
 const work = workDir('camsweep-attack-');
 const ctx: Context = { root, quick: values.quick ?? false, work: work.path };
+// --only takes a comma list of items (`1,2`) or words from scenario names (`spool`).
+const wanted = values.only?.split(',').map((w) => w.trim()) ?? [];
 const chosen = SCENARIOS.filter(
-  (s) => !values.only || s.name.includes(values.only) || s.item === values.only,
+  (s) => wanted.length === 0 || wanted.some((w) => s.item === w || s.name.includes(w)),
 );
 const rows: string[][] = [];
 process.stderr.write(`attack suite against ${root}${ctx.quick ? ' (quick)' : ''}\n`);

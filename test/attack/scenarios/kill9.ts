@@ -7,12 +7,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import {
   type ChildCollector,
   type Context,
+  childScript,
   device,
   type Outcome,
   report,
@@ -20,8 +20,6 @@ import {
   sleep,
   startChildCollector,
 } from '../lib.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -38,7 +36,7 @@ function runPusher(
 ): Promise<{ outcome: { status?: string } | null; killed: boolean }> {
   const child = spawn(
     process.execPath,
-    [join(here, '..', 'push-child.js'), JSON.stringify({ root: ctx.root, ...args })],
+    [childScript('push-child.js'), JSON.stringify({ root: ctx.root, ...args })],
     {
       stdio: ['ignore', 'pipe', 'ignore'],
     },
@@ -71,7 +69,7 @@ function runPusher(
 
 export const kill9: Scenario = {
   name: 'kill -9 cycles of pusher and collector',
-  item: '3',
+  item: 'kill',
   async run(ctx: Context): Promise<Outcome> {
     const cycles = 50;
     const db = join(ctx.work, 'kill9.db');

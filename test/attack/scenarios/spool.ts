@@ -6,12 +6,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Context, Outcome, Scenario } from '../lib.js';
-import { device, report } from '../lib.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
+import { childScript, device, report } from '../lib.js';
 
 export const fullDiskSpool: Scenario = {
   name: 'full-disk spool (tmpfs in a mount namespace)',
@@ -24,7 +22,7 @@ export const fullDiskSpool: Scenario = {
       'set -e',
       'mount --make-rprivate /',
       `mount -t tmpfs -o size=512k,mode=0700 camsweep-attack "${dir}"`,
-      `exec "${process.execPath}" "${join(here, '..', 'spool-child.js')}" '${JSON.stringify({ root: ctx.root, dir, reports })}'`,
+      `exec "${process.execPath}" "${childScript('spool-child.js')}" '${JSON.stringify({ root: ctx.root, dir, reports })}'`,
     ].join('\n');
     const r = spawnSync('unshare', ['-m', 'sh', '-c', script], { encoding: 'utf8', timeout: 120_000 });
     if (r.status !== 0)

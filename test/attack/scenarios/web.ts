@@ -36,7 +36,7 @@ const QUERIES = [
   'page=NaN',
   'verdict=%3Cscript%3E',
   `${'&'.repeat(2000)}q=x`,
-  'q=' + encodeURIComponent("' OR 1=1 --"),
+  `q=${encodeURIComponent("' OR 1=1 --")}`,
   'q=%25%5F%5C',
 ];
 const PAGES = ['/devices', '/export/devices.csv', '/export/devices.json'];
