@@ -71,7 +71,9 @@ for (let i = 0; i < args.reports; i++) {
 }
 
 function scan(dir: string) {
-  const files = existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.json') && !n.startsWith('.tmp-')) : [];
+  const files = existsSync(dir)
+    ? readdirSync(dir).filter((n) => n.endsWith('.json') && !n.startsWith('.tmp-'))
+    : [];
   const all = existsSync(dir) ? readdirSync(dir) : [];
   return {
     files,
