@@ -127,7 +127,7 @@ describe('probe codecs under fuzzing', () => {
       const started = Date.now();
       const result = fuzz(target, count, seed);
       process.stderr.write(
-        `fuzz ${target.name}: ${result.inputs} inputs in ${Date.now() - started} ms, slowest ${result.slowestMs.toFixed(1)} ms\n`,
+        `fuzz ${target.name}: ${result.inputs} inputs in ${Date.now() - started} ms, slowest ${result.slowestMs.toFixed(1)} ms of CPU\n`,
       );
       expect(result.failures, `saved as regression fixtures; seed ${seed}`).toEqual([]);
     }, 300_000);
