@@ -7,7 +7,7 @@
 import { CamsweepError, describeError, EXIT } from '../src/core/errors.js';
 import { createLogger } from '../src/core/log.js';
 import { VERSION } from '../src/core/version.js';
-import type { CommandIO, CommandMain } from './io.js';
+import type { CommandIO, CommandMain } from './commands/io.js';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: CommandMain }> }> = {
   scan: {
@@ -19,7 +19,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
     load: () => import('./commands/agent.js'),
   },
   identify: {
-    summary: 'offline: JSON-line observations on stdin → one device per host',
+    summary: 'offline: saved observations or nmap XML → one device per host',
     load: () => import('./commands/identify.js'),
   },
   verify: {
@@ -35,6 +35,34 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
     load: () => import('./commands/collector.js'),
   },
 };
+
+/**
+ * The agent package (`npm run package:agent`, the .deb) leaves out the collector and its
+ * server dependencies, so a field box needs no compiler; `camsweep collector` there must say
+ * so and what to install, not print a module-resolution stack trace.
+ */
+const COLLECTOR_PACKAGES = 'fastify, @fastify/cookie, @fastify/formbody, eta, better-sqlite3, pg';
+
+async function loadCommand(name: string, load: () => Promise<{ run: CommandMain }>) {
+  try {
+    return await load();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    const missing =
+      /Cannot find (?:package|module) '([^']+)'/.exec((err as Error).message)?.[1] ?? 'a module';
+    if (name === 'collector')
+      throw new CamsweepError(
+        'E_USAGE',
+        `camsweep collector is not part of this installation (${missing} is missing): the agent package leaves out the collector and its dependencies (${COLLECTOR_PACKAGES})`,
+        {
+          fix: 'run the collector from the full camsweep package (npm install -g camsweep-<version>.tgz, made by `npm pack` in a checkout; see systemd/README.md)',
+        },
+      );
+    throw new CamsweepError('E_INTERNAL', `camsweep ${name}: ${missing} is missing from this installation`, {
+      fix: 'reinstall camsweep; the package is incomplete',
+    });
+  }
+}
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
@@ -72,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   try {
     if (!command) throw new CamsweepError('E_USAGE', `unknown command "${name}"`);
-    const mod = await command.load();
+    const mod = await loadCommand(name, command.load);
     return await mod.run(rest, io);
   } catch (err) {
     const { text, exitCode } = describeError(err);

@@ -11,11 +11,13 @@
  * as that probe's failure without stopping the others.
  */
 
-import type { IdentityKeyDeclaration } from '../../contract/identity.js';
-import type { ConfigSpec } from '../../core/config-spec.js';
-import type { Logger } from '../../core/log.js';
-import type { LocalInterface, Scope } from '../../core/scope.js';
-import type { HostSecrets } from '../credentials.js';
+import type { IdentityKeyDeclaration } from '../../../contract/identity.js';
+import type { ConfigSpec } from '../../../core/config-spec.js';
+import type { Logger } from '../../../core/log.js';
+import type { LocalInterface, Scope } from '../../../core/scope.js';
+import type { HostCredentials, HostSecrets } from '../../credentials.js';
+
+export type { HostCredentials };
 
 export interface ObservationInput {
   readonly host: string;
@@ -24,12 +26,6 @@ export interface ObservationInput {
   readonly port?: number;
   readonly path?: string;
   readonly iface?: string;
-}
-
-/** Credentials for one host, from the credentials file (never logged, never reported). */
-export interface HostCredentials {
-  readonly username: string;
-  readonly password: string;
 }
 
 export interface ProbeContext {
@@ -63,6 +59,19 @@ export interface ProbeContext {
 
 export type ProbePhase = 'discover' | 'enrich';
 
+/**
+ * Receive-only decoding of announcements a protocol's devices send unasked (a WS-Discovery
+ * Hello, an mDNS announcement). The daemon listens with it between scans; it never sends.
+ */
+export interface AnnouncementDecoder {
+  /** Probe id the observations are credited to (`onvif`, `mdns`). */
+  readonly id: string;
+  readonly port: number;
+  readonly group: string;
+  /** Observations in a datagram, or none for noise (printers, PCs, queries, garbage). */
+  decode(datagram: Buffer, source: string): ObservationInput[];
+}
+
 export interface Probe {
   /** Lower-case id: `onvif`, `sadp`, `dhip`, `mdns`, `snmp`, `http`, `rtsp`, `tcp`, `arp`. */
   readonly id: string;
@@ -79,6 +88,11 @@ export interface Probe {
    * addresses by what the probes themselves declare (see src/contract/identity.ts).
    */
   readonly identityKeys?: IdentityKeyDeclaration;
+  /**
+   * The passive decoder of this protocol's announcements, given the probe's validated config
+   * section; absent when its devices announce nothing worth hearing.
+   */
+  readonly passive?: (settings: Readonly<Record<string, unknown>>) => AnnouncementDecoder;
   /** The keys of its config section, their types, defaults and documentation. */
   readonly config: ConfigSpec;
   /** Whether the probe runs when the config does not say (`probes.<id>.enabled`). */
