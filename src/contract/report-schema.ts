@@ -30,6 +30,10 @@ const deviceType = {
 const vocabId = { type: ['string', 'null'], pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 64 } as const;
 const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
 const isoTime = { type: 'string', format: 'date-time' } as const;
+const cutShortReason = { enum: ['deadline', 'scan-deadline', 'abort'] } as const;
+const portList = { type: 'array', maxItems: 65536, items: port } as const;
+const hostSample = { type: 'array', maxItems: 64, items: ipv4 } as const;
+const count = { type: 'integer', minimum: 0 } as const;
 
 export const reportSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -72,7 +76,36 @@ export const reportSchema = {
               observations: { type: 'integer', minimum: 0 },
               durationMs: { type: 'number', minimum: 0 },
               message: str(1024),
+              cutShort: cutShortReason,
+              skipped: {
+                type: 'object',
+                additionalProperties: false,
+                properties: { ports: portList, hosts: count, hostSample, attempts: count },
+              },
             },
+          },
+        },
+        skipped: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['reasons', 'probes', 'ports', 'hosts', 'hostSample'],
+          properties: {
+            reasons: { type: 'array', maxItems: 3, items: cutShortReason },
+            probes: { type: 'array', maxItems: 64, items: str(32) },
+            ports: portList,
+            hosts: count,
+            hostSample,
+          },
+        },
+        discovery: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['mode', 'liveHosts', 'blindSpots'],
+          properties: {
+            mode: { enum: ['two-phase', 'full'] },
+            phase1Ports: { type: 'array', maxItems: 64, items: port },
+            liveHosts: count,
+            blindSpots: str(1024),
           },
         },
       },

@@ -116,6 +116,13 @@ export interface Report {
     readonly partial?: boolean;
     /** Per-probe outcome, so a failed probe is visible rather than silently missing. */
     readonly probeStatus?: readonly ProbeStatus[];
+    /**
+     * Present whenever some planned work was not done (a deadline or an abort cut it short):
+     * which probes, ports and hosts were skipped. A report with this field is always partial.
+     */
+    readonly skipped?: ScanSkipped;
+    /** How live hosts were found, and what that method cannot see. */
+    readonly discovery?: DiscoveryMode;
   };
   readonly summary: ReportSummary;
   readonly devices: readonly Device[];
@@ -127,6 +134,45 @@ export interface ProbeStatus {
   readonly observations: number;
   readonly durationMs: number;
   readonly message?: string;
+  /** Why the probe stopped before finishing its work; absent when it finished. */
+  readonly cutShort?: CutShortReason;
+  /** The work the probe never did, as far as it could tell (ports, hosts, attempts). */
+  readonly skipped?: SkippedWork;
+}
+
+/** `deadline`: the probe's own deadline; `scan-deadline`: the whole scan's; `abort`: the user. */
+export type CutShortReason = 'deadline' | 'scan-deadline' | 'abort';
+
+export interface SkippedWork {
+  /** Ports not tried on every host they were planned for. */
+  readonly ports?: readonly number[];
+  /** How many hosts had at least one planned check skipped. */
+  readonly hosts?: number;
+  /** A few of those hosts (capped), so a person can check by hand. */
+  readonly hostSample?: readonly string[];
+  /** Planned attempts (connects, requests) never made. */
+  readonly attempts?: number;
+}
+
+export interface ScanSkipped {
+  readonly reasons: readonly CutShortReason[];
+  /** Probes cut short or never started. */
+  readonly probes: readonly string[];
+  readonly ports: readonly number[];
+  /** Largest host count any one probe skipped (hosts overlap between probes). */
+  readonly hosts: number;
+  readonly hostSample: readonly string[];
+}
+
+export interface DiscoveryMode {
+  /** `two-phase`: live hosts first, then every port on them; `full`: every port on every address. */
+  readonly mode: 'two-phase' | 'full';
+  /** Ports phase 1 tried on every address (two-phase only). */
+  readonly phase1Ports?: readonly number[];
+  /** Hosts found live (and given the full port list and enrichment). */
+  readonly liveHosts: number;
+  /** What this mode cannot see, in words. */
+  readonly blindSpots: string;
 }
 
 /** What the identify stage returns for one host. */

@@ -6,6 +6,7 @@
 import type { HostSecrets } from '../../src/agent/credentials.js';
 import type { HostCredentials, ObservationInput, Probe, ProbeContext } from '../../src/agent/probes/types.js';
 import { isKnownKey, keyMatchesPatterns } from '../../src/contract/observation-keys.js';
+import type { SkippedWork } from '../../src/contract/types.js';
 import { defaultOf } from '../../src/core/config-spec.js';
 import { silentLogger } from '../../src/core/log.js';
 import { type LocalInterface, resolveScope } from '../../src/core/scope.js';
@@ -15,6 +16,8 @@ export interface FakeRun {
   readonly emitted: ObservationInput[];
   readonly refused: ObservationInput[];
   packets: number;
+  /** What the probe said it left undone (its last `skipped` call). */
+  skipped: SkippedWork | null;
 }
 
 export function fakeContext(
@@ -28,6 +31,7 @@ export function fakeContext(
     secrets?: (host: string) => HostSecrets | null;
     known?: Map<string, Set<number>>;
     signal?: AbortSignal;
+    packetsPerSecond?: number;
   },
 ): FakeRun {
   const scope = resolveScope({ targets: options.targets, interfaces: options.interfaces ?? [] });
@@ -42,6 +46,7 @@ export function fakeContext(
     emitted,
     refused,
     packets: 0,
+    skipped: null,
     ctx: {
       scope,
       config: Object.freeze({
@@ -65,6 +70,10 @@ export function fakeContext(
       credentialsFor: (host) => options.credentials?.(host) ?? null,
       secretsFor: (host) => options.secrets?.(host) ?? null,
       known: () => options.known ?? new Map(),
+      packetsPerSecond: options.packetsPerSecond ?? 0,
+      skipped: (work) => {
+        run.skipped = work;
+      },
     },
   };
   return run;

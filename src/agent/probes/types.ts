@@ -11,6 +11,7 @@
  * as that probe's failure without stopping the others.
  */
 
+import type { SkippedWork } from '../../contract/types.js';
 import type { ConfigSpec } from '../../core/config-spec.js';
 import type { Logger } from '../../core/log.js';
 import type { LocalInterface, Scope } from '../../core/scope.js';
@@ -58,9 +59,21 @@ export interface ProbeContext {
    * use it to aim at live hosts instead of the whole scope.
    */
   known(): ReadonlyMap<string, ReadonlySet<number>>;
+  /** The scan's global packet-rate cap (0 = uncapped), for sizing in-flight work. */
+  readonly packetsPerSecond: number;
+  /**
+   * Names the work the probe has not done yet (ports, hosts, attempts). Call it whenever the
+   * probe stops early; the runner reports it if a deadline or an abort cut the probe short.
+   */
+  skipped(work: SkippedWork): void;
 }
 
-export type ProbePhase = 'discover' | 'enrich';
+/**
+ * `discover` probes run first, in parallel; `neighbours` (the neighbour-table reader) runs once
+ * they have finished talking to every address, so hosts that answered only ARP are known
+ * before `enrich` probes choose their targets.
+ */
+export type ProbePhase = 'discover' | 'neighbours' | 'enrich';
 
 export interface Probe {
   /** Lower-case id: `onvif`, `sadp`, `dhip`, `mdns`, `snmp`, `http`, `rtsp`, `tcp`, `arp`. */
@@ -71,6 +84,11 @@ export interface Probe {
    * `enrich` probes run after them against the hosts found.
    */
   readonly phase: ProbePhase;
+  /**
+   * The least time this probe needs for its work in this scope at this packet rate (ms), so
+   * its deadline can be sized to the work, or the scan refused before any packet is sent.
+   */
+  estimateMs?(scope: Scope, config: Readonly<Record<string, unknown>>, packetsPerSecond: number): number;
   /** Observation-key patterns this probe may emit (from the registry). */
   readonly emits: readonly string[];
   /** The keys of its config section, their types, defaults and documentation. */

@@ -14,12 +14,16 @@ import type { Config } from '../config/config.js';
 import { loadCredentials } from '../credentials.js';
 import { probes as allProbes } from '../probes/registry.js';
 import { assembleDevices, summarise } from './assemble.js';
+import { sizeDeadlines } from './budget.js';
+import { describeDiscovery } from './discovery-mode.js';
 import { type Progress, runProbes } from './runner.js';
 
 export interface ScanHooks {
   readonly signal: AbortSignal;
   readonly log: Logger;
   readonly onProgress?: (progress: Progress) => void;
+  /** Hosts heard passively before the scan (daemon): enrichment reaches them too. */
+  readonly liveHosts?: readonly string[];
 }
 
 export interface ScanOutcome {
@@ -41,6 +45,7 @@ export async function runScan(config: Config, hooks: ScanHooks): Promise<ScanOut
   const classifier = loadClassifier({ profile: config.classify.profile, customRules: config.classify.rules });
   const credentials = config.credentials.file ? loadCredentials(config.credentials.file) : null;
   const enabled = allProbes.filter((p) => config.probes[p.id]?.enabled);
+  const deadlines = sizeDeadlines(enabled, scope, config);
 
   const startedAt = new Date();
   hooks.log.info(
@@ -55,7 +60,11 @@ export async function runScan(config: Config, hooks: ScanHooks): Promise<ScanOut
   const run = await runProbes({
     probes: enabled,
     scope,
-    probeConfig: (id) => config.probes[id] ?? { enabled: true, deadline: 120_000 },
+    probeConfig: (id) => {
+      const section = config.probes[id] ?? { enabled: true, deadline: 120_000 };
+      const deadline = deadlines.get(id);
+      return deadline === undefined ? section : { ...section, deadline };
+    },
     secretsFor: (host) => credentials?.forHost(host) ?? null,
     packetsPerSecond: config.scan.rate,
     perHostConcurrency: config.scan.perHostConcurrency,
@@ -63,6 +72,7 @@ export async function runScan(config: Config, hooks: ScanHooks): Promise<ScanOut
     signal: hooks.signal,
     log: hooks.log,
     ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+    ...(hooks.liveHosts ? { liveHosts: hooks.liveHosts } : {}),
   });
 
   const devices = assembleDevices(
@@ -86,6 +96,10 @@ export async function runScan(config: Config, hooks: ScanHooks): Promise<ScanOut
       profile: config.classify.profile,
       partial: run.partial,
       probeStatus: run.status,
+      ...(run.skipped ? { skipped: run.skipped } : {}),
+      ...(enabled.some((p) => p.id === 'tcp')
+        ? { discovery: describeDiscovery(config.probes.tcp!, run.liveHosts) }
+        : {}),
     },
     summary: summarise(scope.hosts.length, devices),
     devices,

@@ -1,7 +1,8 @@
 /**
- * MAC addresses and their IEEE organisation (phase `enrich`). Reads the kernel neighbour
+ * MAC addresses and their IEEE organisation (phase `neighbours`). Reads the kernel neighbour
  * table, which the discovery phase has just filled by talking to every live host on the
- * local segment; sends nothing itself. See README.md.
+ * local segment; sends nothing itself. It runs before enrichment, so a host that answered
+ * only ARP (every TCP port filtered) is still asked SNMP, HTTP and the rest. See README.md.
  */
 import { readFile } from 'node:fs/promises';
 import type { ConfigSpec } from '../../../core/config-spec.js';
@@ -37,7 +38,7 @@ async function run(ctx: ProbeContext): Promise<void> {
 export const arpProbe: Probe = {
   id: 'arp',
   title: 'MAC addresses from the neighbour table, with IEEE OUI organisation',
-  phase: 'enrich',
+  phase: 'neighbours',
   emits: ['mac.address', 'mac.oui.org'],
   config,
   enabledByDefault: true,
