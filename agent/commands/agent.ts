@@ -226,7 +226,8 @@ async function scanWithHeard(
   hooks: { signal: AbortSignal; log: Logger },
   heard: readonly Observation[],
 ): Promise<{ report: Report; heardPassively: number }> {
-  const { report } = await runScan(config, hooks);
+  // Hosts heard between scans are live: the scan's enrichment reaches them too.
+  const { report } = await runScan(config, { ...hooks, liveHosts: [...new Set(heard.map((o) => o.host))] });
   if (heard.length === 0) return { report, heardPassively: 0 };
   const identifier = loadIdentifier();
   const classifier = loadClassifier({ profile: config.classify.profile, customRules: config.classify.rules });

@@ -80,7 +80,7 @@ export const reportSchema = {
               skipped: {
                 type: 'object',
                 additionalProperties: false,
-                properties: { ports: portList, hosts: count, hostSample, attempts: count },
+                properties: { ports: portList, hosts: count, hostSample, attempts: count, listenMs: count },
               },
             },
           },

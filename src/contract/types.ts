@@ -152,6 +152,8 @@ export interface SkippedWork {
   readonly hostSample?: readonly string[];
   /** Planned attempts (connects, requests) never made. */
   readonly attempts?: number;
+  /** Listening time a discovery probe lost to the deadline (replies that may never be heard). */
+  readonly listenMs?: number;
 }
 
 export interface ScanSkipped {

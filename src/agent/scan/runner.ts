@@ -248,9 +248,11 @@ async function runOne(
   }
   // Probes plan to return before their deadline (listeners stop listening a little early), so
   // one still running when it fired did not finish its work: never report that as complete.
+  // A probe that named skipped work stopped early for its deadline even if it then returned in time.
   let cutShort: CutShortReason | undefined;
   if (options.signal.aborted) cutShort = 'abort';
-  else if (own.aborted) cutShort = deadline >= options.deadline ? 'scan-deadline' : 'deadline';
+  else if (own.aborted || skipped !== undefined)
+    cutShort = deadline >= options.deadline ? 'scan-deadline' : 'deadline';
   if (cutShort !== undefined && outcome !== 'failed') {
     outcome = 'aborted';
     if (cutShort !== 'abort') {
@@ -290,6 +292,7 @@ function describeSkipped(work: SkippedWork | undefined): string {
   if (work.attempts) parts.push(`${work.attempts} attempts`);
   if (work.hosts) parts.push(`${work.hosts} hosts`);
   if (work.ports?.length) parts.push(`ports ${work.ports.slice(0, 24).join(',')}`);
+  if (work.listenMs) parts.push(`${describeMs(work.listenMs)} of listening`);
   return parts.length > 0 ? ` (not done: ${parts.join(', ')})` : '';
 }
 
