@@ -70,6 +70,7 @@ export function fakeContext(
       credentialsFor: (host) => options.credentials?.(host) ?? null,
       secretsFor: (host) => options.secrets?.(host) ?? null,
       known: () => options.known ?? new Map(),
+      alive: () => {},
       packetsPerSecond: options.packetsPerSecond ?? 0,
       skipped: (work) => {
         run.skipped = work;

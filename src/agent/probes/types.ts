@@ -59,6 +59,11 @@ export interface ProbeContext {
    * use it to aim at live hosts instead of the whole scope.
    */
   known(): ReadonlyMap<string, ReadonlySet<number>>;
+  /**
+   * Records that a host is alive without any fact worth an observation (it refused a connect,
+   * or answered ARP), so enrichment probes aim at it too.
+   */
+  alive(host: string): void;
   /** The scan's global packet-rate cap (0 = uncapped), for sizing in-flight work. */
   readonly packetsPerSecond: number;
   /**

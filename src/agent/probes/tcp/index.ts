@@ -81,6 +81,8 @@ const MIN_INFLIGHT = 64;
 interface Job {
   readonly host: string;
   readonly port: number;
+  /** Position in the scope's host list (phase 1), to mark the address settled without a map. */
+  readonly index?: number;
 }
 
 interface Settings {
@@ -113,6 +115,11 @@ class Sweep {
   private readonly timer: ConnectTimer;
   /** Live hosts and the ports that answered on each (open or refused). */
   readonly answered = new Map<string, Set<number>>();
+  /**
+   * Phase 1: addresses proven absent (ARP failed, or a router said unreachable), one byte per
+   * scope address, so later discovery ports skip them.
+   */
+  readonly gone: Uint8Array;
   /** Connects started and not yet settled. */
   private active = 0;
   private wake: (() => void) | null = null;
@@ -128,6 +135,7 @@ class Sweep {
     this.inflight = new Inflight(ctx.signal);
     this.timer = new ConnectTimer(ctx.config.minTimeout as number, set.maxMs);
     this.ceiling = set.maxParallel;
+    this.gone = new Uint8Array(ctx.scope.hosts.length);
   }
 
   get inFlight(): number {
@@ -191,6 +199,7 @@ class Sweep {
       this.timer.observe(result.rttMs);
       this.markLive(job.host).add(job.port);
     }
+    if (result.state === 'unreachable' && job.index !== undefined) this.gone[job.index] = 1;
     if (result.state === 'error')
       this.ctx.log.debug({ host: job.host, port: job.port, code: result.code }, 'connect error');
     if (result.state !== 'open') return;
@@ -208,6 +217,7 @@ class Sweep {
     if (!seen) {
       seen = new Set<number>();
       this.answered.set(host, seen);
+      this.ctx.alive(host);
     }
     return seen;
   }
@@ -222,7 +232,7 @@ function* portMajor(
   hosts: readonly string[],
   ports: readonly number[],
   cursor: Cursor,
-  skip: (host: string, port: number) => boolean,
+  skip: (host: string, port: number, index: number) => boolean,
   from = 0,
   to = ports.length,
 ): Generator<Job> {
@@ -231,7 +241,7 @@ function* portMajor(
     for (let h = 0; h < hosts.length; h++) {
       cursor.hostIndex = h;
       const host = hosts[h]!;
-      if (!skip(host, ports[p]!)) yield { host, port: ports[p]! };
+      if (!skip(host, ports[p]!, h)) yield { host, port: ports[p]!, index: h };
     }
   }
   cursor.portIndex = to;
@@ -264,8 +274,19 @@ async function sweep(ctx: ProbeContext): Promise<void> {
       for (let p = 0; p < set.phase1.length && !ctx.signal.aborted; p++) {
         await adoptLive();
         await s.run(
-          portMajor(hosts, set.phase1, cursor, (host) => s.answered.has(host), p, p + 1),
+          portMajor(
+            hosts,
+            set.phase1,
+            cursor,
+            (host, _, i) => s.gone[i] === 1 || s.answered.has(host),
+            p,
+            p + 1,
+          ),
           s.currentTimeout,
+        );
+        ctx.log.debug(
+          { port: set.phase1[p], live: s.answered.size, attempts: s.attempts },
+          'phase 1 pass done',
         );
       }
       if (ctx.signal.aborted) return;
@@ -273,6 +294,7 @@ async function sweep(ctx: ProbeContext): Promise<void> {
       // Phase 2: the rest of the port list on live hosts only.
       cursor.stage = 'phase2';
       phase2Hosts = [...s.answered.keys()];
+      ctx.log.debug({ live: phase2Hosts.length, timeoutMs: s.currentTimeout() }, 'phase 2 starting');
       await s.run(
         portMajor(phase2Hosts, set.ports, cursor, (host, port) => s.answered.get(host)?.has(port) === true),
         s.currentTimeout,
@@ -282,8 +304,9 @@ async function sweep(ctx: ProbeContext): Promise<void> {
       // A lost SYN on a live host would hide a port; a dead address is not worth a second try.
       cursor.stage = 'done';
       const retries: Job[] = [];
+      // Hosts live only by ARP or another protocol filter TCP: a second try finds nothing there.
       for (const [host, seen] of s.answered)
-        for (const port of set.ports) if (!seen.has(port)) retries.push({ host, port });
+        if (seen.size > 0) for (const port of set.ports) if (!seen.has(port)) retries.push({ host, port });
       await s.run(retries, set.maxMs);
     }
   } finally {
