@@ -230,19 +230,27 @@ export interface SchemaProblem {
 // ajv-formats ships CommonJS with a default export; under NodeNext the callable sits on .default.
 const addFormats =
   (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
-const ajv = new Ajv2020({ allErrors: true, strict: true });
-(addFormats as unknown as (a: Ajv2020) => void)(ajv);
-const validate = ajv.compile(reportSchema);
+// Compiled on first use: a scan needs it only once its report exists, so the compiled
+// validator does not sit in memory while the probes run.
+let compiled: ReturnType<Ajv2020['compile']> | null = null;
+function validate(candidate: unknown): boolean {
+  if (!compiled) {
+    const ajv = new Ajv2020({ allErrors: true, strict: true });
+    (addFormats as unknown as (a: Ajv2020) => void)(ajv);
+    compiled = ajv.compile(reportSchema);
+  }
+  return compiled(candidate) as boolean;
+}
 
 /** Validates a report; returns the problems (empty when valid). */
 export function checkReport(candidate: unknown): SchemaProblem[] {
   if (validate(candidate)) return [];
-  return (validate.errors ?? []).slice(0, 20).map((e) => ({
+  return (compiled?.errors ?? []).slice(0, 20).map((e) => ({
     field: e.instancePath || '/',
     message: e.message ?? 'is invalid',
   }));
 }
 
 export function isReport(candidate: unknown): candidate is Report {
-  return validate(candidate) as boolean;
+  return validate(candidate);
 }

@@ -67,6 +67,8 @@ const GRACE_MS = 2000;
 /** `neighbours` sits between the two so enrichment reaches hosts seen only in the ARP table. */
 const PHASES: readonly ProbePhase[] = ['discover', 'neighbours', 'enrich'];
 const HOST_SAMPLE = 16;
+/** A phase that would start with less time than this left cannot do its work: skip it, by name. */
+const MIN_PHASE_MS = 1000;
 
 export async function runProbes(options: RunOptions): Promise<RunResult> {
   const observations: Observation[] = [];
@@ -93,7 +95,7 @@ export async function runProbes(options: RunOptions): Promise<RunResult> {
     const batch = options.probes.filter((p) => p.phase === phase);
     if (phase === 'enrich') liveHosts = known.size;
     if (batch.length === 0) continue;
-    if (options.signal.aborted || Date.now() >= options.deadline) {
+    if (options.signal.aborted || options.deadline - Date.now() < MIN_PHASE_MS) {
       partial = true;
       break;
     }
@@ -221,6 +223,9 @@ async function runOne(
     credentialsFor: (host) => loginFor(probe.id, options.secretsFor?.(host) ?? null),
     secretsFor: (host) => options.secretsFor?.(host) ?? null,
     known: () => known,
+    alive: (host) => {
+      if (!known.has(host) && options.scope.has(host)) known.set(host, new Set());
+    },
     packetsPerSecond: options.packetsPerSecond,
     skipped: (work) => {
       skipped = capSkipped(work);

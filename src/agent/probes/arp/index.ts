@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { ConfigSpec } from '../../../core/config-spec.js';
 import type { Probe, ProbeContext } from '../types.js';
 import { parseProcArp } from './codec.js';
-import { ouiOrganisation } from './oui.js';
+import { ouiOrganisations } from './oui.js';
 
 const config: ConfigSpec = {
   table: {
@@ -27,10 +27,11 @@ async function run(ctx: ProbeContext): Promise<void> {
     ctx.log.info({ err: (err as Error).message }, 'neighbour table unreadable; no MAC addresses this run');
     return;
   }
-  for (const entry of parseProcArp(text)) {
-    if (!ctx.scope.has(entry.ip)) continue;
+  const entries = parseProcArp(text).filter((e) => ctx.scope.has(e.ip));
+  const orgs = ouiOrganisations(entries.map((e) => e.mac));
+  for (const entry of entries) {
     ctx.emit({ host: entry.ip, key: 'mac.address', value: entry.mac, iface: entry.device });
-    const org = ouiOrganisation(entry.mac);
+    const org = orgs.get(entry.mac) ?? null;
     if (org !== null) ctx.emit({ host: entry.ip, key: 'mac.oui.org', value: org, iface: entry.device });
   }
 }
