@@ -1,181 +1,30 @@
 /**
  * The data model that flows through camsweep (design.md, "The data flow"):
  * probes → observations → identify → identities → classify → findings → sinks.
- * These shapes are contracts: the report schema (report-schema.json) mirrors them and the
- * collector validates against the same schema.
+ * The report's shapes are inferred from its JSON Schema in report-schema.ts (one definition);
+ * this module re-exports them next to the stage results that never leave the process.
  */
 
-export const REPORT_SCHEMA_ID = 'camsweep.report/v1' as const;
+export {
+  type CutShortReason,
+  DEVICE_TYPES,
+  type Device,
+  type DeviceType,
+  type DiscoveryMode,
+  type Evidence,
+  type Finding,
+  type Identity,
+  type Observation,
+  type ProbeStatus,
+  REPORT_SCHEMA_ID,
+  type Report,
+  type ReportSummary,
+  type ScanSkipped,
+  type SkippedWork,
+  type Verdict,
+} from './report-schema.js';
 
-/** One fact a probe saw about one host. Values are device-supplied: treat as hostile. */
-export interface Observation {
-  /** IPv4 address the fact is about (the device, not necessarily the UDP source). */
-  readonly host: string;
-  /** A key from the observation-key registry. */
-  readonly key: string;
-  /** The value as sent, capped in size by the runner. */
-  readonly value: string;
-  readonly port?: number;
-  readonly path?: string;
-  /** Probe id that produced it. */
-  readonly probe: string;
-  /** ISO-8601 time it was seen. */
-  readonly at: string;
-  /** Local interface the reply arrived on, when the probe knows it. */
-  readonly iface?: string;
-}
-
-export type DeviceType =
-  | 'camera'
-  | 'nvr'
-  | 'dvr'
-  | 'encoder'
-  | 'intercom'
-  | 'access-control'
-  | 'thermal'
-  | 'radio'
-  | 'network'
-  | 'other';
-
-export interface Identity {
-  /** Canonical lower-case manufacturer id from signatures/vocabulary, or null. */
-  readonly manufacturer: string | null;
-  /** Canonical brand id when the badge differs from the maker (annke on a hikvision unit). */
-  readonly brand: string | null;
-  readonly deviceType: DeviceType | null;
-  readonly model: string | null;
-  readonly firmware: string | null;
-  readonly serial: string | null;
-  /** 0..1, calibrated: a single weak signal stays below the covered threshold. */
-  readonly confidence: number;
-  /** Other makers some evidence pointed to; kept so a person sees contradictions. */
-  readonly alternatives?: readonly { manufacturer: string; confidence: number }[];
-}
-
-/** An observation that contributed to a conclusion, with the signature that read it. */
-export interface Evidence {
-  readonly probe: string;
-  readonly key: string;
-  readonly value: string;
-  readonly port?: number;
-  readonly path?: string;
-  /** Signature id; absent only for facts shown without a match (e.g. a bare MAC). */
-  readonly signature?: string;
-}
-
-export type Verdict = 'covered' | 'suspect' | 'not-covered' | 'unknown';
-
-export interface Finding {
-  /** Rule id from signatures/rules. */
-  readonly rule: string;
-  readonly title: string;
-  readonly citation: string;
-  /** ISO date the rule took effect. */
-  readonly effective: string;
-  /** Why it applies, e.g. "manufacturer hikvision; brand annke is OEM-produced by hikvision". */
-  readonly basis: string;
-  /** `applies` now, or `upcoming` when the rule is not yet in force on the scan date. */
-  readonly status?: 'applies' | 'upcoming';
-  readonly authority?: string;
-  readonly source?: string;
-}
-
-export interface Device {
-  readonly ip: string;
-  readonly mac: string | null;
-  readonly hostnames: readonly string[];
-  readonly identity: Identity;
-  readonly verdict: Verdict;
-  readonly findings: readonly Finding[];
-  readonly evidence: readonly Evidence[];
-  /** Every observation of this host, so nothing scanned is dropped and explain can trace. */
-  readonly observations?: readonly Observation[];
-}
-
-export interface ReportSummary {
-  readonly hosts: number;
-  readonly devices: number;
-  readonly covered: number;
-  readonly suspect: number;
-  readonly notCovered: number;
-  readonly unknown: number;
-}
-
-export interface Report {
-  readonly schema: typeof REPORT_SCHEMA_ID;
-  readonly reportId: string;
-  readonly agent: { readonly id: string; readonly site: string; readonly version: string };
-  readonly scan: {
-    readonly startedAt: string;
-    readonly finishedAt: string;
-    readonly targets: readonly string[];
-    readonly probes: readonly string[];
-    readonly rulesVersion: string;
-    readonly profile?: string;
-    /** True when the scan was cut short (Ctrl-C, SIGTERM, deadline): the report is partial. */
-    readonly partial?: boolean;
-    /** Per-probe outcome, so a failed probe is visible rather than silently missing. */
-    readonly probeStatus?: readonly ProbeStatus[];
-    /**
-     * Present whenever some planned work was not done (a deadline or an abort cut it short):
-     * which probes, ports and hosts were skipped. A report with this field is always partial.
-     */
-    readonly skipped?: ScanSkipped;
-    /** How live hosts were found, and what that method cannot see. */
-    readonly discovery?: DiscoveryMode;
-  };
-  readonly summary: ReportSummary;
-  readonly devices: readonly Device[];
-}
-
-export interface ProbeStatus {
-  readonly probe: string;
-  readonly outcome: 'ok' | 'failed' | 'aborted' | 'skipped';
-  readonly observations: number;
-  readonly durationMs: number;
-  readonly message?: string;
-  /** Why the probe stopped before finishing its work; absent when it finished. */
-  readonly cutShort?: CutShortReason;
-  /** The work the probe never did, as far as it could tell (ports, hosts, attempts). */
-  readonly skipped?: SkippedWork;
-}
-
-/** `deadline`: the probe's own deadline; `scan-deadline`: the whole scan's; `abort`: the user. */
-export type CutShortReason = 'deadline' | 'scan-deadline' | 'abort';
-
-export interface SkippedWork {
-  /** Ports not tried on every host they were planned for. */
-  readonly ports?: readonly number[];
-  /** How many hosts had at least one planned check skipped. */
-  readonly hosts?: number;
-  /** A few of those hosts (capped), so a person can check by hand. */
-  readonly hostSample?: readonly string[];
-  /** Planned attempts (connects, requests) never made. */
-  readonly attempts?: number;
-  /** Listening time a discovery probe lost to the deadline (replies that may never be heard). */
-  readonly listenMs?: number;
-}
-
-export interface ScanSkipped {
-  readonly reasons: readonly CutShortReason[];
-  /** Probes cut short or never started. */
-  readonly probes: readonly string[];
-  readonly ports: readonly number[];
-  /** Largest host count any one probe skipped (hosts overlap between probes). */
-  readonly hosts: number;
-  readonly hostSample: readonly string[];
-}
-
-export interface DiscoveryMode {
-  /** `two-phase`: live hosts first, then every port on them; `full`: every port on every address. */
-  readonly mode: 'two-phase' | 'full';
-  /** Ports phase 1 tried on every address (two-phase only). */
-  readonly phase1Ports?: readonly number[];
-  /** Hosts found live (and given the full port list and enrichment). */
-  readonly liveHosts: number;
-  /** What this mode cannot see, in words. */
-  readonly blindSpots: string;
-}
+import type { Evidence, Finding, Identity, Verdict } from './report-schema.js';
 
 /** What the identify stage returns for one host. */
 export interface IdentifyResult {

@@ -1,8 +1,8 @@
 /**
- * Which stored device a reported one is (design: one row per physical device per site): MAC
- * first, then serial, then IP, never against a contradicting MAC or serial. `CandidateIndex`
- * answers that in memory for a whole report at once, so ingest reads the candidates in one
- * query instead of one per device, and sees the rows the same report has just added or moved.
+ * The stored rows a report's devices could be (the identity rules themselves live in
+ * src/contract/identity.ts). `CandidateIndex` holds them in memory for a whole report, so
+ * ingest reads the candidates in one query instead of one per device, and sees the rows the
+ * same report has just added or moved.
  */
 
 export interface Candidate {
@@ -17,33 +17,6 @@ export interface Candidate {
 }
 
 export const CANDIDATE_COLUMNS = 'id, mac, serial, ip, verdict, evidence, last_seen, first_seen';
-
-/** Serials some firmware reports for every unit; useless as identity. */
-export function usableSerial(serial: string | null): string | null {
-  const s = serial?.trim();
-  if (!s || s.length < 4 || /^(0+|1234.*|unknown|n\/?a|none|default)$/i.test(s)) return null;
-  return s;
-}
-
-function compatible(row: Candidate, mac: string | null, serial: string | null): boolean {
-  return (!mac || !row.mac || row.mac === mac) && (!serial || !row.serial || row.serial === serial);
-}
-
-/** MAC first, then serial, then IP (design: one row per physical device per site). */
-export function pickDevice(
-  rows: readonly Candidate[],
-  ip: string,
-  mac: string | null,
-  serial: string | null,
-) {
-  return (
-    (mac ? rows.find((r) => r.mac === mac) : undefined) ??
-    (serial ? rows.find((r) => r.serial === serial && compatible(r, mac, serial)) : undefined) ??
-    rows
-      .filter((r) => r.ip === ip && compatible(r, mac, serial))
-      .sort((a, b) => (a.last_seen < b.last_seen ? 1 : -1))[0]
-  );
-}
 
 type Field = 'mac' | 'serial' | 'ip';
 

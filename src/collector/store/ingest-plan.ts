@@ -6,8 +6,10 @@
  * report sees the rows earlier ones added or moved. The writer then sends each kind of row in
  * one set-based statement.
  */
+
+import { pickDevice, usableSerial } from '../../contract/identity.js';
 import type { Device, Report, Verdict } from '../../contract/types.js';
-import { type Candidate, CandidateIndex, pickDevice, usableSerial } from './device-match.js';
+import { type Candidate, CandidateIndex } from './device-match.js';
 
 export const VERDICT_RANK: Record<Verdict, number> = { covered: 0, suspect: 1, unknown: 2, 'not-covered': 3 };
 

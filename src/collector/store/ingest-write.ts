@@ -5,9 +5,10 @@
  * a prepared statement per row costs no round trip, so it keeps the simple per-row form.
  */
 
+import { usableSerial } from '../../contract/identity.js';
 import type { Device } from '../../contract/types.js';
 import type { Sql } from '../db/sql.js';
-import { CANDIDATE_COLUMNS, type Candidate, usableSerial } from './device-match.js';
+import { CANDIDATE_COLUMNS, type Candidate } from './device-match.js';
 import { DEVICE_COLUMNS, type IngestPlan, type RowWrite } from './ingest-plan.js';
 
 /** Every stored row at the site sharing a MAC, serial or IP with a device of the report. */

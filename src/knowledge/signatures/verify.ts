@@ -10,7 +10,7 @@ import type { Observation } from '../../contract/types.js';
 import { brandMaker } from '../identify/fuse.js';
 import { identifierFrom } from '../identify/index.js';
 import { type Hit, Matcher } from '../identify/match.js';
-import { inCoveredGroup } from './covered.js';
+import { inCoveredGroup, NAMED_ENTITIES } from './covered.js';
 import { loadDatabase, type SignatureDatabase } from './database.js';
 import { type Example, type Extraction, extract, type Signature, WEIGHTS } from './fingerprints.js';
 import type { Problem } from './problem.js';
@@ -60,6 +60,14 @@ export function verifySignatures(signaturesDir: string, genericDir: string | nul
     }
   }
   checkFamilies(db, problems);
+  // The named entities are manufacturer ids in code; the vocabulary must know each one.
+  for (const id of NAMED_ENTITIES)
+    if (!db.vocab.manufacturers.has(id))
+      problems.push({
+        file: 'vocabulary/manufacturers.yaml',
+        line: 0,
+        message: `named entity "${id}" is not a manufacturer id`,
+      });
   if (genericDir !== null && problems.length === 0)
     counts.genericObservations = checkGeneric(db, genericDir, matcher, problems);
   return { problems, counts, version: db.version };
@@ -152,7 +160,7 @@ interface GenericLine {
   readonly observation: Observation;
 }
 
-/** Reads test/fixtures/generic/*.jsonl: `{"host","key","value"}` lines of non-covered gear. */
+/** Reads signatures/generic/*.jsonl: `{"host","key","value"}` lines of non-covered gear. */
 function readGeneric(genericDir: string, problems: Problem[]): Map<string, GenericLine[]> {
   const byFileHost = new Map<string, GenericLine[]>();
   const files = readdirSync(genericDir)
@@ -201,7 +209,16 @@ function checkGeneric(
   matcher: Matcher,
   problems: Problem[],
 ): number {
-  if (!existsSync(genericDir)) return 0;
+  // A corpus that is not there must not pass as "0 generic observations, no problems".
+  if (!existsSync(genericDir)) {
+    problems.push({
+      file: displayPath(genericDir),
+      line: 0,
+      message:
+        'the generic corpus folder does not exist; give --generic DIR (it ships as signatures/generic/)',
+    });
+    return 0;
+  }
   const identifier = identifierFrom(db);
   let count = 0;
   for (const [id, lines] of readGeneric(genericDir, problems)) {
@@ -229,5 +246,11 @@ function checkGeneric(
         message: `generic host ${lines[0]!.observation.host} was identified as ${identity.manufacturer}`,
       });
   }
+  if (count === 0)
+    problems.push({
+      file: displayPath(genericDir),
+      line: 0,
+      message: 'the generic corpus holds no observations (no *.jsonl lines); the check would prove nothing',
+    });
   return count;
 }

@@ -124,7 +124,7 @@ describe('probe runner', () => {
           }),
           probe('e', 'enrich', async () => {}),
         ],
-        { deadline: Date.now() + 150 },
+        { deadline: Date.now() + 1200 },
       ),
     );
     expect(result.partial).toBe(true);

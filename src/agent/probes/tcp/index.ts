@@ -3,7 +3,8 @@
  * address, plus the greeting of services that speak first (FTP, SSH, telnet). See README.md
  * for what goes on the wire.
  */
-import type { ConfigSpec } from '../../../core/config-spec.js';
+import { defineSpec } from '../../../core/config-spec.js';
+import { probeSettings } from '../common-config.js';
 import { paced, sleep } from '../shared/pool.js';
 import type { Probe, ProbeContext } from '../types.js';
 import { BANNER_PORTS, bannerText } from './codec.js';
@@ -13,7 +14,7 @@ import { type Cursor, type DiscoveryMode, remainingWork, sweepEstimateMs } from 
 import { DEFAULT_PORTS, DISCOVERY_PORTS } from './ports.js';
 import { ConnectTimer } from './rtt.js';
 
-const config: ConfigSpec = {
+const config = defineSpec({
   // Sized from the work at scan start (src/agent/scan/budget.ts): this is the least it gets.
   deadline: {
     type: 'duration',
@@ -71,7 +72,7 @@ const config: ConfigSpec = {
     default: true,
     doc: 'try unanswered ports once more, with the full timeout, on hosts that answered on another port',
   },
-};
+});
 
 // Local resource exhaustion, not a network answer: wait and try the same port again.
 const LOCAL_PRESSURE = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
@@ -92,17 +93,23 @@ interface Settings {
   readonly maxMs: number;
   readonly bannerMs: number;
   readonly maxParallel: number;
+  readonly minMs: number;
+  readonly retryLive: boolean;
+  readonly neighbourTable: string;
 }
 
 function settingsOf(cfg: Readonly<Record<string, unknown>>): Settings {
-  const ports = cfg.ports as readonly number[];
+  const s = probeSettings(config, cfg);
   return {
-    ports,
-    phase1: cfg.discoveryPorts as readonly number[],
-    mode: cfg.discovery === 'full' ? 'full' : 'two-phase',
-    maxMs: cfg.timeout as number,
-    bannerMs: cfg.bannerTimeout as number,
-    maxParallel: cfg.parallel as number,
+    ports: s.ports,
+    phase1: s.discoveryPorts,
+    mode: s.discovery === 'full' ? 'full' : 'two-phase',
+    maxMs: s.timeout,
+    bannerMs: s.bannerTimeout,
+    maxParallel: s.parallel,
+    minMs: s.minTimeout,
+    retryLive: s.retryLive,
+    neighbourTable: s.neighbourTable ?? '/proc/net/arp',
   };
 }
 
@@ -133,7 +140,7 @@ class Sweep {
     private readonly set: Settings,
   ) {
     this.inflight = new Inflight(ctx.signal);
-    this.timer = new ConnectTimer(ctx.config.minTimeout as number, set.maxMs);
+    this.timer = new ConnectTimer(set.minMs, set.maxMs);
     this.ceiling = set.maxParallel;
     this.gone = new Uint8Array(ctx.scope.hosts.length);
   }
@@ -258,7 +265,7 @@ async function sweep(ctx: ProbeContext): Promise<void> {
     // Hosts other probes already heard (multicast answers, passive announcements) and on-link
     // hosts that answered ARP are live without a TCP answer.
     for (const host of ctx.known().keys()) if (ctx.scope.has(host)) s.markLive(host);
-    for (const host of await neighbourAddresses(ctx.config.neighbourTable as string))
+    for (const host of await neighbourAddresses(set.neighbourTable))
       if (ctx.scope.has(host)) s.markLive(host);
   };
 
@@ -300,7 +307,7 @@ async function sweep(ctx: ProbeContext): Promise<void> {
         s.currentTimeout,
       );
     }
-    if (ctx.config.retryLive === true && !ctx.signal.aborted) {
+    if (set.retryLive && !ctx.signal.aborted) {
       // A lost SYN on a live host would hide a port; a dead address is not worth a second try.
       cursor.stage = 'done';
       const retries: Job[] = [];
