@@ -253,14 +253,23 @@ export interface SchemaProblem {
 
 // allErrors off: validation stops at the first problem, so its work is bounded by the input
 // (issue 14: with allErrors a million bad items were each checked and reported).
-const ajv = new Ajv2020({ allErrors: false, strict: true });
-addFormats(ajv);
-const validate = ajv.compile<Report>(ReportSchema);
+// Compiled on first use: a scan needs it only once its report exists, so the compiled
+// validator does not sit in memory while the probes run.
+let compiled: ReturnType<Ajv2020['compile']> | null = null;
+function validator(): ReturnType<Ajv2020['compile']> {
+  if (!compiled) {
+    const ajv = new Ajv2020({ allErrors: false, strict: true });
+    addFormats(ajv);
+    compiled = ajv.compile<Report>(ReportSchema);
+  }
+  return compiled;
+}
 
 /** Validates a report; returns the problems (empty when valid). */
 export function checkReport(candidate: unknown): SchemaProblem[] {
   const tooLong = checkReportBounds(candidate);
   if (tooLong) return [tooLong];
+  const validate = validator();
   if (validate(candidate)) return [];
   return (validate.errors ?? []).slice(0, 20).map((e) => ({
     field: e.instancePath || '/',
@@ -269,5 +278,5 @@ export function checkReport(candidate: unknown): SchemaProblem[] {
 }
 
 export function isReport(candidate: unknown): candidate is Report {
-  return checkReportBounds(candidate) === null && validate(candidate);
+  return checkReportBounds(candidate) === null && (validator()(candidate) as boolean);
 }

@@ -11,7 +11,8 @@
  * Env: CAMSWEEP_BENCH_LABS (`20,16`), CAMSWEEP_BENCH_RATES_20 (`1000`), CAMSWEEP_BENCH_RATES_16
  * (`10000,1000`), CAMSWEEP_BENCH_DELAY_MS (one-way netem delay, default 2),
  * CAMSWEEP_BENCH_SKIP_NMAP=1 (camsweep rows only), CAMSWEEP_BENCH_LIMIT_S (skip a row whose
- * physical limit exceeds this, default 600).
+ * physical limit exceeds this, default 600), CAMSWEEP_BENCH_ROWS (only rows whose label contains
+ * one of these comma-separated strings), CAMSWEEP_BENCH_CLI (another build's dist/agent/cli.js).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -114,7 +115,8 @@ async function benchLab(key: '20' | '16'): Promise<void> {
   const onePort = join(work, 'one-port.yaml');
   writeFileSync(onePort, 'probes:\n  tcp:\n    discoveryPorts: [80]\n');
   const ports = DEFAULT_PORTS.join(',');
-  const cli = join(PACKAGE_ROOT, 'dist', 'agent', 'cli.js');
+  // CAMSWEEP_BENCH_CLI runs another build (e.g. an older commit's) in the same lab.
+  const cli = process.env.CAMSWEEP_BENCH_CLI ?? join(PACKAGE_ROOT, 'dist', 'agent', 'cli.js');
   const lab = buildLab(DELAY_MS, size);
   const live = new Set(lab.live);
   const dead = scope.length - live.size;
@@ -182,7 +184,8 @@ async function benchLab(key: '20' | '16'): Promise<void> {
       process.stdout.write(
         `\n${'run'.padEnd(50)} ${'wall'.padStart(8)} ${'limit'.padStart(8)} ${'ratio'.padStart(6)} ${'packets'.padStart(9)} ${'pkt/s'.padStart(7)}  live found  peak RSS  exit\n`,
       );
-      for (const row of rows) {
+      const only = process.env.CAMSWEEP_BENCH_ROWS;
+      for (const row of rows.filter((r) => !only || only.split(',').some((o) => r.label.includes(o)))) {
         const limitS = row.needed / rate + ONE_TIMEOUT_S;
         if (limitS > LIMIT_S) {
           process.stdout.write(
