@@ -39,9 +39,11 @@ const config = defineSpec({
     default: '/proc/net/arp',
     doc: 'two-phase only: kernel neighbour table read after phase 1 (on-link hosts that answered ARP are live)',
   },
+  // Below the kernel's 1 s initial SYN retransmission timeout: a silent address costs one SYN,
+  // not two (the rate cap counts connects, the wire counts SYNs).
   timeout: {
     type: 'duration',
-    default: '1s',
+    default: '900ms',
     minMs: 50,
     maxMs: 30_000,
     doc: 'longest wait for a SYN to be answered; the sweep shortens it to what the network shows',
@@ -62,10 +64,10 @@ const config = defineSpec({
   },
   parallel: {
     type: 'integer',
-    default: 16_384,
+    default: 4096,
     min: 1,
     max: 65_536,
-    doc: 'most connects in flight at once (each holds a file descriptor); below it the sweep keeps rate × current timeout in flight, so the packet-rate cap, not this, sets the pace',
+    doc: 'most connects in flight at once (each holds a file descriptor and some memory); below it the sweep keeps rate × current timeout in flight, so the packet-rate cap, not this, sets the pace',
   },
   retryLive: {
     type: 'boolean',
