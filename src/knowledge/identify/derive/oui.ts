@@ -7,6 +7,31 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isLocallyAdministered } from '../../../core/mac.js';
 
+// A raw buffer (5.6 MB outside the JS heap) and one native search per distinct block: the
+// registry never becomes a JavaScript string or 50,000 objects. MACs on one site share a few
+// dozen blocks, so answers are remembered (bounded).
+let registry: Buffer | null = null;
+const answers = new Map<string, string | null>();
+const MAX_ANSWERS = 4096;
+
+function lookupBlock(block: string): string | null {
+  const known = answers.get(block);
+  if (known !== undefined) return known;
+  registry ??= readFileSync(createRequire(import.meta.url).resolve('oui-data'));
+  let org: string | null = null;
+  const at = registry.indexOf(`"${block}": "`);
+  if (at >= 0) {
+    const start = at + block.length + 4;
+    const end = registry.indexOf(0x0a, start); // one entry per line
+    const literal = registry.toString('utf8', start, end < 0 ? undefined : end).replace(/,\s*$/, '');
+    // Values are the registered organisation followed by its postal address, one per line.
+    org = (JSON.parse(literal) as string).split('\n', 1)[0]!.trim();
+  }
+  if (answers.size >= MAX_ANSWERS) answers.clear();
+  answers.set(block, org);
+  return org;
+}
+
 /** The registry blocks a MAC could fall in, most specific first (MA-S, MA-M, MA-L). */
 function blocksOf(mac: string): string[] {
   const hex = mac.replace(/:/g, '').toUpperCase();
@@ -27,18 +52,10 @@ export function ouiOrganisations(macs: Iterable<string>): Map<string, string | n
     if (!isLocallyAdministered(mac)) for (const block of blocksOf(mac)) wanted.add(block);
   }
   if (wanted.size === 0) return out;
-  // A raw buffer and one native search per distinct block: the registry never becomes a
-  // 5.6 MB JavaScript string or 50,000 objects (MACs on one site share a few dozen blocks).
-  const registry = readFileSync(createRequire(import.meta.url).resolve('oui-data'));
   const found = new Map<string, string>();
   for (const block of wanted) {
-    const at = registry.indexOf(`"${block}": "`);
-    if (at < 0) continue;
-    const start = at + block.length + 4;
-    const end = registry.indexOf(0x0a, start); // one entry per line
-    const literal = registry.toString('utf8', start, end < 0 ? undefined : end).replace(/,\s*$/, '');
-    // Values are the registered organisation followed by its postal address, one per line.
-    found.set(block, (JSON.parse(literal) as string).split('\n', 1)[0]!.trim());
+    const org = lookupBlock(block);
+    if (org !== null) found.set(block, org);
   }
   for (const mac of out.keys()) {
     if (isLocallyAdministered(mac)) continue;
