@@ -123,6 +123,25 @@ export const DeviceSchema = closed({
   observations: Type.Optional(Type.Array(ObservationSchema, { maxItems: 4096 })),
 });
 
+/** `deadline`: the probe's own deadline; `scan-deadline`: the whole scan's; `abort`: the user. */
+export const CutShortReasonSchema = Type.Enum(['deadline', 'scan-deadline', 'abort']);
+const portList = Type.Array(port, { maxItems: 65536 });
+/** A few of the hosts skipped (capped), so a person can check by hand. */
+const hostSample = Type.Array(ipv4, { maxItems: 64 });
+
+/** The work a probe never did, as far as it could tell. */
+export const SkippedWorkSchema = closed({
+  /** Ports not tried on every host they were planned for. */
+  ports: Type.Optional(portList),
+  /** How many hosts had at least one planned check skipped. */
+  hosts: Type.Optional(count),
+  hostSample: Type.Optional(hostSample),
+  /** Planned attempts (connects, requests) never made. */
+  attempts: Type.Optional(count),
+  /** Listening time a discovery probe lost to the deadline (replies that may never be heard). */
+  listenMs: Type.Optional(count),
+});
+
 /** Per-probe outcome, so a failed probe is visible rather than silently missing. */
 export const ProbeStatusSchema = closed({
   probe: str(32),
@@ -130,6 +149,35 @@ export const ProbeStatusSchema = closed({
   observations: count,
   durationMs: Type.Number({ minimum: 0 }),
   message: Type.Optional(str(1024)),
+  /** Why the probe stopped before finishing its work; absent when it finished. */
+  cutShort: Type.Optional(CutShortReasonSchema),
+  skipped: Type.Optional(SkippedWorkSchema),
+});
+
+/**
+ * Present whenever some planned work was not done (a deadline or an abort cut it short): which
+ * probes, ports and hosts were skipped. A report with this field is always partial.
+ */
+export const ScanSkippedSchema = closed({
+  reasons: Type.Array(CutShortReasonSchema, { maxItems: 3 }),
+  /** Probes cut short or never started. */
+  probes: Type.Array(str(32), { maxItems: 64 }),
+  ports: portList,
+  /** Largest host count any one probe skipped (hosts overlap between probes). */
+  hosts: count,
+  hostSample,
+});
+
+/** How live hosts were found, and what that method cannot see. */
+export const DiscoveryModeSchema = closed({
+  /** `two-phase`: live hosts first, then every port on them; `full`: every port on every address. */
+  mode: Type.Enum(['two-phase', 'full']),
+  /** Ports phase 1 tried on every address (two-phase only). */
+  phase1Ports: Type.Optional(Type.Array(port, { maxItems: 64 })),
+  /** Hosts found live (and given the full port list and enrichment). */
+  liveHosts: count,
+  /** What this mode cannot see, in words. */
+  blindSpots: str(1024),
 });
 
 export const ReportSummarySchema = closed({
@@ -151,6 +199,8 @@ export const ScanSchema = closed({
   /** True when the scan was cut short (Ctrl-C, SIGTERM, deadline): the report is partial. */
   partial: Type.Optional(Type.Boolean()),
   probeStatus: Type.Optional(Type.Array(ProbeStatusSchema, { maxItems: 64 })),
+  skipped: Type.Optional(ScanSkippedSchema),
+  discovery: Type.Optional(DiscoveryModeSchema),
 });
 
 export const ReportSchema = Type.Object(
@@ -188,6 +238,10 @@ export type Evidence = Frozen<Static<typeof EvidenceSchema>>;
 export type Finding = Frozen<Static<typeof FindingSchema>>;
 export type Observation = Frozen<Static<typeof ObservationSchema>>;
 export type ProbeStatus = Frozen<Static<typeof ProbeStatusSchema>>;
+export type CutShortReason = Static<typeof CutShortReasonSchema>;
+export type SkippedWork = Frozen<Static<typeof SkippedWorkSchema>>;
+export type ScanSkipped = Frozen<Static<typeof ScanSkippedSchema>>;
+export type DiscoveryMode = Frozen<Static<typeof DiscoveryModeSchema>>;
 export type ReportSummary = Frozen<Static<typeof ReportSummarySchema>>;
 export type Verdict = Static<typeof VerdictSchema>;
 
@@ -199,14 +253,23 @@ export interface SchemaProblem {
 
 // allErrors off: validation stops at the first problem, so its work is bounded by the input
 // (issue 14: with allErrors a million bad items were each checked and reported).
-const ajv = new Ajv2020({ allErrors: false, strict: true });
-addFormats(ajv);
-const validate = ajv.compile<Report>(ReportSchema);
+// Compiled on first use: a scan needs it only once its report exists, so the compiled
+// validator does not sit in memory while the probes run.
+let compiled: ReturnType<Ajv2020['compile']> | null = null;
+function validator(): ReturnType<Ajv2020['compile']> {
+  if (!compiled) {
+    const ajv = new Ajv2020({ allErrors: false, strict: true });
+    addFormats(ajv);
+    compiled = ajv.compile<Report>(ReportSchema);
+  }
+  return compiled;
+}
 
 /** Validates a report; returns the problems (empty when valid). */
 export function checkReport(candidate: unknown): SchemaProblem[] {
   const tooLong = checkReportBounds(candidate);
   if (tooLong) return [tooLong];
+  const validate = validator();
   if (validate(candidate)) return [];
   return (validate.errors ?? []).slice(0, 20).map((e) => ({
     field: e.instancePath || '/',
@@ -215,5 +278,5 @@ export function checkReport(candidate: unknown): SchemaProblem[] {
 }
 
 export function isReport(candidate: unknown): candidate is Report {
-  return checkReportBounds(candidate) === null && validate(candidate);
+  return checkReportBounds(candidate) === null && (validator()(candidate) as boolean);
 }

@@ -6,9 +6,11 @@
  */
 
 export {
+  type CutShortReason,
   DEVICE_TYPES,
   type Device,
   type DeviceType,
+  type DiscoveryMode,
   type Evidence,
   type Finding,
   type Identity,
@@ -17,6 +19,8 @@ export {
   REPORT_SCHEMA_ID,
   type Report,
   type ReportSummary,
+  type ScanSkipped,
+  type SkippedWork,
   type Verdict,
 } from './report-schema.js';
 

@@ -181,6 +181,64 @@ export function collectorSuite(name: string, backend: Backend | null, skipReason
         expect(history.map((h) => h.ip)).toEqual(['10.20.0.64', '10.20.0.99']);
       });
 
+      it('matches devices within one report as a row-by-row ingest would (set-based writes)', async () => {
+        const site = 'annex';
+        const { token } = await createAgentToken(c.db, site, null);
+        const t0 = '2025-04-01T10:00:00.000Z';
+        const t1 = '2025-04-02T10:00:00.000Z';
+        // One report: the NVR by MAC and again by serial alone (a second interface without a
+        // MAC), and a host at an address another device of the same report has just taken.
+        await post(
+          c.app,
+          token,
+          makeReport(
+            [
+              dahuaNvr(),
+              dahuaNvr({ ip: '10.20.0.72', mac: null }),
+              unknownHost('10.20.0.91'),
+              unknownHost('10.20.0.91'),
+            ],
+            { site, at: t0 },
+          ),
+        );
+        const first = await listDevices(c.db, { site }, { offset: 0, limit: 50 });
+        expect(first.total).toBe(2);
+        // The rescan moves the NVR to its second address and changes its verdict: one update
+        // with the final state, one verdict change, a sighting per reported device.
+        await post(
+          c.app,
+          token,
+          makeReport(
+            [dahuaNvr({ ip: '10.20.0.72', verdict: 'suspect', findings: [] }), unknownHost('10.20.0.91')],
+            {
+              site,
+              at: t1,
+            },
+          ),
+        );
+        const { rows } = await listDevices(c.db, { site }, { offset: 0, limit: 50 });
+        expect(rows.map((r) => [r.ip, r.verdict, r.firstSeen, r.lastSeen]).sort()).toEqual(
+          [
+            ['10.20.0.72', 'suspect', t0, t1],
+            ['10.20.0.91', 'unknown', t0, t1],
+          ].sort(),
+        );
+        const nvr = rows.find((r) => r.ip === '10.20.0.72')!;
+        const sightings = await c.db.all<{ ip: string }>(
+          'SELECT ip FROM sightings WHERE device_id = ? ORDER BY seen_at, id',
+          [nvr.id],
+        );
+        expect(sightings.map((x) => x.ip)).toEqual(['10.20.0.70', '10.20.0.72', '10.20.0.72']);
+        const changes = await c.db.all<{ from_verdict: string | null; to_verdict: string }>(
+          'SELECT from_verdict, to_verdict FROM verdict_changes WHERE device_id = ? ORDER BY id',
+          [nvr.id],
+        );
+        expect(changes).toEqual([
+          { from_verdict: null, to_verdict: 'covered' },
+          { from_verdict: 'covered', to_verdict: 'suspect' },
+        ]);
+      });
+
       it('records verdict changes, keeps remediation across scans, and ignores a late older report for current state', async () => {
         const site = 'water-works';
         const { token } = await createAgentToken(c.db, site, null);

@@ -68,7 +68,7 @@ describe('the agent npm tarball, installed into a clean prefix', () => {
     const verify = run(installed, ['verify']);
     expect(verify.stdout).toMatch(/[1-9]\d* generic observations.*no problems/);
     expect(verify.status).toBe(0);
-  });
+  }, 120_000);
 
   it('says what to install when asked for the collector', () => {
     const r = run(installed, ['collector']);

@@ -29,6 +29,11 @@ export interface ExpectedOutcome {
   readonly rules: readonly string[];
   /** `explicit`: outside the default scope; only a scan naming its subnet reports it. */
   readonly scope?: 'default' | 'explicit';
+  /**
+   * `full`: only `--discovery full` can see it (it answers on no phase-1 port and is off-link);
+   * a two-phase scan must not report it, and must say in its blind spots why.
+   */
+  readonly discovery?: 'full';
 }
 
 export interface DeviceFixture {
@@ -66,6 +71,8 @@ function checkExpected(file: string, raw: unknown): ExpectedOutcome {
   if (raw.scope !== undefined && raw.scope !== 'default' && raw.scope !== 'explicit') {
     throw bad('"scope" must be "default" or "explicit"');
   }
+  if (raw.discovery !== undefined && raw.discovery !== 'full')
+    throw bad('"discovery" must be "full" when set');
   return raw as unknown as ExpectedOutcome;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Every citation a reader meets must lead somewhere they can open: a `docs/<file>.md §N` whose
  * section exists, a repository path that exists, or (for YAML `source:` fields) a public
- * reference. The notes the code once cited by bare name (design.md, protocols.md, rules.md)
+ * reference. The notes the code once cited by bare name (docs/architecture.md, docs/protocols.md, docs/regulations.md)
  * live outside the repository, so citing them bare is refused (docs/README.md explains the form).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -174,10 +174,10 @@ describe('citations', () => {
 
   it('would catch each kind of broken citation', () => {
     // The checker itself must be able to fail: a section that does not exist is not in the set.
-    const protocols = sectionsOf(join(ROOT, 'docs', 'protocols.md'));
+    const protocols = sectionsOf(join(ROOT, 'docs', 'docs/protocols.md'));
     expect(protocols.has('1.4')).toBe(true);
     expect(protocols.has('9.9')).toBe(false);
-    expect('see rules.md §2'.match(BARE_NOTE)).not.toBeNull();
+    expect('see docs/regulations.md §2'.match(BARE_NOTE)).not.toBeNull();
     expect('see docs/regulations.md §2'.match(BARE_NOTE)).toBeNull();
     expect(commentOf(' * reads src/agent/nowhere.ts', '.ts')).toContain('src/agent/nowhere.ts');
   });

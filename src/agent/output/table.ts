@@ -96,6 +96,13 @@ export function renderTable(report: Report, options: TableOptions): string {
     }
   });
   const troubled = (report.scan.probeStatus ?? []).filter((p) => p.outcome !== 'ok' || p.message);
+  const discovery = report.scan.discovery;
+  if (discovery) {
+    out.push('');
+    out.push(
+      `discovery: ${discovery.mode}, ${discovery.liveHosts} live hosts; cannot see: ${discovery.blindSpots}`,
+    );
+  }
   if (troubled.length > 0) {
     out.push('');
     for (const p of troubled)

@@ -14,6 +14,8 @@ import type { Config } from '../config/config.js';
 import { loadCredentials } from '../credentials.js';
 import { probes as allProbes } from '../probes/registry.js';
 import { assembleDevices, summarise } from './assemble.js';
+import { sizeDeadlines } from './budget.js';
+import { describeDiscovery } from './discovery-mode.js';
 import { foldHeard } from './heard.js';
 import { type Progress, runProbes } from './runner.js';
 
@@ -67,6 +69,7 @@ export async function runScan(
   const { identifier, classifier } = options.engines ?? loadEngines(config);
   const credentials = config.credentials.file ? loadCredentials(config.credentials.file) : null;
   const enabled = allProbes.filter((p) => config.probes[p.id]?.enabled);
+  const deadlines = sizeDeadlines(enabled, scope, config);
 
   const startedAt = new Date();
   hooks.log.info(
@@ -81,7 +84,11 @@ export async function runScan(
   const run = await runProbes({
     probes: enabled,
     scope,
-    probeConfig: (id) => config.probes[id] ?? { enabled: true, deadline: 120_000 },
+    probeConfig: (id) => {
+      const section = config.probes[id] ?? { enabled: true, deadline: 120_000 };
+      const deadline = deadlines.get(id);
+      return deadline === undefined ? section : { ...section, deadline };
+    },
     secretsFor: (host) => credentials?.forHost(host) ?? null,
     packetsPerSecond: config.scan.rate,
     perHostConcurrency: config.scan.perHostConcurrency,
@@ -89,6 +96,8 @@ export async function runScan(
     signal: hooks.signal,
     log: hooks.log,
     ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+    // Hosts heard passively since the last scan are live: enrichment reaches them too.
+    ...(options.heard?.length ? { liveHosts: [...new Set(options.heard.map((o) => o.host))] } : {}),
   });
 
   const heard = foldHeard(run.observations, options.heard ?? [], scope);
@@ -113,6 +122,10 @@ export async function runScan(
       profile: config.classify.profile,
       partial: run.partial,
       probeStatus: withPassive(run.status, heard.status(devices)),
+      ...(run.skipped ? { skipped: run.skipped } : {}),
+      ...(enabled.some((p) => p.id === 'tcp')
+        ? { discovery: describeDiscovery(config.probes.tcp!, run.liveHosts) }
+        : {}),
     },
     summary: summarise(scope.hosts.length, devices),
     devices,

@@ -8,8 +8,11 @@ import { checkExpiry } from './expiry.js';
 const idParams = {
   type: 'object',
   required: ['id'],
-  properties: { id: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } },
+  // Digits only (as an integer, ajv's coercion would let `1e309` through as Infinity).
+  properties: { id: { type: 'string', pattern: '^[1-9][0-9]{0,14}$' } },
 } as const;
+
+const idOf = (params: unknown) => Number((params as { id: string }).id);
 
 export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, { db, log }) => {
   const showDevice = async (
@@ -44,7 +47,7 @@ export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, { db
       config: { access: 'signed-in' },
       schema: { params: idParams, querystring: { type: 'object', properties: {} } },
     },
-    async (req, reply) => showDevice(reply, sessionOf(req), (req.params as { id: number }).id, null),
+    async (req, reply) => showDevice(reply, sessionOf(req), idOf(req.params), null),
   );
 
   app.post(
@@ -58,7 +61,7 @@ export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, { db
     },
     async (req, reply) => {
       const s = sessionOf(req);
-      const id = (req.params as { id: number }).id;
+      const id = idOf(req.params);
       const state = field(req.body, 'state') as RemediationState;
       const approver = field(req.body, 'approver').trim() || null;
       const reason = field(req.body, 'reason').trim() || null;

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { listDevices, REMEDIATION_STATES, siteNames, VERDICTS } from '../store/queries.js';
 import { type DashboardOptions, frameOf, sendPage, sessionOf } from './context.js';
-import { type FilterQuery, filterQuery, pagedFilterQuerySchema, toFilter } from './filter.js';
+import { type FilterQuery, filterQuery, pagedFilterQuerySchema, pageOf, toFilter } from './filter.js';
 
 const PAGE_SIZE = 50;
 
@@ -13,7 +13,7 @@ export const devicesPage: FastifyPluginAsync<DashboardOptions> = async (app, { d
     async (req, reply) => {
       const query = req.query as FilterQuery;
       const filter = toFilter(query);
-      const pageNo = query.page ?? 1;
+      const pageNo = pageOf(query);
       const { rows, total } = await listDevices(db, filter, {
         offset: (pageNo - 1) * PAGE_SIZE,
         limit: PAGE_SIZE,

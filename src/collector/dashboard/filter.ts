@@ -26,7 +26,8 @@ export const filterQuerySchema = {
 export const pagedFilterQuerySchema = {
   type: 'object',
   additionalProperties: false,
-  properties: { ...filterProperties, page: { type: 'integer', minimum: 1, maximum: MAX_PAGE } },
+  // Digits only: as an integer, ajv's coercion lets `1e309` through as Infinity.
+  properties: { ...filterProperties, page: { type: 'string', pattern: '^[1-9][0-9]{0,5}$' } },
 } as const;
 
 export interface FilterQuery {
@@ -34,7 +35,12 @@ export interface FilterQuery {
   readonly verdict?: string;
   readonly state?: string;
   readonly q?: string;
-  readonly page?: number;
+  readonly page?: string;
+}
+
+/** The validated page number, 1 when absent, at most MAX_PAGE. */
+export function pageOf(query: FilterQuery): number {
+  return Math.min(MAX_PAGE, Number(query.page ?? 1));
 }
 
 /** The validated querystring as a filter; empty values mean "all". */

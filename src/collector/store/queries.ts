@@ -4,7 +4,7 @@
  */
 import type { Evidence, Finding, Identity, Verdict } from '../../contract/types.js';
 import { likePattern, type Sql } from '../db/sql.js';
-import { VERDICT_RANK } from './ingest.js';
+import { VERDICT_RANK } from './ingest-plan.js';
 
 export const VERDICTS: readonly Verdict[] = ['covered', 'suspect', 'unknown', 'not-covered'];
 export const REMEDIATION_STATES = ['open', 'exempted', 'replaced', 'removed'] as const;

@@ -110,7 +110,7 @@ describe.skipIf(skipReason !== null && !inCI)('camsweep .deb', () => {
     const collector = run(node, [cli, 'collector']);
     expect(collector.status).toBe(2);
     expect(collector.stderr).toMatch(/camsweep collector is not part of this installation.*better-sqlite3/);
-  });
+  }, 120_000);
 
   it.runIf(isRoot || inCI)(
     'apt-get install ./camsweep_*.deb creates the user and /etc/camsweep; purge removes them (overlay root)',

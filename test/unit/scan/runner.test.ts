@@ -84,21 +84,89 @@ describe('probe runner', () => {
     expect(result.status[0]!.message).toContain('1 observations with undeclared keys refused');
   });
 
-  it('stops a probe at its deadline and keeps what it had', async () => {
+  it('stops a probe at its deadline, keeps what it had, and never calls the run complete', async () => {
     const result = await runProbes(
       options(
         [
-          probe('listener', 'discover', async (ctx) => {
+          probe('sweep', 'discover', async (ctx) => {
             ctx.emit({ host: '10.0.0.4', key: 'tcp.open', value: 80 });
             await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+            ctx.skipped({ ports: [8000, 554], hosts: 3, hostSample: ['10.0.0.1'], attempts: 6 });
           }),
+          probe('quick', 'discover', async () => {}),
         ],
         { probeConfig: () => ({ enabled: true, deadline: 150 }) },
       ),
     );
-    expect(result.status[0]).toMatchObject({ outcome: 'ok', observations: 1 });
-    expect(result.status[0]!.message).toMatch(/deadline/);
-    expect(result.partial).toBe(false);
+    expect(result.observations).toHaveLength(1);
+    const sweep = result.status.find((s) => s.probe === 'sweep')!;
+    expect(sweep).toMatchObject({ outcome: 'aborted', cutShort: 'deadline', observations: 1 });
+    expect(sweep.skipped).toEqual({ ports: [554, 8000], hosts: 3, hostSample: ['10.0.0.1'], attempts: 6 });
+    expect(sweep.message).toMatch(/cut short by its 0 s deadline.*ports 554,8000/);
+    expect(result.status.find((s) => s.probe === 'quick')).toMatchObject({ outcome: 'ok' });
+    expect(result.status.find((s) => s.probe === 'quick')!.cutShort).toBeUndefined();
+    expect(result.partial).toBe(true);
+    expect(result.skipped).toEqual({
+      reasons: ['deadline'],
+      probes: ['sweep'],
+      ports: [554, 8000],
+      hosts: 3,
+      hostSample: ['10.0.0.1'],
+    });
+  });
+
+  it('skips later phases, by name, once the whole scan deadline has passed', async () => {
+    const result = await runProbes(
+      options(
+        [
+          probe('d', 'discover', async (ctx) => {
+            await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+          }),
+          probe('e', 'enrich', async () => {}),
+        ],
+        { deadline: Date.now() + 1200 },
+      ),
+    );
+    expect(result.partial).toBe(true);
+    expect(result.status.find((s) => s.probe === 'd')).toMatchObject({
+      outcome: 'aborted',
+      cutShort: 'scan-deadline',
+    });
+    expect(result.status.find((s) => s.probe === 'e')).toMatchObject({
+      outcome: 'skipped',
+      cutShort: 'scan-deadline',
+    });
+    expect(result.skipped!.probes).toEqual(['d', 'e']);
+  });
+
+  it('runs the neighbour-table reader between discovery and enrichment', async () => {
+    let seen: string[] = [];
+    await runProbes(
+      options([
+        probe('late', 'enrich', async (ctx) => {
+          seen = [...ctx.known().keys()];
+        }),
+        probe('arp', 'neighbours', async (ctx) =>
+          ctx.emit({ host: '10.0.0.2', key: 'http.header.x', value: 'only ARP answered' }),
+        ),
+      ]),
+    );
+    expect(seen).toEqual(['10.0.0.2']);
+  });
+
+  it('aims enrichment at hosts heard passively before the scan', async () => {
+    let seen: string[] = [];
+    await runProbes(
+      options(
+        [
+          probe('late', 'enrich', async (ctx) => {
+            seen = [...ctx.known().keys()];
+          }),
+        ],
+        { liveHosts: ['10.0.0.3', '192.168.50.1'] },
+      ),
+    );
+    expect(seen).toEqual(['10.0.0.3']); // the out-of-scope one is not touched
   });
 
   it('gives up on a probe that ignores its deadline instead of hanging the scan', async () => {

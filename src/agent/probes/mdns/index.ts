@@ -95,6 +95,9 @@ async function browseInterface(ctx: ProbeContext, iface: LocalInterface, types: 
     }
     const { listen: listenMs, requery: requeryMs } = probeSettings(config, ctx.config);
     const until = Math.min(Date.now() + listenMs, ctx.deadline - 100);
+    // The deadline shortened the listening window: announcements after it are never heard.
+    if (Date.now() + listenMs - until > 250)
+      ctx.skipped({ listenMs: Math.round(Date.now() + listenMs - until) });
     while (!ctx.signal.aborted && Date.now() < until) {
       await sleep(Math.min(requeryMs, until - Date.now()), ctx.signal);
       if (ctx.signal.aborted || Date.now() >= until) break;

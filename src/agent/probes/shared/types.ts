@@ -12,6 +12,7 @@
  */
 
 import type { IdentityKeyDeclaration } from '../../../contract/identity.js';
+import type { SkippedWork } from '../../../contract/types.js';
 import type { ConfigSpec } from '../../../core/config-spec.js';
 import type { Logger } from '../../../core/log.js';
 import type { LocalInterface, Scope } from '../../../core/scope.js';
@@ -55,9 +56,26 @@ export interface ProbeContext {
    * use it to aim at live hosts instead of the whole scope.
    */
   known(): ReadonlyMap<string, ReadonlySet<number>>;
+  /**
+   * Records that a host is alive without any fact worth an observation (it refused a connect,
+   * or answered ARP), so enrichment probes aim at it too.
+   */
+  alive(host: string): void;
+  /** The scan's global packet-rate cap (0 = uncapped), for sizing in-flight work. */
+  readonly packetsPerSecond: number;
+  /**
+   * Names the work the probe has not done yet (ports, hosts, attempts). Call it whenever the
+   * probe stops early; the runner reports it if a deadline or an abort cut the probe short.
+   */
+  skipped(work: SkippedWork): void;
 }
 
-export type ProbePhase = 'discover' | 'enrich';
+/**
+ * `discover` probes run first, in parallel; `neighbours` (the neighbour-table reader) runs once
+ * they have finished talking to every address, so hosts that answered only ARP are known
+ * before `enrich` probes choose their targets.
+ */
+export type ProbePhase = 'discover' | 'neighbours' | 'enrich';
 
 /**
  * Receive-only decoding of announcements a protocol's devices send unasked (a WS-Discovery
@@ -81,6 +99,11 @@ export interface Probe {
    * `enrich` probes run after them against the hosts found.
    */
   readonly phase: ProbePhase;
+  /**
+   * The least time this probe needs for its work in this scope at this packet rate (ms), so
+   * its deadline can be sized to the work, or the scan refused before any packet is sent.
+   */
+  estimateMs?(scope: Scope, config: Readonly<Record<string, unknown>>, packetsPerSecond: number): number;
   /** Observation-key patterns this probe may emit (from the registry). */
   readonly emits: readonly string[];
   /**

@@ -27,3 +27,10 @@ export const DEFAULT_PORTS: readonly number[] = Object.freeze([
   37777, // Dahua SDK / DVRIP (§3.3)
   37778, // Dahua mobile/companion port
 ]);
+
+/**
+ * Phase 1 of two-phase discovery: the ports most surveillance gear answers on (web UI, TLS web
+ * UI, RTSP, the Hikvision and Dahua SDK ports), tried in this order on every address until
+ * one answers. A refused connect proves the host is alive just as well as an open one.
+ */
+export const DISCOVERY_PORTS: readonly number[] = Object.freeze([80, 443, 554, 8000, 37777]);
