@@ -1,7 +1,7 @@
 /**
  * Every citation a reader meets must lead somewhere they can open: a `docs/<file>.md §N` whose
  * section exists, a repository path that exists, or (for YAML `source:` fields) a public
- * reference. The notes the code once cited by bare name (docs/architecture.md, docs/protocols.md, docs/regulations.md)
+ * reference. The notes the code once cited by bare name (design.md, protocols.md, rules.md)
  * live outside the repository, so citing them bare is refused (docs/README.md explains the form).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -130,6 +130,8 @@ function citationProblems(): Problem[] {
           for (const m of comment.matchAll(ROOTED_PATH)) {
             const cited = m[1] ?? '';
             if (/[<>*{}]/.test(cited) || cited.includes('…')) continue;
+            // A template such as `test/fixtures/fuzz/<target>/` names a folder made at run time.
+            if (/^[<*{…]/.test(comment.slice((m.index ?? 0) + m[0].length))) continue;
             if (OTHER_REPO_BEFORE.test(comment.slice(0, m.index))) continue;
             const fromFile = ext === '.md' && existsSync(join(dirname(path), cited));
             if (existsSync(join(ROOT, cited)) || fromFile || DECLARED_WINGS.has(cited)) continue;
@@ -174,10 +176,10 @@ describe('citations', () => {
 
   it('would catch each kind of broken citation', () => {
     // The checker itself must be able to fail: a section that does not exist is not in the set.
-    const protocols = sectionsOf(join(ROOT, 'docs', 'docs/protocols.md'));
+    const protocols = sectionsOf(join(ROOT, 'docs', 'protocols.md'));
     expect(protocols.has('1.4')).toBe(true);
     expect(protocols.has('9.9')).toBe(false);
-    expect('see docs/regulations.md §2'.match(BARE_NOTE)).not.toBeNull();
+    expect('see rules.md §2'.match(BARE_NOTE)).not.toBeNull();
     expect('see docs/regulations.md §2'.match(BARE_NOTE)).toBeNull();
     expect(commentOf(' * reads src/agent/nowhere.ts', '.ts')).toContain('src/agent/nowhere.ts');
   });
