@@ -30,6 +30,111 @@ const deviceType = {
 const vocabId = { type: ['string', 'null'], pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 64 } as const;
 const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
 const isoTime = { type: 'string', format: 'date-time' } as const;
+const count = { type: 'integer', minimum: 0 } as const;
+
+/** Where a switch learned the device (issue 12). */
+const location = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['switch', 'port', 'vlan'],
+  properties: {
+    switch: ipv4,
+    switchName: str(255),
+    port: str(255),
+    portAlias: str(255),
+    vlan: { type: ['integer', 'null'], minimum: 0, maximum: 4095 },
+  },
+} as const;
+
+/** What the scan reached and what it did not (issue 12). Optional: older agents omit it. */
+const coverage = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['subnets', 'probeTrouble', 'switches', 'blindSpots'],
+  properties: {
+    subnets: {
+      type: 'array',
+      maxItems: 4096,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'target',
+          'inScope',
+          'answered',
+          'neighbours',
+          'viaSwitch',
+          'silent',
+          'local',
+          'reachedBy',
+          'connects',
+        ],
+        properties: {
+          target: str(64),
+          inScope: count,
+          answered: count,
+          neighbours: count,
+          viaSwitch: count,
+          silent: count,
+          local: { type: 'boolean' },
+          reachedBy: { type: 'array', maxItems: 64, items: str(32) },
+          connects: { enum: ['answered', 'all-timed-out', 'all-unreachable', 'none-tried'] },
+        },
+      },
+    },
+    probeTrouble: {
+      type: 'array',
+      maxItems: 64,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['probe', 'outcome'],
+        properties: { probe: str(32), outcome: str(32), message: str(1024) },
+      },
+    },
+    switches: {
+      type: 'array',
+      maxItems: 4096,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['address', 'outcome', 'macs', 'macsWithoutAddress', 'tables'],
+        properties: {
+          address: ipv4,
+          name: str(255),
+          outcome: { enum: ['read', 'failed'] },
+          detail: str(1024),
+          macs: count,
+          macsWithoutAddress: count,
+          tables: { type: 'array', maxItems: 32, items: str(64) },
+        },
+      },
+    },
+    blindSpots: {
+      type: 'array',
+      maxItems: 8192,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['kind', 'subject', 'detail'],
+        properties: {
+          kind: {
+            enum: [
+              'routed-no-multicast',
+              'excluded',
+              'filtered',
+              'unreachable',
+              'beyond-scope',
+              'switch-unread',
+            ],
+          },
+          subject: str(64),
+          detail: str(1024),
+        },
+      },
+    },
+  },
+} as const;
 
 export const reportSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -88,6 +193,7 @@ export const reportSchema = {
         ]),
       ),
     },
+    coverage,
     devices: {
       type: 'array',
       maxItems: 70000,
@@ -127,6 +233,7 @@ export const reportSchema = {
             },
           },
           verdict,
+          location,
           findings: {
             type: 'array',
             maxItems: 64,

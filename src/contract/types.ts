@@ -90,6 +90,22 @@ export interface Device {
   readonly evidence: readonly Evidence[];
   /** Every observation of this host, so nothing scanned is dropped and explain can trace. */
   readonly observations?: readonly Observation[];
+  /** Where the device is plugged in, from a switch's forwarding table (issue 12). */
+  readonly location?: DeviceLocation;
+}
+
+/** The access port a switch learned the device's MAC on: where an admin walks to unplug it. */
+export interface DeviceLocation {
+  /** Address of the switch that was read. */
+  readonly switch: string;
+  /** The switch's sysName, when it gave one. */
+  readonly switchName?: string;
+  /** ifName (else ifDescr) of the port. */
+  readonly port: string;
+  /** ifAlias of the port (the admin's label), when set. */
+  readonly portAlias?: string;
+  /** 802.1Q VLAN of the forwarding entry; null when the switch keeps one VLAN-unaware table. */
+  readonly vlan: number | null;
 }
 
 export interface ReportSummary {
@@ -119,6 +135,69 @@ export interface Report {
   };
   readonly summary: ReportSummary;
   readonly devices: readonly Device[];
+  /** What the scan reached and what it could not (issue 12); absent in reports from older agents. */
+  readonly coverage?: Coverage;
+}
+
+/** How far one scan saw, per target subnet, with the places it could not see named. */
+export interface Coverage {
+  readonly subnets: readonly SubnetCoverage[];
+  /** Probes that failed or stopped at their deadline: their part of the picture is missing. */
+  readonly probeTrouble: readonly {
+    readonly probe: string;
+    readonly outcome: string;
+    readonly message?: string;
+  }[];
+  readonly switches: readonly SwitchCoverage[];
+  readonly blindSpots: readonly BlindSpot[];
+}
+
+export interface SubnetCoverage {
+  /** The target as given, or the connected subnet used by default. */
+  readonly target: string;
+  /** Addresses of the target in scope (excludes applied). */
+  readonly inScope: number;
+  /** Addresses that answered any probe. */
+  readonly answered: number;
+  /** Addresses resolved to a MAC in the agent's neighbour table (its own segments only). */
+  readonly neighbours: number;
+  /** Addresses known only because a switch or router table listed them. */
+  readonly viaSwitch: number;
+  /** In-scope addresses that never answered anything. */
+  readonly silent: number;
+  /** True when the agent has an interface on this subnet (multicast and broadcast reach it). */
+  readonly local: boolean;
+  /** Probe ids whose packets can reach this subnet (segment-only discovery only when local). */
+  readonly reachedBy: readonly string[];
+  /** Every TCP connect went unanswered (timeout) or unroutable: filtered or beyond reach. */
+  readonly connects: 'answered' | 'all-timed-out' | 'all-unreachable' | 'none-tried';
+}
+
+export interface SwitchCoverage {
+  readonly address: string;
+  readonly name?: string;
+  readonly outcome: 'read' | 'failed';
+  /** Why a read failed (no answer to any credential, timeout), or what was cut short. */
+  readonly detail?: string;
+  /** MAC addresses the forwarding tables held (learned entries). */
+  readonly macs: number;
+  /** MACs with no IP in any neighbour table the scan read: reported nowhere else. */
+  readonly macsWithoutAddress: number;
+  /** Tables that answered, e.g. ipNetToPhysical, dot1qTpFdb, lldpRem. */
+  readonly tables: readonly string[];
+}
+
+export interface BlindSpot {
+  readonly kind:
+    | 'routed-no-multicast'
+    | 'excluded'
+    | 'filtered'
+    | 'unreachable'
+    | 'beyond-scope'
+    | 'switch-unread';
+  /** The subnet, range or switch address it is about. */
+  readonly subject: string;
+  readonly detail: string;
 }
 
 export interface ProbeStatus {

@@ -11,6 +11,7 @@ import { onvifProbe } from './onvif/index.js';
 import { rtspProbe } from './rtsp/index.js';
 import { sadpProbe } from './sadp/index.js';
 import { snmpProbe } from './snmp/index.js';
+import { switchProbe } from './switch/index.js';
 import { tcpProbe } from './tcp/index.js';
 import type { Probe } from './types.js';
 
@@ -20,6 +21,7 @@ export const probes: readonly Probe[] = Object.freeze([
   dhipProbe,
   mdnsProbe,
   tcpProbe,
+  switchProbe,
   arpProbe,
   snmpProbe,
   httpProbe,

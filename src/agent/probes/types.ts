@@ -58,9 +58,34 @@ export interface ProbeContext {
    * use it to aim at live hosts instead of the whole scope.
    */
   known(): ReadonlyMap<string, ReadonlySet<number>>;
+  /**
+   * Records how one unicast attempt at a host ended, for the report's coverage section: a
+   * subnet where every connect timed out is filtered, not empty. Optional so test contexts
+   * may leave it out.
+   */
+  noteReach?(host: string, outcome: ReachOutcome): void;
+  /** One run's record of which login each device was already asked with (see CredentialLedger). */
+  readonly ledger?: CredentialLedger;
 }
 
-export type ProbePhase = 'discover' | 'enrich';
+export type ReachOutcome = 'answered' | 'timeout' | 'unreachable';
+
+/**
+ * Never more than one attempt per credential per device per run (design.md, politeness):
+ * probes that share a protocol (snmp, switch) ask the ledger before trying a credential.
+ * Keys stay in memory only; they may hold a community and are never logged.
+ */
+export interface CredentialLedger {
+  /** `untried` claims the attempt for the caller; `worked`/`failed` report an earlier one. */
+  claim(host: string, credentialKey: string): 'untried' | 'worked' | 'failed' | 'pending';
+  settle(host: string, credentialKey: string, worked: boolean): void;
+}
+
+/**
+ * `discover` probes run first, in parallel; `infrastructure` probes (switch and router tables)
+ * next, so the addresses they learn join the hosts the `enrich` probes then ask.
+ */
+export type ProbePhase = 'discover' | 'infrastructure' | 'enrich';
 
 export interface Probe {
   /** Lower-case id: `onvif`, `sadp`, `dhip`, `mdns`, `snmp`, `http`, `rtsp`, `tcp`, `arp`. */
@@ -68,7 +93,7 @@ export interface Probe {
   readonly title: string;
   /**
    * `discover` probes run first, in parallel (multicast, broadcast, the TCP sweep);
-   * `enrich` probes run after them against the hosts found.
+   * `infrastructure` probes read switches next; `enrich` probes run last against the hosts found.
    */
   readonly phase: ProbePhase;
   /** Observation-key patterns this probe may emit (from the registry). */
@@ -77,6 +102,16 @@ export interface Probe {
   readonly config: ConfigSpec;
   /** Whether the probe runs when the config does not say (`probes.<id>.enabled`). */
   readonly enabledByDefault: boolean;
+  /**
+   * `segment`: multicast, broadcast or the local neighbour table, so it sees only the agent's
+   * own subnets; `routed` (default): unicast that crosses routers. Feeds the coverage section.
+   */
+  readonly reach?: 'segment' | 'routed';
+  /**
+   * True for probes that read other devices' tables (switch FDB/ARP): they may report private
+   * addresses outside the scan scope, which no probe sends to (the scope still guards packets).
+   */
+  readonly reportsBeyondScope?: boolean;
   run(ctx: ProbeContext): Promise<void>;
 }
 

@@ -14,6 +14,7 @@ import type {
   ReportSummary,
 } from '../../contract/types.js';
 import { cap } from '../../core/text.js';
+import { locationOf } from './location.js';
 import { mergeObservations } from './merge.js';
 
 export interface Engines {
@@ -36,6 +37,7 @@ export function assembleDevices(observations: readonly Observation[], engines: E
           .map((o) => cap(o.value.replace(/\.$/, ''), 255)),
       ),
     ].slice(0, 32);
+    const location = locationOf(group.observations);
     devices.push({
       ip: group.ip,
       mac: group.mac,
@@ -45,6 +47,7 @@ export function assembleDevices(observations: readonly Observation[], engines: E
       findings,
       evidence,
       observations: group.observations,
+      ...(location ? { location } : {}),
     });
   }
   return devices.sort((a, b) => ipOrder(a.ip) - ipOrder(b.ip));

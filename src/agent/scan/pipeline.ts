@@ -14,6 +14,8 @@ import type { Config } from '../config/config.js';
 import { loadCredentials } from '../credentials.js';
 import { probes as allProbes } from '../probes/registry.js';
 import { assembleDevices, summarise } from './assemble.js';
+import { beyondScopeGuard } from './beyond-scope.js';
+import { buildCoverage } from './coverage.js';
 import { type Progress, runProbes } from './runner.js';
 
 export interface ScanHooks {
@@ -62,6 +64,7 @@ export async function runScan(config: Config, hooks: ScanHooks): Promise<ScanOut
     deadline: startedAt.getTime() + config.scan.timeout,
     signal: hooks.signal,
     log: hooks.log,
+    mayReportBeyondScope: beyondScopeGuard(config.scan.exclude),
     ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
   });
 
@@ -89,6 +92,16 @@ export async function runScan(config: Config, hooks: ScanHooks): Promise<ScanOut
     },
     summary: summarise(scope.hosts.length, devices),
     devices,
+    coverage: buildCoverage({
+      targets: scope.targets,
+      exclude: config.scan.exclude,
+      hosts: scope.hosts,
+      interfaces: scope.interfaces,
+      probes: enabled.map((p) => ({ id: p.id, reach: p.reach ?? 'routed' })),
+      status: run.status,
+      observations: run.observations,
+      reach: run.reach,
+    }),
   };
   const schemaProblems = checkReport(report);
   if (schemaProblems.length > 0)

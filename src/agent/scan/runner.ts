@@ -10,7 +10,15 @@ import type { Logger } from '../../core/log.js';
 import type { Scope } from '../../core/scope.js';
 import { cap, MAX_BODY_CHARS } from '../../core/text.js';
 import type { HostSecrets } from '../credentials.js';
-import type { HostCredentials, ObservationInput, Probe, ProbeContext, ProbePhase } from '../probes/types.js';
+import type {
+  HostCredentials,
+  ObservationInput,
+  Probe,
+  ProbeContext,
+  ProbePhase,
+  ReachOutcome,
+} from '../probes/types.js';
+import { createLedger } from './ledger.js';
 import { createHostGate, createPacer, type PacketPacer } from './rate.js';
 
 export interface RunOptions {
@@ -28,6 +36,8 @@ export interface RunOptions {
   readonly signal: AbortSignal;
   readonly log: Logger;
   readonly onProgress?: (progress: Progress) => void;
+  /** For probes with `reportsBeyondScope`: which out-of-scope addresses they may report. */
+  readonly mayReportBeyondScope?: (ip: string) => boolean;
 }
 
 export interface Progress {
@@ -45,11 +55,19 @@ export interface RunResult {
   /** True when the user aborted or the scan deadline cut probes short. */
   readonly partial: boolean;
   readonly packetsSent: number;
+  /** Per host, how unicast attempts ended (for the coverage section). */
+  readonly reach: ReadonlyMap<string, HostReach>;
+}
+
+export interface HostReach {
+  answered: number;
+  timeout: number;
+  unreachable: number;
 }
 
 /** Time a probe gets after its deadline to return before the runner stops waiting for it. */
 const GRACE_MS = 2000;
-const PHASES: readonly ProbePhase[] = ['discover', 'enrich'];
+const PHASES: readonly ProbePhase[] = ['discover', 'infrastructure', 'enrich'];
 
 export async function runProbes(options: RunOptions): Promise<RunResult> {
   const observations: Observation[] = [];
@@ -57,6 +75,7 @@ export async function runProbes(options: RunOptions): Promise<RunResult> {
   const known = new Map<string, Set<number>>();
   const pacer = createPacer(options.packetsPerSecond);
   const withHost = createHostGate(options.perHostConcurrency);
+  const shared: Shared = { reach: new Map(), ledger: createLedger() };
   let done = 0;
   let partial = false;
 
@@ -76,7 +95,7 @@ export async function runProbes(options: RunOptions): Promise<RunResult> {
     report(phase, running);
     const results = await Promise.all(
       batch.map(async (probe) => {
-        const result = await runOne(probe, options, pacer, withHost, observations, known);
+        const result = await runOne(probe, options, pacer, withHost, observations, known, shared);
         running.delete(probe.id);
         done++;
         report(phase, running);
@@ -103,7 +122,13 @@ export async function runProbes(options: RunOptions): Promise<RunResult> {
       });
     }
   }
-  return { observations, status, partial, packetsSent: pacer.sent };
+  return { observations, status, partial, packetsSent: pacer.sent, reach: shared.reach };
+}
+
+/** State every probe of one run shares besides observations. */
+interface Shared {
+  readonly reach: Map<string, HostReach>;
+  readonly ledger: ReturnType<typeof createLedger>;
 }
 
 async function runOne(
@@ -113,6 +138,7 @@ async function runOne(
   withHost: ReturnType<typeof createHostGate>,
   sink: Observation[],
   known: Map<string, Set<number>>,
+  shared: Shared,
 ): Promise<ProbeStatus> {
   const started = Date.now();
   const config = options.probeConfig(probe.id);
@@ -132,7 +158,8 @@ async function runOne(
       log.error({ key: cap(input.key, 128) }, 'probe emitted an undeclared observation key; refused');
       return;
     }
-    if (!options.scope.has(input.host)) {
+    const beyond = probe.reportsBeyondScope === true && options.mayReportBeyondScope?.(input.host) === true;
+    if (!options.scope.has(input.host) && !beyond) {
       outOfScope++;
       log.debug({ host: cap(input.host, 64) }, 'reply from a host outside scope ignored');
       return;
@@ -167,6 +194,15 @@ async function runOne(
     credentialsFor: (host) => loginFor(probe.id, options.secretsFor?.(host) ?? null),
     secretsFor: (host) => options.secretsFor?.(host) ?? null,
     known: () => known,
+    noteReach: (host: string, outcome: ReachOutcome) => {
+      let r = shared.reach.get(host);
+      if (!r) {
+        r = { answered: 0, timeout: 0, unreachable: 0 };
+        shared.reach.set(host, r);
+      }
+      r[outcome]++;
+    },
+    ledger: shared.ledger,
   };
 
   log.debug({ deadline: new Date(deadline).toISOString() }, 'probe starting');

@@ -38,6 +38,7 @@ export const arpProbe: Probe = {
   id: 'arp',
   title: 'MAC addresses from the neighbour table, with IEEE OUI organisation',
   phase: 'enrich',
+  reach: 'segment',
   emits: ['mac.address', 'mac.oui.org'],
   config,
   enabledByDefault: true,

@@ -41,6 +41,7 @@ export const dhipProbe: Probe = {
   id: 'dhip',
   title: 'Dahua DHIP discovery',
   phase: 'discover',
+  reach: 'segment',
   emits: ['dhip.*', 'mac.address'],
   config,
   enabledByDefault: true,

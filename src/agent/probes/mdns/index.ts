@@ -122,6 +122,7 @@ export const mdnsProbe: Probe = {
   id: 'mdns',
   title: 'mDNS / DNS-SD browsing for camera service types',
   phase: 'discover',
+  reach: 'segment',
   emits: ['mdns.service', 'mdns.instance', 'mdns.host', 'mdns.txt.*'],
   config,
   enabledByDefault: true,

@@ -35,6 +35,7 @@ export const sadpProbe: Probe = {
   id: 'sadp',
   title: 'Hikvision SADP inquiry',
   phase: 'discover',
+  reach: 'segment',
   emits: ['sadp.*', 'mac.address'],
   config,
   enabledByDefault: true,

@@ -92,6 +92,9 @@ async function sweep(ctx: ProbeContext): Promise<void> {
       if (result.state !== 'error' || !LOCAL_PRESSURE.has(result.code ?? '') || tries >= 20) break;
       await sleep(50, ctx.signal);
     }
+    if (result.state === 'open' || result.state === 'closed') ctx.noteReach?.(job.host, 'answered');
+    else if (result.state === 'filtered') ctx.noteReach?.(job.host, 'timeout');
+    else if (result.state === 'unreachable') ctx.noteReach?.(job.host, 'unreachable');
     if (result.rttMs !== null) {
       timer.observe(result.rttMs);
       const seen = answered.get(job.host) ?? new Set<number>();
