@@ -28,13 +28,18 @@ import {
   deviceDetail,
   deviceExtras,
   listDevices,
+  locationChoices,
   overview,
   REMEDIATION_STATES,
   type RemediationState,
+  remediable,
+  SORT_KEYS,
+  type SortKey,
   setRemediation,
   siteNames,
   VERDICTS,
 } from './store/queries.js';
+import { createDisplay, type Display } from './views/display.js';
 import { type Frame, type PageName, renderPage, stylesheet } from './views/index.js';
 
 const PAGE_SIZE = 50;
@@ -65,17 +70,23 @@ function parseFilter(query: unknown): DeviceFilter {
   const state = REMEDIATION_STATES.includes(qs.state as RemediationState)
     ? (qs.state as RemediationState)
     : undefined;
+  const vlan = qs.vlan && /^\d{1,4}$/.test(qs.vlan) ? Number(qs.vlan) : undefined;
+  const sort = qs.sort && Object.hasOwn(SORT_KEYS, qs.sort) ? (qs.sort as SortKey) : undefined;
   return {
     site: qs.site ? qs.site.slice(0, 128) : undefined,
     verdict,
     state,
     q: qs.q ? qs.q.slice(0, 128) : undefined,
+    switch: qs.switch ? qs.switch.slice(0, 300) : undefined,
+    vlan,
+    sort,
+    dir: sort ? (qs.dir === 'desc' ? 'desc' : 'asc') : undefined,
   };
 }
 
 function filterQuery(filter: DeviceFilter, page?: number): string {
   const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(filter)) if (v) params.set(k, String(v));
+  for (const [k, v] of Object.entries(filter)) if (v !== undefined && v !== '') params.set(k, String(v));
   if (page && page > 1) params.set('page', String(page));
   return params.toString();
 }
@@ -100,9 +111,10 @@ function sameOrigin(req: FastifyRequest): boolean {
 
 export function registerDashboard(
   app: FastifyInstance,
-  deps: { db: Database; log: Logger; cookies: CookieNames },
+  deps: { db: Database; log: Logger; cookies: CookieNames; display?: Display },
 ): void {
   const { db, log, cookies } = deps;
+  const display = deps.display ?? createDisplay('UTC');
   const cookieOptions = { path: '/', httpOnly: true, sameSite: 'strict' as const, secure: cookies.secure };
 
   const page = (reply: FastifyReply, name: PageName, frame: Frame, data: object, status = 200) =>
@@ -110,7 +122,7 @@ export function registerDashboard(
       .code(status)
       .header('content-type', 'text/html; charset=utf-8')
       .header('cache-control', 'no-store')
-      .send(renderPage(name, frame, data));
+      .send(renderPage(name, frame, { ...data, show: display }));
 
   const sessionOf = async (req: FastifyRequest): Promise<Session | null> => {
     const raw = req.cookies[cookies.session];
@@ -249,10 +261,23 @@ export function registerDashboard(
       limit: PAGE_SIZE,
     });
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+    // Each sortable column links to itself ascending, or descending when it is already ascending.
+    const sortLinks = Object.fromEntries(
+      Object.keys(SORT_KEYS).map((key) => [
+        key,
+        filterQuery({
+          ...filter,
+          sort: key as SortKey,
+          dir: filter.sort === key && filter.dir === 'asc' ? 'desc' : 'asc',
+        }),
+      ]),
+    );
     return page(reply, 'devices', frame(s, 'Devices'), {
       rows,
       total,
       filter,
+      sortLinks,
+      choices: await locationChoices(db, filter.site),
       sites: await siteNames(db),
       verdicts: VERDICTS,
       states: REMEDIATION_STATES,
@@ -285,7 +310,7 @@ export function registerDashboard(
       reply,
       'device',
       frame(s, `${d.ip} · ${d.site}`),
-      { d, states: REMEDIATION_STATES, error },
+      { d, states: REMEDIATION_STATES, error, remediable: remediable(d.verdict) },
       status,
     );
   };
@@ -306,6 +331,9 @@ export function registerDashboard(
     const expires = field(req.body, 'expires', 32).trim();
     if (!REMEDIATION_STATES.includes(state))
       return showDevice(reply, s, id, 'Choose a remediation state.', 400);
+    const current = Number.isSafeInteger(id) ? await deviceDetail(db, id) : null;
+    if (current && !remediable(current.verdict))
+      return showDevice(reply, s, id, 'Remediation applies only to covered or suspect devices.', 400);
     let expiresAt: string | null = null;
     if (state === 'exempted') {
       // rules.md §4 need 5: an exception names who approved it, why, and until when.

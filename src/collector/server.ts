@@ -11,6 +11,7 @@ import { registerApi } from './api.js';
 import { cookieNames, registerDashboard } from './dashboard.js';
 import type { Database } from './db/index.js';
 import { RateLimiter } from './rate-limit.js';
+import { createDisplay } from './views/display.js';
 
 export interface CollectorOptions {
   readonly db: Database;
@@ -26,6 +27,8 @@ export interface CollectorOptions {
   readonly secureCookies?: boolean;
   /** Trust X-Forwarded-For from the proxy in front (for login throttling by client address). */
   readonly trustProxy?: boolean;
+  /** IANA time zone the dashboard shows times in (ISO UTC on hover); default UTC. */
+  readonly timeZone?: string;
 }
 
 // No inline script or style anywhere: a device string that slips through escaping still cannot run.
@@ -94,6 +97,7 @@ export async function buildCollector(options: CollectorOptions): Promise<Fastify
     db: options.db,
     log: options.log,
     cookies: cookieNames(Boolean(https) || Boolean(options.secureCookies)),
+    display: createDisplay(options.timeZone ?? 'UTC'),
   });
   return app;
 }

@@ -69,6 +69,17 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE INDEX login_attempts_user ON login_attempts (username, at)`,
     `CREATE INDEX login_attempts_ip ON login_attempts (ip, at)`,
   ],
+  // 2 (issue 12): each scan's coverage section; where each device is plugged in (switch, port,
+  // VLAN) and a short list of what was seen of it, so an unidentified device can be judged.
+  [
+    `ALTER TABLE scans ADD COLUMN coverage TEXT`,
+    `ALTER TABLE devices ADD COLUMN location TEXT`,
+    `ALTER TABLE devices ADD COLUMN switch_label TEXT`,
+    `ALTER TABLE devices ADD COLUMN vlan INTEGER`,
+    `ALTER TABLE devices ADD COLUMN seen TEXT`,
+    `CREATE INDEX devices_site_switch ON devices (site_id, switch_label)`,
+    `CREATE INDEX devices_site_vlan ON devices (site_id, vlan)`,
+  ],
 ];
 
 function render(statement: string, dialect: Dialect): string {

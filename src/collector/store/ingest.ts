@@ -6,6 +6,7 @@
  */
 import type { Device, Report, Verdict } from '../../contract/types.js';
 import type { Sql } from '../db/sql.js';
+import { deviceContext } from './seen.js';
 
 export const VERDICT_RANK: Record<Verdict, number> = { covered: 0, suspect: 1, unknown: 2, 'not-covered': 3 };
 
@@ -58,7 +59,21 @@ export function pickDevice(
 
 export function searchText(d: Device): string {
   const i = d.identity;
-  return [d.ip, d.mac, i.serial, i.manufacturer, i.brand, i.model, i.firmware, i.deviceType, ...d.hostnames]
+  const where = d.location
+    ? [d.location.switchName, d.location.switch, d.location.port, d.location.portAlias]
+    : [];
+  return [
+    d.ip,
+    d.mac,
+    i.serial,
+    i.manufacturer,
+    i.brand,
+    i.model,
+    i.firmware,
+    i.deviceType,
+    ...d.hostnames,
+    ...where,
+  ]
     .filter(Boolean)
     .join(' ')
     .toLowerCase()
@@ -90,8 +105,8 @@ async function insertScan(q: Sql, report: Report, siteId: number, agentId: numbe
   const s = report.summary;
   const row = await q.get<{ id: number }>(
     `INSERT INTO scans (report_id, site_id, agent_id, started_at, finished_at, received_at, rules_version, partial,
-       targets, probes, probe_status, hosts, devices, covered, suspect, not_covered, unknown)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id) DO NOTHING RETURNING id`,
+       targets, probes, probe_status, hosts, devices, covered, suspect, not_covered, unknown, coverage)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id) DO NOTHING RETURNING id`,
     [
       report.reportId,
       siteId,
@@ -110,6 +125,7 @@ async function insertScan(q: Sql, report: Report, siteId: number, agentId: numbe
       s.suspect,
       s.notCovered,
       s.unknown,
+      report.coverage ? JSON.stringify(report.coverage) : null,
     ],
   );
   return row?.id;
@@ -163,6 +179,7 @@ export async function ingestReport(
       evidence,
       report.scan.rulesVersion,
       searchText(d),
+      ...deviceContext(d),
     ];
     let deviceId: number;
     let previousVerdict: string | null = null;
@@ -170,9 +187,9 @@ export async function ingestReport(
     if (!match) {
       const row = await q.get<{ id: number }>(
         `INSERT INTO devices (ip, hostnames, manufacturer, brand, device_type, model, firmware, confidence, verdict,
-           verdict_rank, rules, findings, evidence, rules_version, search, site_id, mac, serial, first_seen, last_seen,
-           last_scan_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+           verdict_rank, rules, findings, evidence, rules_version, search, location, switch_label, vlan, seen, site_id,
+           mac, serial, first_seen, last_seen, last_scan_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
         [...current, siteId, mac, serial, seenAt, seenAt, scanId],
       );
       deviceId = row!.id;
@@ -185,7 +202,8 @@ export async function ingestReport(
         await q.run(
           `UPDATE devices SET ip = ?, hostnames = ?, manufacturer = ?, brand = ?, device_type = ?, model = ?,
              firmware = ?, confidence = ?, verdict = ?, verdict_rank = ?, rules = ?, findings = ?, evidence = ?,
-             rules_version = ?, search = ?, mac = COALESCE(?, mac), serial = COALESCE(?, serial), last_seen = ?,
+             rules_version = ?, search = ?, location = ?, switch_label = ?, vlan = ?, seen = ?,
+             mac = COALESCE(?, mac), serial = COALESCE(?, serial), last_seen = ?,
              last_scan_id = ?
            WHERE id = ?`,
           [...current, mac, serial, seenAt, scanId, deviceId],
