@@ -238,6 +238,27 @@ function fail(file: string, problems: readonly Problem[]): CamsweepError {
   });
 }
 
+const PROTOTYPE_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Edit distance, capped: enough to tell a typo of a key name from anything else. */
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+function nameIsSafeToShow(key: string, allowed: readonly string[]): boolean {
+  return (
+    PROTOTYPE_NAMES.has(key) || allowed.some((k) => editDistance(key.toLowerCase(), k.toLowerCase()) <= 2)
+  );
+}
+
 /** Walks the YAML node tree (not a converted object, so aliases and tags are seen and refused). */
 class Reader {
   constructor(
@@ -372,8 +393,12 @@ class Reader {
     const out = new Map<string, Node>();
     for (const pair of node.items) {
       const key = isScalar(pair.key) && typeof pair.key.value === 'string' ? pair.key.value : null;
-      const where = path ? `${path}.${key ?? '?'}` : (key ?? '?');
       if (key === null || !allowed.includes(key)) {
+        // `password "s3cret"` without its colon parses as a key named after the secret, so a
+        // key is named only when it is a near-miss of an allowed one (a typo) or a prototype
+        // name; otherwise the line number finds it.
+        const shown = key !== null && nameIsSafeToShow(key, allowed) ? key : '(key not shown)';
+        const where = path ? `${path}.${shown}` : shown;
         this.problem(pair.key, where, `unknown key; expected one of ${allowed.join(', ')}`);
         continue;
       }

@@ -1,299 +1,211 @@
 /**
- * JSON Schema (draft 2020-12) of `camsweep.report/v1`. The agent validates every report it
- * writes against it and the collector validates every report it receives against the same
- * object, so the two can never drift apart. Device-supplied strings are capped here too: a
- * report is refused rather than stored with a megabyte banner.
+ * `camsweep.report/v1`: the report's JSON Schema (draft 2020-12) and its TypeScript types, from
+ * ONE definition. Each schema below is a TypeBox value: it is plain JSON Schema at run time (ajv
+ * compiles it; the collector validates what it receives against the same object) and its
+ * `Static` type is the TypeScript shape the agent builds, so the two cannot drift apart.
+ * Device-supplied strings are capped here too: a report is refused rather than stored with a
+ * megabyte banner.
+ *
+ * To add a field: add it to the object below as `Type.Optional(...)` (old reports stay valid,
+ * old collectors refuse nothing they accepted before once they are upgraded first), and the type
+ * follows by inference.
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
-import type { Report } from './types.js';
+import { type Static, type TSchema, Type } from 'typebox';
+import { addFormats } from './ajv-formats.js';
+import {
+  type BlindSpotSchema,
+  CoverageSchema,
+  LocationSchema,
+  type SubnetCoverageSchema,
+  type SwitchCoverageSchema,
+} from './coverage-schema.js';
+import { checkReportBounds, REPORT_MAX_DEVICES } from './report-bounds.js';
+import { DEVICE_TYPES, type DeviceType } from './vocabulary.js';
 
-const str = (maxLength = 4096) => ({ type: 'string', maxLength }) as const;
-const nullableStr = (maxLength = 1024) => ({ type: ['string', 'null'], maxLength }) as const;
-const ipv4 = { type: 'string', format: 'ipv4' } as const;
-const verdict = { enum: ['covered', 'suspect', 'not-covered', 'unknown'] } as const;
-const deviceType = {
-  enum: [
-    'camera',
-    'nvr',
-    'dvr',
-    'encoder',
-    'intercom',
-    'access-control',
-    'thermal',
-    'radio',
-    'network',
-    'other',
-    null,
-  ],
-} as const;
-const vocabId = { type: ['string', 'null'], pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 64 } as const;
-const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
-const isoTime = { type: 'string', format: 'date-time' } as const;
-const count = { type: 'integer', minimum: 0 } as const;
+export { DEVICE_TYPES, type DeviceType };
 
-/** Where a switch learned the device (issue 12). */
-const location = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['switch', 'port', 'vlan'],
-  properties: {
-    switch: ipv4,
-    switchName: str(255),
-    port: str(255),
-    portAlias: str(255),
-    vlan: { type: ['integer', 'null'], minimum: 0, maximum: 4095 },
+/** A string property capped at `maxLength` characters. */
+const str = (maxLength = 4096) => Type.String({ maxLength });
+/** `string | null` as a single `type: [..]` keyword, so ajv reports one error, not an anyOf. */
+const nullableStr = (maxLength = 1024) => Type.Unsafe<string | null>({ type: ['string', 'null'], maxLength });
+const ipv4 = Type.String({ format: 'ipv4' });
+const port = Type.Integer({ minimum: 0, maximum: 65535 });
+const isoTime = Type.String({ format: 'date-time' });
+const count = Type.Integer({ minimum: 0 });
+const VOCAB_ID_PATTERN = '^[a-z0-9][a-z0-9-]*$';
+/** A vocabulary id (manufacturer, brand, device type) or null. */
+const vocabId = Type.Unsafe<string | null>({
+  type: ['string', 'null'],
+  pattern: VOCAB_ID_PATTERN,
+  maxLength: 64,
+});
+/** `Type.Object` that refuses unknown properties: the report is a contract, not a bag. */
+const closed = <P extends Parameters<typeof Type.Object>[0]>(properties: P) =>
+  Type.Object(properties, { additionalProperties: false });
+
+export const REPORT_SCHEMA_ID = 'camsweep.report/v1' as const;
+
+export const VerdictSchema = Type.Enum(['covered', 'suspect', 'not-covered', 'unknown']);
+
+/** The closed list lives in signatures/vocabulary/device-types.yaml (see vocabulary.ts). */
+const deviceType = Type.Unsafe<DeviceType | null>({ enum: [...DEVICE_TYPES, null] });
+
+/** One fact a probe saw about one host. Values are device-supplied: treat as hostile. */
+export const ObservationSchema = closed({
+  /** IPv4 address the fact is about (the device, not necessarily the UDP source). */
+  host: ipv4,
+  /** A key from the observation-key registry. */
+  key: str(256),
+  /** The value as sent, capped in size by the runner. */
+  value: str(65536),
+  port: Type.Optional(port),
+  path: Type.Optional(str(1024)),
+  /** Probe id that produced it. */
+  probe: str(32),
+  /** ISO-8601 time it was seen. */
+  at: isoTime,
+  /** Local interface the reply arrived on, when the probe knows it. */
+  iface: Type.Optional(str(64)),
+});
+
+export const IdentitySchema = closed({
+  /** Canonical lower-case manufacturer id from signatures/vocabulary, or null. */
+  manufacturer: vocabId,
+  /** Canonical brand id when the badge differs from the maker (annke on a hikvision unit). */
+  brand: vocabId,
+  deviceType,
+  model: nullableStr(256),
+  firmware: nullableStr(256),
+  serial: nullableStr(256),
+  /** 0..1, calibrated: a single weak signal stays below the covered threshold. */
+  confidence: Type.Number({ minimum: 0, maximum: 1 }),
+  /** Other makers some evidence pointed to; kept so a person sees contradictions. */
+  alternatives: Type.Optional(
+    Type.Array(
+      closed({
+        manufacturer: Type.String({ pattern: VOCAB_ID_PATTERN, maxLength: 64 }),
+        confidence: Type.Number({ minimum: 0, maximum: 1 }),
+      }),
+      { maxItems: 16 },
+    ),
+  ),
+});
+
+/** An observation that contributed to a conclusion, with the signature that read it. */
+export const EvidenceSchema = closed({
+  probe: str(32),
+  key: str(256),
+  value: str(8192),
+  port: Type.Optional(port),
+  path: Type.Optional(str(1024)),
+  /** Signature id; absent only for facts shown without a match (e.g. a bare MAC). */
+  signature: Type.Optional(str(128)),
+});
+
+export const FindingSchema = closed({
+  /** Rule id from signatures/rules. */
+  rule: str(64),
+  title: str(512),
+  citation: str(1024),
+  /** ISO date the rule took effect. */
+  effective: Type.String({ format: 'date' }),
+  /** Why it applies, e.g. "manufacturer hikvision; brand annke is OEM-produced by hikvision". */
+  basis: str(2048),
+  /** `applies` now, or `upcoming` when the rule is not yet in force on the scan date. */
+  status: Type.Optional(Type.Enum(['applies', 'upcoming'])),
+  authority: Type.Optional(str(256)),
+  source: Type.Optional(str(1024)),
+});
+
+export const DeviceSchema = closed({
+  ip: ipv4,
+  mac: Type.Unsafe<string | null>({ type: ['string', 'null'], pattern: '^[0-9a-f]{2}(:[0-9a-f]{2}){5}$' }),
+  hostnames: Type.Array(str(255), { maxItems: 32 }),
+  identity: IdentitySchema,
+  verdict: VerdictSchema,
+  findings: Type.Array(FindingSchema, { maxItems: 64 }),
+  evidence: Type.Array(EvidenceSchema, { maxItems: 512 }),
+  /** Every observation of this host, so nothing scanned is dropped and explain can trace. */
+  observations: Type.Optional(Type.Array(ObservationSchema, { maxItems: 4096 })),
+  /** Where the device is plugged in, from a switch's forwarding table (issue 12). */
+  location: Type.Optional(LocationSchema),
+});
+
+/** Per-probe outcome, so a failed probe is visible rather than silently missing. */
+export const ProbeStatusSchema = closed({
+  probe: str(32),
+  outcome: Type.Enum(['ok', 'failed', 'aborted', 'skipped']),
+  observations: count,
+  durationMs: Type.Number({ minimum: 0 }),
+  message: Type.Optional(str(1024)),
+});
+
+export const ReportSummarySchema = closed({
+  hosts: count,
+  devices: count,
+  covered: count,
+  suspect: count,
+  notCovered: count,
+  unknown: count,
+});
+
+export const ScanSchema = closed({
+  startedAt: isoTime,
+  finishedAt: isoTime,
+  targets: Type.Array(str(64), { maxItems: 4096 }),
+  probes: Type.Array(str(32), { maxItems: 64 }),
+  rulesVersion: str(64),
+  profile: Type.Optional(str(64)),
+  /** True when the scan was cut short (Ctrl-C, SIGTERM, deadline): the report is partial. */
+  partial: Type.Optional(Type.Boolean()),
+  probeStatus: Type.Optional(Type.Array(ProbeStatusSchema, { maxItems: 64 })),
+});
+
+export const ReportSchema = Type.Object(
+  {
+    // A bare `const` (no `type` beside it), so a wrong value yields exactly one error.
+    schema: Type.Unsafe<typeof REPORT_SCHEMA_ID>({ const: REPORT_SCHEMA_ID }),
+    reportId: Type.String({ format: 'uuid' }),
+    agent: closed({ id: str(128), site: str(128), version: str(64) }),
+    scan: ScanSchema,
+    summary: ReportSummarySchema,
+    devices: Type.Array(DeviceSchema, { maxItems: REPORT_MAX_DEVICES }),
+    /** What the scan reached and what it could not (issue 12); absent from older agents. */
+    coverage: Type.Optional(CoverageSchema),
   },
-} as const;
-
-/** What the scan reached and what it did not (issue 12). Optional: older agents omit it. */
-const coverage = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['subnets', 'probeTrouble', 'switches', 'blindSpots'],
-  properties: {
-    subnets: {
-      type: 'array',
-      maxItems: 4096,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: [
-          'target',
-          'inScope',
-          'answered',
-          'neighbours',
-          'viaSwitch',
-          'silent',
-          'local',
-          'reachedBy',
-          'connects',
-        ],
-        properties: {
-          target: str(64),
-          inScope: count,
-          answered: count,
-          neighbours: count,
-          viaSwitch: count,
-          silent: count,
-          local: { type: 'boolean' },
-          reachedBy: { type: 'array', maxItems: 64, items: str(32) },
-          connects: { enum: ['answered', 'all-timed-out', 'all-unreachable', 'none-tried'] },
-        },
-      },
-    },
-    probeTrouble: {
-      type: 'array',
-      maxItems: 64,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['probe', 'outcome'],
-        properties: { probe: str(32), outcome: str(32), message: str(1024) },
-      },
-    },
-    switches: {
-      type: 'array',
-      maxItems: 4096,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['address', 'outcome', 'macs', 'macsWithoutAddress', 'tables'],
-        properties: {
-          address: ipv4,
-          name: str(255),
-          outcome: { enum: ['read', 'failed'] },
-          detail: str(1024),
-          macs: count,
-          macsWithoutAddress: count,
-          tables: { type: 'array', maxItems: 32, items: str(64) },
-        },
-      },
-    },
-    blindSpots: {
-      type: 'array',
-      maxItems: 8192,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['kind', 'subject', 'detail'],
-        properties: {
-          kind: {
-            enum: [
-              'routed-no-multicast',
-              'excluded',
-              'filtered',
-              'unreachable',
-              'beyond-scope',
-              'switch-unread',
-            ],
-          },
-          subject: str(64),
-          detail: str(1024),
-        },
-      },
-    },
+  {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://camsweep.invalid/schema/report-v1.json',
+    title: REPORT_SCHEMA_ID,
+    additionalProperties: false,
   },
-} as const;
+);
 
-export const reportSchema = {
-  $schema: 'https://json-schema.org/draft/2020-12/schema',
-  $id: 'https://camsweep.invalid/schema/report-v1.json',
-  title: 'camsweep.report/v1',
-  type: 'object',
-  additionalProperties: false,
-  required: ['schema', 'reportId', 'agent', 'scan', 'summary', 'devices'],
-  properties: {
-    schema: { const: 'camsweep.report/v1' },
-    reportId: { type: 'string', format: 'uuid' },
-    agent: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['id', 'site', 'version'],
-      properties: { id: str(128), site: str(128), version: str(64) },
-    },
-    scan: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['startedAt', 'finishedAt', 'targets', 'probes', 'rulesVersion'],
-      properties: {
-        startedAt: isoTime,
-        finishedAt: isoTime,
-        targets: { type: 'array', maxItems: 4096, items: str(64) },
-        probes: { type: 'array', maxItems: 64, items: str(32) },
-        rulesVersion: str(64),
-        profile: str(64),
-        partial: { type: 'boolean' },
-        probeStatus: {
-          type: 'array',
-          maxItems: 64,
-          items: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['probe', 'outcome', 'observations', 'durationMs'],
-            properties: {
-              probe: str(32),
-              outcome: { enum: ['ok', 'failed', 'aborted', 'skipped'] },
-              observations: { type: 'integer', minimum: 0 },
-              durationMs: { type: 'number', minimum: 0 },
-              message: str(1024),
-            },
-          },
-        },
-      },
-    },
-    summary: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['hosts', 'devices', 'covered', 'suspect', 'notCovered', 'unknown'],
-      properties: Object.fromEntries(
-        ['hosts', 'devices', 'covered', 'suspect', 'notCovered', 'unknown'].map((k) => [
-          k,
-          { type: 'integer', minimum: 0 },
-        ]),
-      ),
-    },
-    coverage,
-    devices: {
-      type: 'array',
-      maxItems: 70000,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['ip', 'mac', 'hostnames', 'identity', 'verdict', 'findings', 'evidence'],
-        properties: {
-          ip: ipv4,
-          mac: { type: ['string', 'null'], pattern: '^[0-9a-f]{2}(:[0-9a-f]{2}){5}$' },
-          hostnames: { type: 'array', maxItems: 32, items: str(255) },
-          identity: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['manufacturer', 'brand', 'deviceType', 'model', 'firmware', 'serial', 'confidence'],
-            properties: {
-              manufacturer: vocabId,
-              brand: vocabId,
-              deviceType,
-              model: nullableStr(256),
-              firmware: nullableStr(256),
-              serial: nullableStr(256),
-              confidence: { type: 'number', minimum: 0, maximum: 1 },
-              alternatives: {
-                type: 'array',
-                maxItems: 16,
-                items: {
-                  type: 'object',
-                  additionalProperties: false,
-                  required: ['manufacturer', 'confidence'],
-                  properties: {
-                    manufacturer: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 64 },
-                    confidence: { type: 'number', minimum: 0, maximum: 1 },
-                  },
-                },
-              },
-            },
-          },
-          verdict,
-          location,
-          findings: {
-            type: 'array',
-            maxItems: 64,
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['rule', 'title', 'citation', 'effective', 'basis'],
-              properties: {
-                rule: str(64),
-                title: str(512),
-                citation: str(1024),
-                effective: { type: 'string', format: 'date' },
-                basis: str(2048),
-                status: { enum: ['applies', 'upcoming'] },
-                authority: str(256),
-                source: str(1024),
-              },
-            },
-          },
-          evidence: {
-            type: 'array',
-            maxItems: 512,
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['probe', 'key', 'value'],
-              properties: {
-                probe: str(32),
-                key: str(256),
-                value: str(8192),
-                port,
-                path: str(1024),
-                signature: str(128),
-              },
-            },
-          },
-          observations: {
-            type: 'array',
-            maxItems: 4096,
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['host', 'key', 'value', 'probe', 'at'],
-              properties: {
-                host: ipv4,
-                key: str(256),
-                value: str(65536),
-                port,
-                path: str(1024),
-                probe: str(32),
-                at: isoTime,
-                iface: str(64),
-              },
-            },
-          },
-        },
-      },
-    },
-  },
-} as const;
+/** The schema as plain JSON Schema (what `report-v1.json` consumers and ajv see). */
+export const reportSchema: TSchema = ReportSchema;
+
+/** A report as the agent writes it; read-only all the way down. */
+type Frozen<T> = T extends readonly (infer E)[]
+  ? readonly Frozen<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: Frozen<T[K]> }
+    : T;
+
+export type Report = Frozen<Static<typeof ReportSchema>>;
+export type Device = Frozen<Static<typeof DeviceSchema>>;
+export type Identity = Frozen<Static<typeof IdentitySchema>>;
+export type Evidence = Frozen<Static<typeof EvidenceSchema>>;
+export type Finding = Frozen<Static<typeof FindingSchema>>;
+export type Observation = Frozen<Static<typeof ObservationSchema>>;
+export type ProbeStatus = Frozen<Static<typeof ProbeStatusSchema>>;
+export type ReportSummary = Frozen<Static<typeof ReportSummarySchema>>;
+export type Verdict = Static<typeof VerdictSchema>;
+export type DeviceLocation = Frozen<Static<typeof LocationSchema>>;
+export type Coverage = Frozen<Static<typeof CoverageSchema>>;
+export type SubnetCoverage = Frozen<Static<typeof SubnetCoverageSchema>>;
+export type SwitchCoverage = Frozen<Static<typeof SwitchCoverageSchema>>;
+export type BlindSpot = Frozen<Static<typeof BlindSpotSchema>>;
 
 export interface SchemaProblem {
   /** JSON pointer of the offending field, e.g. `/devices/0/ip`. */
@@ -301,15 +213,16 @@ export interface SchemaProblem {
   readonly message: string;
 }
 
-// ajv-formats ships CommonJS with a default export; under NodeNext the callable sits on .default.
-const addFormats =
-  (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
-const ajv = new Ajv2020({ allErrors: true, strict: true });
-(addFormats as unknown as (a: Ajv2020) => void)(ajv);
-const validate = ajv.compile(reportSchema);
+// allErrors off: validation stops at the first problem, so its work is bounded by the input
+// (issue 14: with allErrors a million bad items were each checked and reported).
+const ajv = new Ajv2020({ allErrors: false, strict: true });
+addFormats(ajv);
+const validate = ajv.compile<Report>(ReportSchema);
 
 /** Validates a report; returns the problems (empty when valid). */
 export function checkReport(candidate: unknown): SchemaProblem[] {
+  const tooLong = checkReportBounds(candidate);
+  if (tooLong) return [tooLong];
   if (validate(candidate)) return [];
   return (validate.errors ?? []).slice(0, 20).map((e) => ({
     field: e.instancePath || '/',
@@ -318,5 +231,5 @@ export function checkReport(candidate: unknown): SchemaProblem[] {
 }
 
 export function isReport(candidate: unknown): candidate is Report {
-  return validate(candidate) as boolean;
+  return checkReportBounds(candidate) === null && validate(candidate);
 }

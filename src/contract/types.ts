@@ -1,212 +1,31 @@
 /**
  * The data model that flows through camsweep (design.md, "The data flow"):
  * probes → observations → identify → identities → classify → findings → sinks.
- * These shapes are contracts: the report schema (report-schema.json) mirrors them and the
- * collector validates against the same schema.
+ * The report's shapes are inferred from its JSON Schema in report-schema.ts (one definition);
+ * this module re-exports them next to the stage results that never leave the process.
  */
 
-export const REPORT_SCHEMA_ID = 'camsweep.report/v1' as const;
+export {
+  type BlindSpot,
+  type Coverage,
+  DEVICE_TYPES,
+  type Device,
+  type DeviceLocation,
+  type DeviceType,
+  type Evidence,
+  type Finding,
+  type Identity,
+  type Observation,
+  type ProbeStatus,
+  REPORT_SCHEMA_ID,
+  type Report,
+  type ReportSummary,
+  type SubnetCoverage,
+  type SwitchCoverage,
+  type Verdict,
+} from './report-schema.js';
 
-/** One fact a probe saw about one host. Values are device-supplied: treat as hostile. */
-export interface Observation {
-  /** IPv4 address the fact is about (the device, not necessarily the UDP source). */
-  readonly host: string;
-  /** A key from the observation-key registry. */
-  readonly key: string;
-  /** The value as sent, capped in size by the runner. */
-  readonly value: string;
-  readonly port?: number;
-  readonly path?: string;
-  /** Probe id that produced it. */
-  readonly probe: string;
-  /** ISO-8601 time it was seen. */
-  readonly at: string;
-  /** Local interface the reply arrived on, when the probe knows it. */
-  readonly iface?: string;
-}
-
-export type DeviceType =
-  | 'camera'
-  | 'nvr'
-  | 'dvr'
-  | 'encoder'
-  | 'intercom'
-  | 'access-control'
-  | 'thermal'
-  | 'radio'
-  | 'network'
-  | 'other';
-
-export interface Identity {
-  /** Canonical lower-case manufacturer id from signatures/vocabulary, or null. */
-  readonly manufacturer: string | null;
-  /** Canonical brand id when the badge differs from the maker (annke on a hikvision unit). */
-  readonly brand: string | null;
-  readonly deviceType: DeviceType | null;
-  readonly model: string | null;
-  readonly firmware: string | null;
-  readonly serial: string | null;
-  /** 0..1, calibrated: a single weak signal stays below the covered threshold. */
-  readonly confidence: number;
-  /** Other makers some evidence pointed to; kept so a person sees contradictions. */
-  readonly alternatives?: readonly { manufacturer: string; confidence: number }[];
-}
-
-/** An observation that contributed to a conclusion, with the signature that read it. */
-export interface Evidence {
-  readonly probe: string;
-  readonly key: string;
-  readonly value: string;
-  readonly port?: number;
-  readonly path?: string;
-  /** Signature id; absent only for facts shown without a match (e.g. a bare MAC). */
-  readonly signature?: string;
-}
-
-export type Verdict = 'covered' | 'suspect' | 'not-covered' | 'unknown';
-
-export interface Finding {
-  /** Rule id from signatures/rules. */
-  readonly rule: string;
-  readonly title: string;
-  readonly citation: string;
-  /** ISO date the rule took effect. */
-  readonly effective: string;
-  /** Why it applies, e.g. "manufacturer hikvision; brand annke is OEM-produced by hikvision". */
-  readonly basis: string;
-  /** `applies` now, or `upcoming` when the rule is not yet in force on the scan date. */
-  readonly status?: 'applies' | 'upcoming';
-  readonly authority?: string;
-  readonly source?: string;
-}
-
-export interface Device {
-  readonly ip: string;
-  readonly mac: string | null;
-  readonly hostnames: readonly string[];
-  readonly identity: Identity;
-  readonly verdict: Verdict;
-  readonly findings: readonly Finding[];
-  readonly evidence: readonly Evidence[];
-  /** Every observation of this host, so nothing scanned is dropped and explain can trace. */
-  readonly observations?: readonly Observation[];
-  /** Where the device is plugged in, from a switch's forwarding table (issue 12). */
-  readonly location?: DeviceLocation;
-}
-
-/** The access port a switch learned the device's MAC on: where an admin walks to unplug it. */
-export interface DeviceLocation {
-  /** Address of the switch that was read. */
-  readonly switch: string;
-  /** The switch's sysName, when it gave one. */
-  readonly switchName?: string;
-  /** ifName (else ifDescr) of the port. */
-  readonly port: string;
-  /** ifAlias of the port (the admin's label), when set. */
-  readonly portAlias?: string;
-  /** 802.1Q VLAN of the forwarding entry; null when the switch keeps one VLAN-unaware table. */
-  readonly vlan: number | null;
-}
-
-export interface ReportSummary {
-  readonly hosts: number;
-  readonly devices: number;
-  readonly covered: number;
-  readonly suspect: number;
-  readonly notCovered: number;
-  readonly unknown: number;
-}
-
-export interface Report {
-  readonly schema: typeof REPORT_SCHEMA_ID;
-  readonly reportId: string;
-  readonly agent: { readonly id: string; readonly site: string; readonly version: string };
-  readonly scan: {
-    readonly startedAt: string;
-    readonly finishedAt: string;
-    readonly targets: readonly string[];
-    readonly probes: readonly string[];
-    readonly rulesVersion: string;
-    readonly profile?: string;
-    /** True when the scan was cut short (Ctrl-C, SIGTERM, deadline): the report is partial. */
-    readonly partial?: boolean;
-    /** Per-probe outcome, so a failed probe is visible rather than silently missing. */
-    readonly probeStatus?: readonly ProbeStatus[];
-  };
-  readonly summary: ReportSummary;
-  readonly devices: readonly Device[];
-  /** What the scan reached and what it could not (issue 12); absent in reports from older agents. */
-  readonly coverage?: Coverage;
-}
-
-/** How far one scan saw, per target subnet, with the places it could not see named. */
-export interface Coverage {
-  readonly subnets: readonly SubnetCoverage[];
-  /** Probes that failed or stopped at their deadline: their part of the picture is missing. */
-  readonly probeTrouble: readonly {
-    readonly probe: string;
-    readonly outcome: string;
-    readonly message?: string;
-  }[];
-  readonly switches: readonly SwitchCoverage[];
-  readonly blindSpots: readonly BlindSpot[];
-}
-
-export interface SubnetCoverage {
-  /** The target as given, or the connected subnet used by default. */
-  readonly target: string;
-  /** Addresses of the target in scope (excludes applied). */
-  readonly inScope: number;
-  /** Addresses that answered any probe. */
-  readonly answered: number;
-  /** Addresses resolved to a MAC in the agent's neighbour table (its own segments only). */
-  readonly neighbours: number;
-  /** Addresses known only because a switch or router table listed them. */
-  readonly viaSwitch: number;
-  /** In-scope addresses that never answered anything. */
-  readonly silent: number;
-  /** True when the agent has an interface on this subnet (multicast and broadcast reach it). */
-  readonly local: boolean;
-  /** Probe ids whose packets can reach this subnet (segment-only discovery only when local). */
-  readonly reachedBy: readonly string[];
-  /** Every TCP connect went unanswered (timeout) or unroutable: filtered or beyond reach. */
-  readonly connects: 'answered' | 'all-timed-out' | 'all-unreachable' | 'none-tried';
-}
-
-export interface SwitchCoverage {
-  readonly address: string;
-  readonly name?: string;
-  readonly outcome: 'read' | 'failed';
-  /** Why a read failed (no answer to any credential, timeout), or what was cut short. */
-  readonly detail?: string;
-  /** MAC addresses the forwarding tables held (learned entries). */
-  readonly macs: number;
-  /** MACs with no IP in any neighbour table the scan read: reported nowhere else. */
-  readonly macsWithoutAddress: number;
-  /** Tables that answered, e.g. ipNetToPhysical, dot1qTpFdb, lldpRem. */
-  readonly tables: readonly string[];
-}
-
-export interface BlindSpot {
-  readonly kind:
-    | 'routed-no-multicast'
-    | 'excluded'
-    | 'filtered'
-    | 'unreachable'
-    | 'beyond-scope'
-    | 'switch-unread';
-  /** The subnet, range or switch address it is about. */
-  readonly subject: string;
-  readonly detail: string;
-}
-
-export interface ProbeStatus {
-  readonly probe: string;
-  readonly outcome: 'ok' | 'failed' | 'aborted' | 'skipped';
-  readonly observations: number;
-  readonly durationMs: number;
-  readonly message?: string;
-}
+import type { Evidence, Finding, Identity, Verdict } from './report-schema.js';
 
 /** What the identify stage returns for one host. */
 export interface IdentifyResult {

@@ -148,6 +148,19 @@ export function createPusher(config: PushConfig, log: Logger): Pusher {
     }
   };
 
+  /** Quarantines a refused report; on failure it stays in the spool (still on disk) and the log says why. */
+  const moveAside = (entry: SpoolEntry, reason: string): string | null => {
+    try {
+      return spool.quarantine(entry, reason);
+    } catch (err) {
+      plog.error(
+        { reportId: entry.reportId, error: (err as Error).message, spoolDir: spool.dir },
+        'cannot move a rejected report to rejected/ (it stays in the spool); free disk space',
+      );
+      return null;
+    }
+  };
+
   /** Acts on one send result for a spooled entry; returns true when the entry left the spool. */
   const settle = (entry: SpoolEntry, result: SendResult): boolean => {
     if (result.kind === 'stored' || result.kind === 'duplicate') {
@@ -155,12 +168,12 @@ export function createPusher(config: PushConfig, log: Logger): Pusher {
       return true;
     }
     if (result.kind === 'rejected') {
-      const where = spool.quarantine(entry, `${result.reason} — ${result.fix}`);
+      const where = moveAside(entry, `${result.reason} — ${result.fix}`);
       plog.error(
         { reportId: entry.reportId, reason: result.reason, kept: where },
         'collector rejected report',
       );
-      return true;
+      return where !== null;
     }
     return false;
   };
@@ -219,12 +232,19 @@ export function createPusher(config: PushConfig, log: Logger): Pusher {
     const problems = checkReport(report);
     if (problems.length > 0) {
       const first = problems[0]!;
-      plog.error({ reportId, problems }, 'report fails the report schema; not sent');
+      const reason = `the report fails camsweep.report/v1 at ${first.field}: ${first.message}`;
+      let kept: string;
+      try {
+        kept = `kept in ${spool.keepRejected(reportId, JSON.stringify(report), reason)}`;
+      } catch (err) {
+        kept = `NOT KEPT: cannot write ${spool.rejectedDir}: ${(err as Error).message}`;
+      }
+      plog.error({ reportId, problems, kept }, 'report fails the report schema; not sent');
       return {
         status: 'rejected',
         reportId,
-        reason: `the report fails camsweep.report/v1 at ${first.field}: ${first.message}`,
-        fix: 'this is a bug in camsweep; please report it with the log',
+        reason: `${reason} (${kept})`,
+        fix: 'this is a bug in camsweep; please report it with the log and the kept report',
         field: first.field,
       };
     }
@@ -259,7 +279,7 @@ export function createPusher(config: PushConfig, log: Logger): Pusher {
       return { status: 'delivered', reportId, duplicate: last.kind === 'duplicate', attempts };
     }
     if (last?.kind === 'rejected') {
-      if (put.ok) spool.quarantine(put.entry, `${last.reason} — ${last.fix}`);
+      if (put.ok) moveAside(put.entry, `${last.reason} — ${last.fix}`);
       plog.error({ reportId, reason: last.reason, field: last.field }, 'collector rejected report');
       return {
         status: 'rejected',

@@ -14,8 +14,9 @@ import type {
   ReportSummary,
 } from '../../contract/types.js';
 import { cap } from '../../core/text.js';
+import { mergeObservations } from '../../knowledge/identify/hosts.js';
+import { hostIdentityKeys } from '../probes/registry.js';
 import { locationOf } from './location.js';
-import { mergeObservations } from './merge.js';
 
 export interface Engines {
   identify(observations: readonly Observation[]): IdentifyResult;
@@ -27,7 +28,7 @@ const HOSTNAME_KEYS = new Set(['mdns.host', 'snmp.sysName']);
 
 export function assembleDevices(observations: readonly Observation[], engines: Engines, at: Date): Device[] {
   const devices: Device[] = [];
-  for (const group of mergeObservations([...observations])) {
+  for (const group of mergeObservations(observations, hostIdentityKeys)) {
     const { identity, evidence } = engines.identify(group.observations);
     const { verdict, findings } = engines.classify(identity, evidence, at);
     const hostnames = [

@@ -69,7 +69,10 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE INDEX login_attempts_user ON login_attempts (username, at)`,
     `CREATE INDEX login_attempts_ip ON login_attempts (ip, at)`,
   ],
-  // 2 (issue 12): each scan's coverage section; where each device is plugged in (switch, port,
+  // Issue 14: report ids are keyed by site and content; users can be disabled; a sign-in
+  // attempt is reserved (ok = -1, pending) before the password is checked.
+  [`ALTER TABLE scans ADD COLUMN content_sha256 TEXT`, `ALTER TABLE users ADD COLUMN disabled_at TEXT`],
+  // 3 (issue 12): each scan's coverage section; where each device is plugged in (switch, port,
   // VLAN) and a short list of what was seen of it, so an unidentified device can be judged.
   [
     `ALTER TABLE scans ADD COLUMN coverage TEXT`,

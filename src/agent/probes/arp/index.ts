@@ -40,6 +40,7 @@ export const arpProbe: Probe = {
   phase: 'enrich',
   reach: 'segment',
   emits: ['mac.address', 'mac.oui.org'],
+  identityKeys: { mac: ['mac.address'] },
   config,
   enabledByDefault: true,
   run,

@@ -43,6 +43,7 @@ export const dhipProbe: Probe = {
   phase: 'discover',
   reach: 'segment',
   emits: ['dhip.*', 'mac.address'],
+  identityKeys: { mac: ['dhip.mac', 'mac.address'], serial: ['dhip.SerialNo'] },
   config,
   enabledByDefault: true,
   async run(ctx) {

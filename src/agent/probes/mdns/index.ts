@@ -124,6 +124,7 @@ export const mdnsProbe: Probe = {
   phase: 'discover',
   reach: 'segment',
   emits: ['mdns.service', 'mdns.instance', 'mdns.host', 'mdns.txt.*'],
+  identityKeys: { serialInHost: ['mdns.host'] },
   config,
   enabledByDefault: true,
   run,

@@ -37,6 +37,7 @@ export const sadpProbe: Probe = {
   phase: 'discover',
   reach: 'segment',
   emits: ['sadp.*', 'mac.address'],
+  identityKeys: { mac: ['sadp.MAC', 'mac.address'], serial: ['sadp.DeviceSN'] },
   config,
   enabledByDefault: true,
   async run(ctx) {

@@ -292,6 +292,8 @@ export const switchProbe: Probe = {
     'lldp.portId',
     'lldp.portDesc',
   ],
+  // A MAC from a switch table links this address to the same device the neighbour table did.
+  identityKeys: { mac: ['mac.address'] },
   config,
   enabledByDefault: false,
   run,
