@@ -27,10 +27,11 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { inspect } from 'node:util';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Node } from 'yaml';
 import { CamsweepError } from '../core/errors.js';
 import { parseIpv4 } from '../core/ipv4.js';
 import { parseTarget } from '../core/scope.js';
+import { parseYamlWithLines } from '../core/yaml.js';
 import type { HostCredentials } from './probes/types.js';
 
 /** A credentials file is a few KB; anything near this is a mistake or an attack. */
@@ -199,25 +200,16 @@ export function loadCredentials(path: string): CredentialStore {
 /** Parses credentials YAML; errors name `file:line key` and never include a secret. */
 export function parseCredentials(text: string, file: string): CredentialStore {
   if (text.length > MAX_FILE_BYTES) throw fail(file, [{ line: 1, path: '', message: 'file too large' }]);
-  const lines = new LineCounter();
-  const doc = parseDocument(text, {
-    lineCounter: lines,
-    uniqueKeys: true,
-    prettyErrors: false,
-    schema: 'core',
-  });
+  const yaml = parseYamlWithLines(text, { schema: 'core' });
   const problems: Problem[] = [];
-  const lineOf = (node: unknown): number => {
-    const range = (node as { range?: [number, number, number] } | null)?.range;
-    return range ? lines.linePos(range[0]).line : 1;
-  };
-  for (const e of doc.errors) {
+  const lineOf = (node: unknown): number => yaml.lineOf(node) ?? 1;
+  for (const e of yaml.errors) {
     // The YAML library's message may quote the offending line, which can be a password.
-    problems.push({ line: lines.linePos(e.pos[0]).line, path: '', message: `YAML syntax error (${e.code})` });
+    problems.push({ line: e.line, path: '', message: `YAML syntax error (${e.code})` });
   }
   if (problems.length > 0) throw fail(file, problems);
   const reader = new Reader(lineOf, problems);
-  const entries = reader.file(doc.contents as Node | null);
+  const entries = reader.file(yaml.root);
   if (problems.length > 0) throw fail(file, problems);
   return new CredentialStore(entries, file);
 }

@@ -75,7 +75,12 @@ export function describeOutcome(o: PushOutcome): { ok: boolean; text: string } {
   }
 }
 
-function readToken(config: PushConfig): string {
+/**
+ * The agent token: push.token, else the file push.tokenFile names, else CAMSWEEP_TOKEN from the
+ * environment (a systemd EnvironmentFile keeps it out of the config and out of `ps`). The
+ * config wins, so a token exported in an admin's shell never silently replaces the configured one.
+ */
+function readToken(config: PushConfig, env: NodeJS.ProcessEnv): string {
   let token = config.token;
   if (!token && config.tokenFile) {
     try {
@@ -90,9 +95,10 @@ function readToken(config: PushConfig): string {
       );
     }
   }
+  if (!token) token = env.CAMSWEEP_TOKEN?.trim() || null;
   if (!token) {
     throw new CamsweepError('E_CONFIG', 'push.url is set but no agent token is configured', {
-      fix: 'create one with `camsweep collector token create --site NAME` and set push.tokenFile (or push.token)',
+      fix: 'create one with `camsweep collector token create --site NAME` and set push.tokenFile (or push.token, or CAMSWEEP_TOKEN in the environment)',
     });
   }
   if (/[\s\r\n]/.test(token)) {
@@ -117,7 +123,7 @@ function openSpool(config: PushConfig): Spool {
   }
 }
 
-export function createPusher(config: PushConfig, log: Logger): Pusher {
+export function createPusher(config: PushConfig, log: Logger, env: NodeJS.ProcessEnv = process.env): Pusher {
   if (!config.url) {
     throw new CamsweepError('E_CONFIG', 'push.url is not set', {
       fix: 'give --push URL or set push.url in the config',
@@ -125,7 +131,7 @@ export function createPusher(config: PushConfig, log: Logger): Pusher {
   }
   const transport = new Transport({
     url: config.url,
-    token: readToken(config),
+    token: readToken(config, env),
     ca: config.ca,
     cert: config.cert,
     key: config.key,
