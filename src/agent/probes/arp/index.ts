@@ -5,10 +5,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { defineSpec } from '../../../core/config-spec.js';
+import { ouiOrganisation } from '../../../knowledge/identify/derive/oui.js';
 import { probeSettings } from '../common-config.js';
 import type { Probe, ProbeContext } from '../types.js';
 import { parseProcArp } from './codec.js';
-import { ouiOrganisation } from './oui.js';
 
 const config = defineSpec({
   table: {

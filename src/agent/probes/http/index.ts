@@ -8,6 +8,7 @@
 import { defineSpec } from '../../../core/config-spec.js';
 import { cap, MAX_BODY_CHARS } from '../../../core/text.js';
 import { VERSION } from '../../../core/version.js';
+import { faviconHash } from '../../../knowledge/identify/derive/favicon.js';
 import { probeSettings } from '../common-config.js';
 import { forEachLimit } from '../shared/pool.js';
 import type { Probe, ProbeContext } from '../types.js';
@@ -24,7 +25,6 @@ import {
 } from './codec.js';
 import { CREDENTIALED_PATHS, credentialedRead } from './credentialed.js';
 import { hintsOf } from './hints.js';
-import { faviconHash } from './mmh3.js';
 import { CURATED_REQUESTS, type CuratedRequest, DEFAULT_FAVICON_PATH, HINTS, type Hint } from './requests.js';
 import {
   type FailureReason,
