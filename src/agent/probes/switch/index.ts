@@ -8,7 +8,7 @@
 import type { ConfigSpec } from '../../../core/config-spec.js';
 import { CamsweepError } from '../../../core/errors.js';
 import { parseIpv4 } from '../../../core/ipv4.js';
-import { ouiOrganisation } from '../arp/oui.js';
+import { ouiOrganisation } from '../../../knowledge/identify/derive/oui.js';
 import { forEachLimit, paced, sleep } from '../shared/pool.js';
 import { compareOids } from '../snmp/codec.js';
 import { type Credential, credentialKey, credentialLabel, SafeSession } from '../snmp/session.js';
