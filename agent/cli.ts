@@ -7,7 +7,7 @@
 import { CamsweepError, describeError, EXIT } from '../src/core/errors.js';
 import { createLogger } from '../src/core/log.js';
 import { VERSION } from '../src/core/version.js';
-import type { CommandIO, CommandMain } from './io.js';
+import type { CommandIO, CommandMain } from './commands/io.js';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: CommandMain }> }> = {
   scan: {
@@ -19,7 +19,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
     load: () => import('./commands/agent.js'),
   },
   identify: {
-    summary: 'offline: JSON-line observations on stdin → one device per host',
+    summary: 'offline: saved observations or nmap XML → one device per host',
     load: () => import('./commands/identify.js'),
   },
   verify: {

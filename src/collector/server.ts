@@ -8,8 +8,8 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../core/log.js';
 import { cookieNames, dashboard } from './dashboard/index.js';
 import type { Database } from './db/index.js';
-import { CollectorError, errorHandler } from './errors.js';
-import { RateLimiter } from './rate-limit.js';
+import { CollectorError, errorHandler } from './routes/errors.js';
+import { RateLimiter } from './routes/rate-limit.js';
 import { reportRoutes } from './routes/reports.js';
 import { createDisplay } from './views/display.js';
 

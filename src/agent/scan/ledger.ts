@@ -4,7 +4,7 @@
  * protocol never repeat a failed login. A lockout policy counts every wrong community or
  * password; a scanner that tried the same one twice would look like a brute-force attempt.
  */
-import type { CredentialLedger } from '../probes/types.js';
+import type { CredentialLedger } from '../probes/shared/types.js';
 
 export function createLedger(): CredentialLedger {
   const state = new Map<string, 'pending' | 'worked' | 'failed'>();

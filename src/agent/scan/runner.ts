@@ -9,7 +9,7 @@ import type { Logger } from '../../core/log.js';
 import type { Scope } from '../../core/scope.js';
 import { cap } from '../../core/text.js';
 import type { HostSecrets } from '../credentials.js';
-import { declares, toObservation } from '../probes/observation.js';
+import { declares, toObservation } from '../probes/shared/observation.js';
 import type {
   HostCredentials,
   ObservationInput,
@@ -17,7 +17,7 @@ import type {
   ProbeContext,
   ProbePhase,
   ReachOutcome,
-} from '../probes/types.js';
+} from '../probes/shared/types.js';
 import { createLedger } from './ledger.js';
 import { createHostGate, createPacer, type PacketPacer } from './rate.js';
 

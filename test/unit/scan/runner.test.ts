@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Probe, ProbeContext } from '../../../src/agent/probes/types.js';
+import type { Probe, ProbeContext } from '../../../src/agent/probes/shared/types.js';
 import { beyondScopeGuard } from '../../../src/agent/scan/beyond-scope.js';
 import { createHostGate, createPacer } from '../../../src/agent/scan/rate.js';
 import { runProbes } from '../../../src/agent/scan/runner.js';

@@ -10,9 +10,9 @@ import { CamsweepError } from '../../../core/errors.js';
 import { parseIpv4 } from '../../../core/ipv4.js';
 import { ouiOrganisation } from '../../../knowledge/identify/derive/oui.js';
 import { forEachLimit, paced, sleep } from '../shared/pool.js';
+import type { Probe, ProbeContext } from '../shared/types.js';
 import { compareOids } from '../snmp/codec.js';
 import { type Credential, credentialKey, credentialLabel, SafeSession } from '../snmp/session.js';
-import type { Probe, ProbeContext } from '../types.js';
 import {
   decodeSwitch,
   indexUnder,
