@@ -11,6 +11,7 @@ import type { Database } from './db/index.js';
 import { CollectorError, errorHandler } from './routes/errors.js';
 import { RateLimiter } from './routes/rate-limit.js';
 import { reportRoutes } from './routes/reports.js';
+import { createDisplay } from './views/display.js';
 
 export interface CollectorOptions {
   readonly db: Database;
@@ -26,6 +27,8 @@ export interface CollectorOptions {
   readonly secureCookies?: boolean;
   /** Trust X-Forwarded-For from the proxy in front (for login throttling by client address). */
   readonly trustProxy?: boolean;
+  /** IANA time zone the dashboard shows times in (ISO UTC on hover); default UTC. */
+  readonly timeZone?: string;
 }
 
 /** Largest report accepted by default, in bytes (collector --max-body). */
@@ -89,6 +92,7 @@ export async function buildCollector(options: CollectorOptions): Promise<Fastify
     db: options.db,
     log: options.log,
     cookies: cookieNames(Boolean(https) || Boolean(options.secureCookies)),
+    display: createDisplay(options.timeZone ?? 'UTC'),
   });
   return app;
 }

@@ -13,6 +13,13 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { type Static, type TSchema, Type } from 'typebox';
 import { addFormats } from './ajv-formats.js';
+import {
+  type BlindSpotSchema,
+  CoverageSchema,
+  LocationSchema,
+  type SubnetCoverageSchema,
+  type SwitchCoverageSchema,
+} from './coverage-schema.js';
 import { checkReportBounds, REPORT_MAX_DEVICES } from './report-bounds.js';
 import { DEVICE_TYPES, type DeviceType } from './vocabulary.js';
 
@@ -121,6 +128,8 @@ export const DeviceSchema = closed({
   evidence: Type.Array(EvidenceSchema, { maxItems: 512 }),
   /** Every observation of this host, so nothing scanned is dropped and explain can trace. */
   observations: Type.Optional(Type.Array(ObservationSchema, { maxItems: 4096 })),
+  /** Where the device is plugged in, from a switch's forwarding table (issue 12). */
+  location: Type.Optional(LocationSchema),
 });
 
 /** `deadline`: the probe's own deadline; `scan-deadline`: the whole scan's; `abort`: the user. */
@@ -212,6 +221,8 @@ export const ReportSchema = Type.Object(
     scan: ScanSchema,
     summary: ReportSummarySchema,
     devices: Type.Array(DeviceSchema, { maxItems: REPORT_MAX_DEVICES }),
+    /** What the scan reached and what it could not (issue 12); absent from older agents. */
+    coverage: Type.Optional(CoverageSchema),
   },
   {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -244,6 +255,11 @@ export type ScanSkipped = Frozen<Static<typeof ScanSkippedSchema>>;
 export type DiscoveryMode = Frozen<Static<typeof DiscoveryModeSchema>>;
 export type ReportSummary = Frozen<Static<typeof ReportSummarySchema>>;
 export type Verdict = Static<typeof VerdictSchema>;
+export type DeviceLocation = Frozen<Static<typeof LocationSchema>>;
+export type Coverage = Frozen<Static<typeof CoverageSchema>>;
+export type SubnetCoverage = Frozen<Static<typeof SubnetCoverageSchema>>;
+export type SwitchCoverage = Frozen<Static<typeof SwitchCoverageSchema>>;
+export type BlindSpot = Frozen<Static<typeof BlindSpotSchema>>;
 
 export interface SchemaProblem {
   /** JSON pointer of the offending field, e.g. `/devices/0/ip`. */

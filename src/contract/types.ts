@@ -6,9 +6,12 @@
  */
 
 export {
+  type BlindSpot,
+  type Coverage,
   type CutShortReason,
   DEVICE_TYPES,
   type Device,
+  type DeviceLocation,
   type DeviceType,
   type DiscoveryMode,
   type Evidence,
@@ -21,6 +24,8 @@ export {
   type ReportSummary,
   type ScanSkipped,
   type SkippedWork,
+  type SubnetCoverage,
+  type SwitchCoverage,
   type Verdict,
 } from './report-schema.js';
 

@@ -6,6 +6,7 @@
 
 import type { Device, Report } from '../../contract/types.js';
 import { forTerminal } from '../../core/text.js';
+import { coverageParagraph, locationText } from './coverage.js';
 
 const VERDICT_ORDER: Record<Device['verdict'], number> = {
   covered: 0,
@@ -36,7 +37,19 @@ export function renderTable(report: Report, options: TableOptions): string {
     return safe.length > max ? `${safe.slice(0, max - 1)}…` : safe;
   };
   const devices = [...report.devices].sort((a, b) => VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict]);
-  const header = ['IP', 'MAC', 'VERDICT', 'MAKER', 'TYPE', 'MODEL', 'FIRMWARE', 'RULES'];
+  // The WHERE column (switch, port, VLAN) appears once a switch was read.
+  const located = devices.some((d) => d.location);
+  const header = [
+    'IP',
+    'MAC',
+    'VERDICT',
+    'MAKER',
+    'TYPE',
+    'MODEL',
+    'FIRMWARE',
+    'RULES',
+    ...(located ? ['WHERE'] : []),
+  ];
   const rows = devices.map((d) => [
     d.ip,
     d.mac ?? '-',
@@ -52,6 +65,7 @@ export function renderTable(report: Report, options: TableOptions): string {
         .join(', ') || '-',
       60,
     ),
+    ...(located ? [clip(locationText(d.location) || '-', 60)] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
@@ -107,6 +121,10 @@ export function renderTable(report: Report, options: TableOptions): string {
     out.push('');
     for (const p of troubled)
       out.push(`probe ${p.probe}: ${p.outcome}${p.message ? ` — ${forTerminal(p.message)}` : ''}`);
+  }
+  if (report.coverage) {
+    out.push('');
+    out.push(coverageParagraph(report.coverage));
   }
   return `${out.join('\n')}\n`;
 }

@@ -16,6 +16,7 @@ import type {
 import { cap } from '../../core/text.js';
 import { mergeObservations } from '../../knowledge/identify/hosts.js';
 import { hostIdentityKeys } from '../probes/registry.js';
+import { locationOf } from './location.js';
 
 export interface Engines {
   identify(observations: readonly Observation[]): IdentifyResult;
@@ -37,6 +38,7 @@ export function assembleDevices(observations: readonly Observation[], engines: E
           .map((o) => cap(o.value.replace(/\.$/, ''), 255)),
       ),
     ].slice(0, 32);
+    const location = locationOf(group.observations);
     devices.push({
       ip: group.ip,
       mac: group.mac,
@@ -46,6 +48,7 @@ export function assembleDevices(observations: readonly Observation[], engines: E
       findings,
       evidence,
       observations: group.observations,
+      ...(location ? { location } : {}),
     });
   }
   return devices.sort((a, b) => ipOrder(a.ip) - ipOrder(b.ip));

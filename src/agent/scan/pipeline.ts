@@ -14,7 +14,9 @@ import type { Config } from '../config/config.js';
 import { loadCredentials } from '../credentials.js';
 import { probes as allProbes } from '../probes/registry.js';
 import { assembleDevices, summarise } from './assemble.js';
+import { beyondScopeGuard } from './beyond-scope.js';
 import { sizeDeadlines } from './budget.js';
+import { buildCoverage } from './coverage.js';
 import { describeDiscovery } from './discovery-mode.js';
 import { foldHeard } from './heard.js';
 import { type Progress, runProbes } from './runner.js';
@@ -95,6 +97,7 @@ export async function runScan(
     deadline: startedAt.getTime() + config.scan.timeout,
     signal: hooks.signal,
     log: hooks.log,
+    mayReportBeyondScope: beyondScopeGuard(config.scan.exclude),
     ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
     // Hosts heard passively since the last scan are live: enrichment reaches them too.
     ...(options.heard?.length ? { liveHosts: [...new Set(options.heard.map((o) => o.host))] } : {}),
@@ -129,6 +132,17 @@ export async function runScan(
     },
     summary: summarise(scope.hosts.length, devices),
     devices,
+    coverage: buildCoverage({
+      targets: scope.targets,
+      exclude: config.scan.exclude,
+      hosts: scope.hosts,
+      interfaces: scope.interfaces,
+      probes: enabled.map((p) => ({ id: p.id, reach: p.reach ?? 'routed' })),
+      status: run.status,
+      // Heard passively (daemon) counts as answering: the host was there.
+      observations: heard.observations,
+      reach: run.reach,
+    }),
   };
   const schemaProblems = checkReport(report);
   if (schemaProblems.length > 0)

@@ -1,8 +1,22 @@
 /** One device: identity, rules, evidence, history, and the remediation form. */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Session } from '../store/access.js';
-import { deviceDetail, REMEDIATION_STATES, type RemediationState, setRemediation } from '../store/queries.js';
-import { type DashboardOptions, field, formSchema, frameOf, sendPage, sessionOf } from './context.js';
+import {
+  deviceDetail,
+  REMEDIATION_STATES,
+  type RemediationState,
+  remediable,
+  setRemediation,
+} from '../store/queries.js';
+import {
+  type DashboardOptions,
+  displayOf,
+  field,
+  formSchema,
+  frameOf,
+  sendPage,
+  sessionOf,
+} from './context.js';
 import { checkExpiry } from './expiry.js';
 
 const idParams = {
@@ -14,7 +28,8 @@ const idParams = {
 
 const idOf = (params: unknown) => Number((params as { id: string }).id);
 
-export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, { db, log }) => {
+export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, opts) => {
+  const { db, log } = opts;
   const showDevice = async (
     reply: FastifyReply,
     s: Session,
@@ -36,7 +51,7 @@ export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, { db
       reply,
       'device',
       frameOf(s, `${d.ip} · ${d.site}`),
-      { d, states: REMEDIATION_STATES, error },
+      { ...displayOf(opts), d, states: REMEDIATION_STATES, error, remediable: remediable(d.verdict) },
       status,
     );
   };
@@ -68,6 +83,9 @@ export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, { db
       const expires = field(req.body, 'expires').trim();
       if (!REMEDIATION_STATES.includes(state))
         return showDevice(reply, s, id, 'Choose a remediation state.', 400);
+      const current = await deviceDetail(db, id);
+      if (current && !remediable(current.verdict))
+        return showDevice(reply, s, id, 'Remediation applies only to covered or suspect devices.', 400);
       let expiresAt: string | null = null;
       if (state === 'exempted') {
         // An exception names who approved it, why, and until when (docs: remediation).

@@ -1,9 +1,10 @@
 /** The overview page: per site, verdict counts, the trend over the last scans, remediation. */
 import type { FastifyPluginAsync } from 'fastify';
 import { overview } from '../store/queries.js';
-import { type DashboardOptions, frameOf, sendPage, sessionOf } from './context.js';
+import { type DashboardOptions, displayOf, frameOf, sendPage, sessionOf } from './context.js';
 
-export const overviewPage: FastifyPluginAsync<DashboardOptions> = async (app, { db }) => {
+export const overviewPage: FastifyPluginAsync<DashboardOptions> = async (app, opts) => {
+  const { db } = opts;
   app.get(
     '/',
     { config: { access: 'signed-in' }, schema: { querystring: { type: 'object', properties: {} } } },
@@ -32,7 +33,7 @@ export const overviewPage: FastifyPluginAsync<DashboardOptions> = async (app, { 
         });
         return { ...site, bars, width: Math.max(18, bars.length * 18) };
       });
-      return sendPage(reply, 'overview', frameOf(sessionOf(req), 'Overview'), { sites });
+      return sendPage(reply, 'overview', frameOf(sessionOf(req), 'Overview'), { ...displayOf(opts), sites });
     },
   );
 };
