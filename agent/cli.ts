@@ -19,7 +19,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
     load: () => import('./commands/agent.js'),
   },
   identify: {
-    summary: 'offline: JSON-line observations on stdin → one device per host',
+    summary: 'offline: saved observations or nmap XML → one device per host',
     load: () => import('./commands/identify.js'),
   },
   verify: {

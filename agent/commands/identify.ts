@@ -200,8 +200,10 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   for (const [host, observations] of hosts) {
     const { identity, evidence } = identifier.identify(observations);
     const { verdict, findings } = classify(identity, evidence, at);
-    if (format === 'json')
-      io.stdout.write(`${JSON.stringify({ host, identity, verdict, findings, evidence })}\n`);
+    if (format === 'json') {
+      const cut = partial.has(host) ? { partial: true } : {};
+      io.stdout.write(`${JSON.stringify({ host, identity, verdict, findings, evidence, ...cut })}\n`);
+    }
     const mac = observations.find((o) => o.key === 'mac.address');
     devices.push({
       ip: host,
