@@ -10,7 +10,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CommandMain } from '../../../agent/io.js';
+import type { CommandMain } from '../../../agent/commands/io.js';
 import { fakeIO } from '../identify/helpers.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
