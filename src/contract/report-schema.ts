@@ -23,6 +23,7 @@ const deviceType = {
     'thermal',
     'radio',
     'network',
+    'drone',
     'other',
     null,
   ],

@@ -35,6 +35,7 @@ export type DeviceType =
   | 'thermal'
   | 'radio'
   | 'network'
+  | 'drone'
   | 'other';
 
 export interface Identity {

@@ -34,6 +34,7 @@ const TYPE_PRECEDENCE: readonly DeviceType[] = [
   'nvr',
   'camera',
   'radio',
+  'drone',
   'network',
   'other',
 ];
