@@ -58,6 +58,7 @@ export const reportSchema = {
         targets: { type: 'array', maxItems: 4096, items: str(64) },
         probes: { type: 'array', maxItems: 64, items: str(32) },
         rulesVersion: str(64),
+        rulesAsOf: { type: 'string', format: 'date' },
         profile: str(64),
         partial: { type: 'boolean' },
         probeStatus: {
@@ -161,6 +162,25 @@ export const reportSchema = {
                 port,
                 path: str(1024),
                 signature: str(128),
+              },
+            },
+          },
+          risks: {
+            type: 'array',
+            maxItems: 64,
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['advisory', 'cve', 'title', 'kev', 'certainty', 'fixed', 'basis', 'source'],
+              properties: {
+                advisory: str(64),
+                cve: { type: 'string', pattern: '^CVE-\\d{4}-\\d{4,7}$' },
+                title: str(512),
+                kev: { type: 'boolean' },
+                certainty: { enum: ['affected', 'possible'] },
+                fixed: str(1024),
+                basis: str(2048),
+                source: str(1024),
               },
             },
           },

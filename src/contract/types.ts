@@ -81,6 +81,27 @@ export interface Finding {
   readonly source?: string;
 }
 
+/**
+ * A published, known vulnerability whose affected firmware range contains the firmware string
+ * this device already reported. Found by comparison only: nothing is sent to a device to test
+ * it. Kept apart from the sanctions verdict, which it never changes.
+ */
+export interface Risk {
+  /** Advisory id from signatures/advisories. */
+  readonly advisory: string;
+  readonly cve: string;
+  readonly title: string;
+  /** Listed in CISA's Known Exploited Vulnerabilities catalogue. */
+  readonly kev: boolean;
+  /** `possible` when the range is broader than the vendor's per-model list. */
+  readonly certainty: 'affected' | 'possible';
+  /** The vendor's fixed version, in words. */
+  readonly fixed: string;
+  /** Why it matched, e.g. "firmware V5.4.0 build 160530 is within V5.2.0 … V5.4.0 (build 2014-07-21 … 2016-05-30)". */
+  readonly basis: string;
+  readonly source: string;
+}
+
 export interface Device {
   readonly ip: string;
   readonly mac: string | null;
@@ -89,6 +110,8 @@ export interface Device {
   readonly verdict: Verdict;
   readonly findings: readonly Finding[];
   readonly evidence: readonly Evidence[];
+  /** Firmware risk findings (signatures/advisories); absent in reports from older agents. */
+  readonly risks?: readonly Risk[];
   /** Every observation of this host, so nothing scanned is dropped and explain can trace. */
   readonly observations?: readonly Observation[];
 }
@@ -113,6 +136,8 @@ export interface Report {
     readonly probes: readonly string[];
     readonly rulesVersion: string;
     readonly profile?: string;
+    /** Newest `reviewed` date of the rule data (YYYY-MM-DD): how current the rules are. */
+    readonly rulesAsOf?: string;
     /** True when the scan was cut short (Ctrl-C, SIGTERM, deadline): the report is partial. */
     readonly partial?: boolean;
     /** Per-probe outcome, so a failed probe is visible rather than silently missing. */

@@ -12,6 +12,7 @@ import type {
   Identity,
   Observation,
   ReportSummary,
+  Risk,
 } from '../../contract/types.js';
 import { cap } from '../../core/text.js';
 import { mergeObservations } from './merge.js';
@@ -19,6 +20,8 @@ import { mergeObservations } from './merge.js';
 export interface Engines {
   identify(observations: readonly Observation[]): IdentifyResult;
   classify(identity: Identity, evidence: readonly Evidence[], at: Date): ClassifyResult;
+  /** Firmware risk from already-observed strings; absent in engines that do not assess it. */
+  risks?(identity: Identity, at: Date): Risk[];
 }
 
 /** Keys whose values name the host on the network (shown in the report's `hostnames`). */
@@ -29,6 +32,7 @@ export function assembleDevices(observations: readonly Observation[], engines: E
   for (const group of mergeObservations([...observations])) {
     const { identity, evidence } = engines.identify(group.observations);
     const { verdict, findings } = engines.classify(identity, evidence, at);
+    const risks = engines.risks?.(identity, at) ?? [];
     const hostnames = [
       ...new Set(
         group.observations
@@ -44,6 +48,7 @@ export function assembleDevices(observations: readonly Observation[], engines: E
       verdict,
       findings,
       evidence,
+      ...(risks.length > 0 ? { risks } : {}),
       observations: group.observations,
     });
   }

@@ -8,6 +8,7 @@ import { REPORT_SCHEMA_ID, type Report } from '../../contract/types.js';
 import type { Logger } from '../../core/log.js';
 import { resolveScope } from '../../core/scope.js';
 import { VERSION } from '../../core/version.js';
+import { loadRiskAssessor } from '../../knowledge/advisories/index.js';
 import { loadClassifier } from '../../knowledge/classify/index.js';
 import { loadIdentifier } from '../../knowledge/identify/index.js';
 import type { Config } from '../config/config.js';
@@ -39,6 +40,7 @@ export async function runScan(config: Config, hooks: ScanHooks): Promise<ScanOut
   });
   const identifier = loadIdentifier();
   const classifier = loadClassifier({ profile: config.classify.profile, customRules: config.classify.rules });
+  const assessor = loadRiskAssessor();
   const credentials = config.credentials.file ? loadCredentials(config.credentials.file) : null;
   const enabled = allProbes.filter((p) => config.probes[p.id]?.enabled);
 
@@ -70,6 +72,7 @@ export async function runScan(config: Config, hooks: ScanHooks): Promise<ScanOut
     {
       identify: (obs) => identifier.identify(obs),
       classify: (identity, evidence, at) => classifier.classify(identity, evidence, at),
+      risks: (identity, at) => assessor.risks(identity, at),
     },
     startedAt,
   );
@@ -83,6 +86,7 @@ export async function runScan(config: Config, hooks: ScanHooks): Promise<ScanOut
       targets: scope.targets,
       probes: enabled.map((p) => p.id),
       rulesVersion: classifier.rulesVersion,
+      rulesAsOf: classifier.rulesAsOf,
       profile: config.classify.profile,
       partial: run.partial,
       probeStatus: run.status,
