@@ -30,6 +30,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
     summary: 'explain a device verdict from a saved report: rule → identity → evidence',
     load: () => import('./commands/explain.js'),
   },
+  report: {
+    summary: 'attestation HTML/PDF of a site (collector or report JSON); sign and verify it',
+    load: () => import('./commands/report.js'),
+  },
   collector: {
     summary: 'run the central collector and dashboard',
     load: () => import('./commands/collector.js'),

@@ -56,7 +56,7 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function defaultDb(env: NodeJS.ProcessEnv): string {
+export function defaultDb(env: NodeJS.ProcessEnv): string {
   if (env.CAMSWEEP_COLLECTOR_DB) return env.CAMSWEEP_COLLECTOR_DB;
   const state = env.STATE_DIRECTORY?.split(':')[0];
   return `${state ?? '/var/lib/camsweep-collector'}/collector.db`;

@@ -59,6 +59,8 @@ export const reportSchema = {
         probes: { type: 'array', maxItems: 64, items: str(32) },
         rulesVersion: str(64),
         rulesAsOf: { type: 'string', format: 'date' },
+        rate: { type: 'number', minimum: 0 },
+        exclusions: { type: 'array', maxItems: 4096, items: str(64) },
         profile: str(64),
         partial: { type: 'boolean' },
         probeStatus: {

@@ -138,6 +138,10 @@ export interface Report {
     readonly profile?: string;
     /** Newest `reviewed` date of the rule data (YYYY-MM-DD): how current the rules are. */
     readonly rulesAsOf?: string;
+    /** Probe rate limit the scan ran under (packets per second), for the attestation's method. */
+    readonly rate?: number;
+    /** Addresses the configuration said never to touch. */
+    readonly exclusions?: readonly string[];
     /** True when the scan was cut short (Ctrl-C, SIGTERM, deadline): the report is partial. */
     readonly partial?: boolean;
     /** Per-probe outcome, so a failed probe is visible rather than silently missing. */

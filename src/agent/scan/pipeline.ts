@@ -87,6 +87,8 @@ export async function runScan(config: Config, hooks: ScanHooks): Promise<ScanOut
       probes: enabled.map((p) => p.id),
       rulesVersion: classifier.rulesVersion,
       rulesAsOf: classifier.rulesAsOf,
+      rate: config.scan.rate,
+      exclusions: config.scan.exclude,
       profile: config.classify.profile,
       partial: run.partial,
       probeStatus: run.status,
