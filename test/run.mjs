@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { closingReport, readAllowList } from './helpers/closing-line.mjs';
 
 const extra = process.argv.slice(2);
 const inCI = process.env.CI === 'true' || process.env.CI === '1';
@@ -29,17 +30,18 @@ if (step('signatures and rules', 'node', ['dist/agent/cli.js', 'verify']) !== 0)
   fail('camsweep verify found problems');
 
 const canUnshare = spawnSync('unshare', ['-n', 'true']).status === 0;
-// A JSON copy of the results gives the plain closing line CI reads ("N passed, N failed").
+// The tally reporter records what the closing line counts: failed tests, set-up and unhandled
+// errors (vitest's own JSON counts neither), and every skip with its reason.
 const resultsDir = mkdtempSync(join(tmpdir(), 'camsweep-test-'));
-const resultsFile = join(resultsDir, 'vitest.json');
+const tallyFile = join(resultsDir, 'tally.json');
 const vitest = [
   'node_modules/.bin/vitest',
   'run',
   '--reporter=default',
-  '--reporter=json',
-  `--outputFile.json=${resultsFile}`,
+  '--reporter=./test/helpers/tally-reporter.ts',
   ...extra,
 ];
+process.env.CAMSWEEP_TEST_TALLY = tallyFile;
 let status;
 if (canUnshare) {
   // lo up for loopback peers; a multicast route on lo so multicast tests stay inside.
@@ -63,12 +65,19 @@ if (canUnshare) {
   );
   status = step('tests', vitest[0], vitest.slice(1));
 }
-if (existsSync(resultsFile)) {
-  const r = JSON.parse(readFileSync(resultsFile, 'utf8'));
-  process.stdout.write(
-    `\n${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped\n`,
+if (existsSync(tallyFile)) {
+  const report = closingReport(
+    JSON.parse(readFileSync(tallyFile, 'utf8')),
+    readAllowList('test/allowed-skips.txt'),
+    {
+      inCI,
+    },
   );
-  if (r.numTotalTests === 0) status = 1;
+  process.stdout.write(`\n${report.text}`);
+  if (!report.ok) status = 1;
+} else {
+  process.stdout.write('\nnpm test: vitest wrote no results (it crashed before the end of the run)\n');
+  status = 1;
 }
 rmSync(resultsDir, { recursive: true, force: true });
 process.exit(status);

@@ -3,6 +3,7 @@
  * report's `scan.probes` list; the runner groups them by phase.
  */
 
+import { type IdentityKeys, identityKeys } from '../../contract/identity.js';
 import { arpProbe } from './arp/index.js';
 import { dhipProbe } from './dhip/index.js';
 import { httpProbe } from './http/index.js';
@@ -29,3 +30,6 @@ export const probes: readonly Probe[] = Object.freeze([
 export function probeById(id: string): Probe | undefined {
   return probes.find((p) => p.id === id);
 }
+
+/** The identity-carrying keys every probe declares, joined (host merging reads them). */
+export const hostIdentityKeys: IdentityKeys = identityKeys(probes.map((p) => p.identityKeys));

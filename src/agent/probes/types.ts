@@ -11,6 +11,7 @@
  * as that probe's failure without stopping the others.
  */
 
+import type { IdentityKeyDeclaration } from '../../contract/identity.js';
 import type { ConfigSpec } from '../../core/config-spec.js';
 import type { Logger } from '../../core/log.js';
 import type { LocalInterface, Scope } from '../../core/scope.js';
@@ -73,6 +74,11 @@ export interface Probe {
   readonly phase: ProbePhase;
   /** Observation-key patterns this probe may emit (from the registry). */
   readonly emits: readonly string[];
+  /**
+   * Which of its keys carry device identity (a MAC, a serial), so hosts are linked across
+   * addresses by what the probes themselves declare (see src/contract/identity.ts).
+   */
+  readonly identityKeys?: IdentityKeyDeclaration;
   /** The keys of its config section, their types, defaults and documentation. */
   readonly config: ConfigSpec;
   /** Whether the probe runs when the config does not say (`probes.<id>.enabled`). */

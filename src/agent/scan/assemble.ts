@@ -15,7 +15,8 @@ import type {
   Risk,
 } from '../../contract/types.js';
 import { cap } from '../../core/text.js';
-import { mergeObservations } from './merge.js';
+import { mergeObservations } from '../../knowledge/identify/hosts.js';
+import { hostIdentityKeys } from '../probes/registry.js';
 
 export interface Engines {
   identify(observations: readonly Observation[]): IdentifyResult;
@@ -29,7 +30,7 @@ const HOSTNAME_KEYS = new Set(['mdns.host', 'snmp.sysName']);
 
 export function assembleDevices(observations: readonly Observation[], engines: Engines, at: Date): Device[] {
   const devices: Device[] = [];
-  for (const group of mergeObservations([...observations])) {
+  for (const group of mergeObservations(observations, hostIdentityKeys)) {
     const { identity, evidence } = engines.identify(group.observations);
     const { verdict, findings } = engines.classify(identity, evidence, at);
     const risks = engines.risks?.(identity, at) ?? [];

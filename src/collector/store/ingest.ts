@@ -4,6 +4,7 @@
  * contradicting MAC or serial), a sighting in its history, and a verdict change when the
  * verdict moved. Runs in one transaction; the report id makes a resend a no-op.
  */
+import { pickDevice, usableSerial } from '../../contract/identity.js';
 import type { Device, Report, Verdict } from '../../contract/types.js';
 import type { Sql } from '../db/sql.js';
 
@@ -28,33 +29,6 @@ interface Candidate {
 }
 
 const CANDIDATE = 'id, mac, serial, ip, verdict, evidence, last_seen, first_seen';
-
-/** Serials some firmware reports for every unit; useless as identity. */
-function usableSerial(serial: string | null): string | null {
-  const s = serial?.trim();
-  if (!s || s.length < 4 || /^(0+|1234.*|unknown|n\/?a|none|default)$/i.test(s)) return null;
-  return s;
-}
-
-function compatible(row: Candidate, mac: string | null, serial: string | null): boolean {
-  return (!mac || !row.mac || row.mac === mac) && (!serial || !row.serial || row.serial === serial);
-}
-
-/** MAC first, then serial, then IP (design: one row per physical device per site). */
-export function pickDevice(
-  rows: readonly Candidate[],
-  ip: string,
-  mac: string | null,
-  serial: string | null,
-) {
-  return (
-    (mac ? rows.find((r) => r.mac === mac) : undefined) ??
-    (serial ? rows.find((r) => r.serial === serial && compatible(r, mac, serial)) : undefined) ??
-    rows
-      .filter((r) => r.ip === ip && compatible(r, mac, serial))
-      .sort((a, b) => (a.last_seen < b.last_seen ? 1 : -1))[0]
-  );
-}
 
 export function searchText(d: Device): string {
   const i = d.identity;

@@ -144,7 +144,7 @@ class Checker {
         this.at(file, item, ['covers', i, 'until'], 'until: must be after from');
       if (c.equipment !== 'any')
         for (const e of c.equipment)
-          if (!classes.has(e) && !this.vocab.deviceTypes.has(e as never))
+          if (!classes.has(e) && !this.vocab.deviceTypes.has(e))
             this.at(
               file,
               item,
@@ -179,7 +179,7 @@ function loadClasses(dir: string, check: Checker, texts: string[]): Map<string, 
     if (!checkShape(equipmentSchema, item, file, check.problems)) continue;
     const { id, deviceTypes } = item.value as { id: string; deviceTypes: string[] };
     deviceTypes.forEach((t, i) => {
-      if (!check.vocab.deviceTypes.has(t as never))
+      if (!check.vocab.deviceTypes.has(t))
         check.at(file, item, ['deviceTypes', i], `"${t}" is not in signatures/vocabulary/device-types.yaml`);
     });
     classes.set(id, deviceTypes);

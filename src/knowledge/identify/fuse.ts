@@ -24,20 +24,6 @@ export interface FuseContext {
   readonly ancestors: ReadonlyMap<string, readonly string[]>;
 }
 
-/** When two device-type votes weigh the same, the more specific type wins. */
-const TYPE_PRECEDENCE: readonly DeviceType[] = [
-  'thermal',
-  'intercom',
-  'access-control',
-  'encoder',
-  'dvr',
-  'nvr',
-  'camera',
-  'radio',
-  'drone',
-  'network',
-  'other',
-];
 /** A field read by an info entry still counts for fields, just below any vendor signal. */
 const INFO_FIELD_SCORE = 0.2;
 const MODEL_FAMILY_SCORE = WEIGHT_SCORE.medium;
@@ -205,7 +191,8 @@ function pickDeviceType(
     if (family !== null) vote(family.deviceType, MODEL_FAMILY_SCORE);
   }
   let best: DeviceType | null = null;
-  for (const t of TYPE_PRECEDENCE) {
+  // Vocabulary order breaks ties: device-types.yaml lists the more specific types first.
+  for (const t of ctx.vocab.deviceTypes) {
     const s = votes.get(t);
     if (s !== undefined && (best === null || s > (votes.get(best) ?? 0))) best = t;
   }

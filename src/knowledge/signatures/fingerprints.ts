@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isKnownKey, isKnownPattern } from '../../contract/observation-keys.js';
-import type { DeviceType } from '../../contract/types.js';
+import type { DeviceType } from '../../contract/vocabulary.js';
 import type { Problem } from './problem.js';
 import type { Vocabulary } from './vocabulary.js';
 import { readYamlList, type YamlFile, type YamlItem } from './yaml-file.js';
@@ -208,12 +208,12 @@ function checkEntry(
             );
           deviceTypeMap = new Map();
           for (const [raw, t] of Object.entries(val as Record<string, unknown>)) {
-            if (!vocab.deviceTypes.has(t as DeviceType))
+            if (typeof t !== 'string' || !vocab.deviceTypes.has(t))
               bad(['extract', f, raw], `extract.deviceType: "${String(t)}" is not a device type`);
-            deviceTypeMap.set(raw.toLowerCase(), t as DeviceType);
+            else deviceTypeMap.set(raw.toLowerCase(), t);
           }
         } else if (typeof val !== 'string') bad(['extract', f], `extract.${f}: must be a text constant`);
-        else if (f === 'deviceType' && !vocab.deviceTypes.has(val as DeviceType))
+        else if (f === 'deviceType' && !vocab.deviceTypes.has(val))
           bad(['extract', f], `extract.deviceType: "${val}" is not a device type`);
         else if (groups.includes(f))
           bad(['extract', f], `extract.${f}: set by both a constant and a named group`);

@@ -10,7 +10,7 @@ import type { Observation } from '../../contract/types.js';
 import { brandMaker } from '../identify/fuse.js';
 import { identifierFrom } from '../identify/index.js';
 import { type Hit, Matcher } from '../identify/match.js';
-import { inCoveredGroup } from './covered.js';
+import { inCoveredGroup, NAMED_ENTITIES } from './covered.js';
 import { loadDatabase, type SignatureDatabase } from './database.js';
 import { type Example, type Extraction, extract, type Signature, WEIGHTS } from './fingerprints.js';
 import type { Problem } from './problem.js';
@@ -60,6 +60,14 @@ export function verifySignatures(signaturesDir: string, genericDir: string | nul
     }
   }
   checkFamilies(db, problems);
+  // The named entities are manufacturer ids in code; the vocabulary must know each one.
+  for (const id of NAMED_ENTITIES)
+    if (!db.vocab.manufacturers.has(id))
+      problems.push({
+        file: 'vocabulary/manufacturers.yaml',
+        line: 0,
+        message: `named entity "${id}" is not a manufacturer id`,
+      });
   if (genericDir !== null && problems.length === 0)
     counts.genericObservations = checkGeneric(db, genericDir, matcher, problems);
   return { problems, counts, version: db.version };

@@ -4,7 +4,7 @@
  * identify stage and `camsweep verify` both use it.
  */
 import { join } from 'node:path';
-import type { DeviceType } from '../../contract/types.js';
+import { DEVICE_TYPES, type DeviceType } from '../../contract/vocabulary.js';
 import type { Problem } from './problem.js';
 import { readYamlList, type YamlFile, type YamlItem } from './yaml-file.js';
 
@@ -216,10 +216,18 @@ export function loadVocabulary(signaturesDir: string, problems: Problem[]): Voca
 
   const deviceTypes = new Set<DeviceType>();
   for (const item of tFile.items) {
+    const id = item.value.id;
     if (
       need(item, tFile, problems, 'id', (v) => typeof v === 'string' && ID.test(v), 'must be a lower-case id')
     )
-      deviceTypes.add(item.value.id as DeviceType);
+      deviceTypes.add(String(id));
+    // A signatures directory other than the package's may not invent types the report refuses.
+    if (typeof id === 'string' && !DEVICE_TYPES.includes(id))
+      problems.push({
+        file: tFile.display,
+        line: item.line,
+        message: `device type "${id}" is not in the report contract (the package's signatures/vocabulary/device-types.yaml)`,
+      });
     need(item, tFile, problems, 'meaning', isString, 'say in one line what the type means');
   }
 

@@ -7,7 +7,7 @@ import {
   newAgentToken,
   parseAgentToken,
 } from '../../../src/collector/secrets.js';
-import { pickDevice } from '../../../src/collector/store/ingest.js';
+import { pickDevice } from '../../../src/contract/identity.js';
 
 const row = (id: number, ip: string, mac: string | null, serial: string | null, lastSeen = '2025-01-01') => ({
   id,

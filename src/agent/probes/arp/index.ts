@@ -39,6 +39,7 @@ export const arpProbe: Probe = {
   title: 'MAC addresses from the neighbour table, with IEEE OUI organisation',
   phase: 'enrich',
   emits: ['mac.address', 'mac.oui.org'],
+  identityKeys: { mac: ['mac.address'] },
   config,
   enabledByDefault: true,
   run,

@@ -42,6 +42,7 @@ export const dhipProbe: Probe = {
   title: 'Dahua DHIP discovery',
   phase: 'discover',
   emits: ['dhip.*', 'mac.address'],
+  identityKeys: { mac: ['dhip.mac', 'mac.address'], serial: ['dhip.SerialNo'] },
   config,
   enabledByDefault: true,
   async run(ctx) {

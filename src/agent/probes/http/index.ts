@@ -24,7 +24,7 @@ import {
 import { CREDENTIALED_PATHS, credentialedRead } from './credentialed.js';
 import { hintsOf } from './hints.js';
 import { faviconHash } from './mmh3.js';
-import { CURATED_REQUESTS, type CuratedRequest, DEFAULT_FAVICON_PATH, type Hint } from './requests.js';
+import { CURATED_REQUESTS, type CuratedRequest, DEFAULT_FAVICON_PATH, HINTS, type Hint } from './requests.js';
 import {
   type FailureReason,
   type HttpOutcome,
@@ -296,9 +296,7 @@ class HostSession {
       );
       return;
     }
-    const vendor = (['hikvision', 'dahua'] as const).find(
-      (v) => this.hints.has(v) && this.challenges.has(CREDENTIALED_PATHS[v][0]!),
-    );
+    const vendor = HINTS.find((v) => this.hints.has(v) && this.challenges.has(CREDENTIALED_PATHS[v][0]!));
     if (vendor === undefined) {
       this.ctx.log.debug({ host: this.host }, 'credentials configured but no known login challenge seen');
       return;
@@ -348,6 +346,7 @@ export const httpProbe: Probe = {
     'tls.cert.sha256',
     'mac.address',
   ],
+  identityKeys: { serialInRealm: ['http.auth.realm'] },
   config,
   enabledByDefault: true,
   async run(ctx: ProbeContext): Promise<void> {

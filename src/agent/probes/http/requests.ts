@@ -5,7 +5,9 @@
  * endpoints are only ever read. Sources: protocols.md §5.2 (Hikvision), §5.3 (Dahua).
  */
 
-export type Hint = 'hikvision' | 'dahua';
+/** Vendors whose web UI earns extra reads; each is a manufacturer id of the vocabulary. */
+export const HINTS = ['hikvision', 'dahua'] as const;
+export type Hint = (typeof HINTS)[number];
 
 export interface CuratedRequest {
   readonly method: 'GET' | 'POST';

@@ -123,6 +123,7 @@ export const mdnsProbe: Probe = {
   title: 'mDNS / DNS-SD browsing for camera service types',
   phase: 'discover',
   emits: ['mdns.service', 'mdns.instance', 'mdns.host', 'mdns.txt.*'],
+  identityKeys: { serialInHost: ['mdns.host'] },
   config,
   enabledByDefault: true,
   run,

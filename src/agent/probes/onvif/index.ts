@@ -183,6 +183,11 @@ export const onvifProbe: Probe = {
     'onvif.clock.tz',
     'mac.address',
   ],
+  identityKeys: {
+    mac: ['onvif.scope.mac', 'mac.address'],
+    macInUuid: ['onvif.endpoint'],
+    serial: ['onvif.device.serial'],
+  },
   config,
   enabledByDefault: true,
   async run(ctx) {

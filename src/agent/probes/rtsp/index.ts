@@ -129,6 +129,7 @@ export const rtspProbe: Probe = {
   title: 'RTSP OPTIONS and DESCRIBE: server, methods and authentication realm',
   phase: 'enrich',
   emits: ['rtsp.status', 'rtsp.header.*', 'rtsp.auth.realm'],
+  identityKeys: { serialInRealm: ['rtsp.auth.realm'] },
   config,
   enabledByDefault: true,
   run,

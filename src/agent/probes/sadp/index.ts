@@ -36,6 +36,7 @@ export const sadpProbe: Probe = {
   title: 'Hikvision SADP inquiry',
   phase: 'discover',
   emits: ['sadp.*', 'mac.address'],
+  identityKeys: { mac: ['sadp.MAC', 'mac.address'], serial: ['sadp.DeviceSN'] },
   config,
   enabledByDefault: true,
   async run(ctx) {

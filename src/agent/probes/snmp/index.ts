@@ -7,7 +7,16 @@
 import type { ConfigSpec } from '../../../core/config-spec.js';
 import { forEachLimit, paced } from '../shared/pool.js';
 import type { Probe, ProbeContext } from '../types.js';
-import { compareOids, inSubtree, keyForOid, SYSTEM_OIDS, VENDOR_SUBTREES, varbindText } from './codec.js';
+import {
+  compareOids,
+  inSubtree,
+  keyForOid,
+  MAC_OIDS,
+  SERIAL_OIDS,
+  SYSTEM_OIDS,
+  VENDOR_SUBTREES,
+  varbindText,
+} from './codec.js';
 import { type Credential, credentialLabel, SafeSession, type Varbind } from './session.js';
 
 const config: ConfigSpec = {
@@ -145,6 +154,7 @@ export const snmpProbe: Probe = {
   title: 'SNMP system group and Hikvision/Dahua enterprise subtrees',
   phase: 'enrich',
   emits: ['snmp.sysDescr', 'snmp.sysObjectID', 'snmp.sysName', 'snmp.oid.*'],
+  identityKeys: { mac: MAC_OIDS.map(keyForOid), serial: SERIAL_OIDS.map(keyForOid) },
   config,
   enabledByDefault: true,
   run,

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { mergeObservations } from '../../../src/agent/scan/merge.js';
+import { hostIdentityKeys } from '../../../src/agent/probes/registry.js';
 import type { Observation } from '../../../src/contract/types.js';
+import { mergeObservations as mergeWith } from '../../../src/knowledge/identify/hosts.js';
+
+const mergeObservations = (list: Observation[]) => mergeWith(list, hostIdentityKeys);
 
 let clock = Date.parse('2026-11-21T08:00:00Z');
 function obs(host: string, key: string, value: string, extra: Partial<Observation> = {}): Observation {

@@ -12,9 +12,8 @@
  * neighbour table and the protocols that report a MAC outright win when they disagree.
  */
 
+import { type IdentityKeys, macClaim, macHint, serialClaim } from '../../contract/identity.js';
 import type { Observation } from '../../contract/types.js';
-import { macFromUuid, normaliseMac } from '../../core/mac.js';
-import { MAC_OIDS, SERIAL_OIDS } from '../probes/snmp/codec.js';
 
 export interface HostGroup {
   /** The address the device is reported under: the one most of its observations came from. */
@@ -26,62 +25,6 @@ export interface HostGroup {
 
 /** A value seen on more addresses than this is shared, not an identity. */
 const SHARED_LIMIT = 8;
-
-const MAC_KEYS = new Set([
-  'mac.address',
-  'sadp.mac',
-  'dhip.mac',
-  'onvif.scope.mac',
-  ...MAC_OIDS.map((o) => `snmp.oid.${o}`),
-]);
-const SERIAL_KEYS = new Set([
-  'sadp.devicesn',
-  'dhip.serialno',
-  'onvif.device.serial',
-  ...SERIAL_OIDS.map((o) => `snmp.oid.${o}`),
-]);
-
-/** Strong MAC claim of one observation (a protocol stating the MAC), or null. */
-export function macClaim(o: Observation): string | null {
-  if (!MAC_KEYS.has(o.key.toLowerCase())) return null;
-  return normaliseMac(o.value.replace(/^0x/i, ''));
-}
-
-/** Weak MAC hint: the node field of a time-based ONVIF endpoint UUID (Hikvision). */
-function macHint(o: Observation): string | null {
-  return o.key === 'onvif.endpoint' ? macFromUuid(o.value) : null;
-}
-
-// Hikvision full serial: model, 8-digit date, 4 letters, digits (protocols.md §2.3), which is
-// also the mDNS SRV target (§5.6). Dahua serials ride in Digest realms "Login to <serial>" (§5.3).
-const HIK_SERIAL = /^[A-Z0-9][A-Z0-9/-]*\d{8}[A-Z]{4}\d{5,}[A-Z]*$/;
-const REALM_SERIAL = /^Login to ([0-9A-Z]{10,32})$/i;
-const PLACEHOLDER = /^(0+|F+|N\/?A|NONE|NULL|UNKNOWN|DEFAULT|SERIAL|123456789\d*)$/;
-
-function usableSerial(text: string): string | null {
-  const s = text.trim().toUpperCase();
-  if (s.length < 6 || s.length > 64 || PLACEHOLDER.test(s) || /^(.)\1*$/.test(s)) return null;
-  return s;
-}
-
-/** Serial claim of one observation, normalised upper-case, or null. */
-export function serialClaim(o: Observation): string | null {
-  const key = o.key.toLowerCase();
-  if (SERIAL_KEYS.has(key)) return usableSerial(o.value);
-  if (key === 'mdns.host') {
-    const name = o.value
-      .trim()
-      .replace(/\.$/, '')
-      .replace(/\.local$/i, '')
-      .toUpperCase();
-    return HIK_SERIAL.test(name) ? usableSerial(name) : null;
-  }
-  if (key === 'http.auth.realm' || key === 'rtsp.auth.realm') {
-    const m = REALM_SERIAL.exec(o.value.trim());
-    return m ? usableSerial(m[1]!) : null;
-  }
-  return null;
-}
 
 /** Observations of one address during one tenancy (one MAC), before linking. */
 interface Unit {
@@ -99,9 +42,9 @@ function ipNumber(ip: string): number {
  * one MAC: each observation goes to the claim nearest in time (the latest before it, else the
  * first after it).
  */
-function unitsOf(ip: string, observations: Observation[]): Unit[] {
+function unitsOf(ip: string, observations: Observation[], keys: IdentityKeys): Unit[] {
   const sorted = [...observations].sort((a, b) => a.at.localeCompare(b.at));
-  const claims = sorted.map(macClaim);
+  const claims = sorted.map((o) => macClaim(o, keys));
   const distinct = new Set(claims.filter((c): c is string => c !== null));
   if (distinct.size <= 1) return [{ ip, mac: [...distinct][0] ?? null, observations: sorted }];
   const units = new Map<string, Unit>();
@@ -142,13 +85,17 @@ class UnionFind {
   }
 }
 
-export function mergeObservations(observations: Observation[]): HostGroup[] {
+/**
+ * Groups observations per physical host. `keys` says which observation keys carry a MAC or a
+ * serial (each probe declares its own in the probe registry).
+ */
+export function mergeObservations(observations: readonly Observation[], keys: IdentityKeys): HostGroup[] {
   const byIp = new Map<string, Observation[]>();
   for (const o of observations) {
     entry(byIp, o.host, () => []).push(o);
   }
   const units: Unit[] = [];
-  for (const [ip, list] of byIp) units.push(...unitsOf(ip, list));
+  for (const [ip, list] of byIp) units.push(...unitsOf(ip, list, keys));
 
   // Which addresses each identity value was seen on, to recognise shared values.
   const tokenUnits = new Map<string, number[]>();
@@ -161,10 +108,10 @@ export function mergeObservations(observations: Observation[]): HostGroup[] {
   units.forEach((unit, i) => {
     if (unit.mac) note(`mac:${unit.mac}`, i, unit.ip);
     for (const o of unit.observations) {
-      const hint = macHint(o);
+      const hint = macHint(o, keys);
       // A hint that contradicts the address's stated MAC links nothing.
       if (hint && (unit.mac === null || unit.mac === hint)) note(`mac:${hint}`, i, unit.ip);
-      const serial = serialClaim(o);
+      const serial = serialClaim(o, keys);
       if (serial) note(`sn:${serial}`, i, unit.ip);
     }
   });
@@ -190,7 +137,7 @@ export function mergeObservations(observations: Observation[]): HostGroup[] {
     const primary = members.find((m) => m.ip === ip && m.mac) ?? members.find((m) => m.mac);
     let mac = primary?.mac ?? null;
     if (mac === null) {
-      for (const m of members) for (const o of m.observations) mac ??= macHint(o);
+      for (const m of members) for (const o of m.observations) mac ??= macHint(o, keys);
     }
     const all = members.flatMap((m) => m.observations).sort((a, b) => a.at.localeCompare(b.at));
     out.push({ ip, mac, observations: all });
