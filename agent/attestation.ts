@@ -79,6 +79,15 @@ export interface AttestationFile {
   readonly contentType: string;
 }
 
+/** The dashboard button: every snapshot asked for, rendered like `camsweep report --site`. */
+export async function dashboardAttestation(
+  snapshots: readonly SiteSnapshot[],
+  format: 'html' | 'pdf',
+  organisation: string | null,
+): Promise<AttestationFile> {
+  return renderFile(attest(fromSnapshots(snapshots), { organisation }), format);
+}
+
 export async function renderFile(
   data: AttestationData,
   format: 'html' | 'pdf',

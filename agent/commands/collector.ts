@@ -15,6 +15,7 @@ import {
   revokeAgentToken,
 } from '../../src/collector/store/access.js';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
+import { dashboardAttestation } from '../attestation.js';
 import type { CommandIO } from '../io.js';
 
 const HELP = `Usage:
@@ -38,6 +39,7 @@ Options:
   --rate N             reports per minute per agent token (default 60)
   --secure-cookies     mark cookies Secure behind a TLS-terminating proxy
   --trust-proxy        take the client address from X-Forwarded-For (behind a proxy)
+  --org NAME           organisation named on attestations from the dashboard's Attestation button
 `;
 
 const OPTIONS = {
@@ -53,6 +55,7 @@ const OPTIONS = {
   site: { type: 'string' },
   label: { type: 'string' },
   username: { type: 'string' },
+  org: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -184,6 +187,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     ingestPerMinute: positiveInt(values.rate, 'rate', 60),
     secureCookies: values['secure-cookies'] === true,
     trustProxy: values['trust-proxy'] === true,
+    attestation: (snapshots, format) => dashboardAttestation(snapshots, format, values.org ?? null),
   });
   if (!tls && !/^(127\.|::1$|localhost$)/.test(listen.host)) {
     io.log.warn(

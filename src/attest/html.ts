@@ -25,7 +25,6 @@ export function esc(value: unknown): string {
 /** Device text: control characters shown as \xNN, capped, escaped. */
 function dev(value: string | null | undefined, max = SHOWN): string {
   if (value === null || value === undefined || value === '') return '—';
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we neutralise
   const visible = value.replace(
     /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
     (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,

@@ -7,8 +7,10 @@
 import { Readable } from 'node:stream';
 import type {} from '@fastify/cookie'; // request.cookies / reply.setCookie types
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { rulesFreshness } from '../contract/rules-as-of.js';
 import type { Verdict } from '../contract/types.js';
 import type { Logger } from '../core/log.js';
+import { loadRiskAssessor, type RiskAssessor } from '../knowledge/advisories/index.js';
 import type { Database } from './db/index.js';
 import { devicesCsv, devicesJson } from './export.js';
 import { randomSecret, sameText } from './secrets.js';
@@ -234,7 +236,10 @@ export function registerDashboard(
           label: `${t.at}: ${t.covered} covered, ${t.suspect} suspect, ${t.notCovered} not covered, ${t.unknown} unknown`,
         };
       });
-      return { ...site, bars, width: Math.max(18, bars.length * 18) };
+      const rules = site.rulesVersion
+        ? rulesFreshness({ rulesVersion: site.rulesVersion }, new Date())
+        : null;
+      return { ...site, bars, width: Math.max(18, bars.length * 18), rules };
     });
     return page(reply, 'overview', frame(s, 'Overview'), { sites });
   });
@@ -264,6 +269,7 @@ export function registerDashboard(
     });
   });
 
+  let assessor: RiskAssessor | undefined;
   const showDevice = async (
     reply: FastifyReply,
     s: Session,
@@ -281,11 +287,25 @@ export function registerDashboard(
         404,
       );
     }
+    // Firmware risk is recomputed from the stored firmware string against today's advisories.
+    assessor ??= loadRiskAssessor();
+    const risks = assessor.risks(
+      {
+        manufacturer: d.manufacturer,
+        brand: d.brand,
+        deviceType: d.deviceType as Parameters<RiskAssessor['risks']>[0]['deviceType'],
+        model: d.model,
+        firmware: d.firmware,
+        serial: d.serial,
+        confidence: d.confidence,
+      },
+      new Date(),
+    );
     return page(
       reply,
       'device',
       frame(s, `${d.ip} · ${d.site}`),
-      { d, states: REMEDIATION_STATES, error },
+      { d, risks, states: REMEDIATION_STATES, error },
       status,
     );
   };

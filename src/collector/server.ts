@@ -8,6 +8,7 @@ import fastifyFormbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../core/log.js';
 import { registerApi } from './api.js';
+import { type AttestationRenderer, registerAttestation } from './attestation.js';
 import { cookieNames, registerDashboard } from './dashboard.js';
 import type { Database } from './db/index.js';
 import { RateLimiter } from './rate-limit.js';
@@ -26,6 +27,8 @@ export interface CollectorOptions {
   readonly secureCookies?: boolean;
   /** Trust X-Forwarded-For from the proxy in front (for login throttling by client address). */
   readonly trustProxy?: boolean;
+  /** Renders the dashboard's Attestation download; without it the button's route is absent. */
+  readonly attestation?: AttestationRenderer;
 }
 
 // No inline script or style anywhere: a device string that slips through escaping still cannot run.
@@ -90,10 +93,9 @@ export async function buildCollector(options: CollectorOptions): Promise<Fastify
     bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
     requireClientCert: Boolean(options.tls?.clientCa),
   });
-  registerDashboard(app, {
-    db: options.db,
-    log: options.log,
-    cookies: cookieNames(Boolean(https) || Boolean(options.secureCookies)),
-  });
+  const cookies = cookieNames(Boolean(https) || Boolean(options.secureCookies));
+  registerDashboard(app, { db: options.db, log: options.log, cookies });
+  if (options.attestation)
+    registerAttestation(app, { db: options.db, log: options.log, cookies, render: options.attestation });
   return app;
 }
