@@ -60,36 +60,53 @@ tr, .device, .sig, .keep { break-inside: avoid; page-break-inside: avoid; }
 .hash { font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; overflow-wrap: anywhere; }
 code, .mono { font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; overflow-wrap: anywhere; }
 .sig td { height: 26pt; }
+.stack th { width: 28%; }
+.stack { margin: 3pt 0 6pt; }
 footer { margin-top: 16pt; font-size: 8.5pt; color: #444; }
 @media screen { body { padding: 12px; } }
 `;
 
+// Findings and risks are stacked label/value tables rather than wide grids: narrow columns
+// would break dates and citations mid-word on paper and scramble them for text extraction.
+function stacked(rows: readonly [string, string][]): string {
+  return `<table class="stack keep"><tbody>${rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</tbody></table>`;
+}
+
 function findingRows(findings: readonly Finding[]): string {
   if (findings.length === 0) return '<p class="muted">No rule finding.</p>';
-  const rows = findings
-    .map(
-      (
-        f,
-      ) => `<tr><td><code>${esc(f.rule)}</code>${f.status === 'upcoming' ? '<br><em>upcoming</em>' : ''}</td>
-<td>${esc(f.title)}<br><span class="muted">${esc(f.authority ?? '')}</span></td>
-<td>${esc(f.citation)}${f.source ? `<br>${link(f.source)}` : ''}</td>
-<td>${esc(f.effective)}</td><td>${dev(f.basis, 600)}</td></tr>`,
+  return findings
+    .map((f) =>
+      stacked([
+        [
+          'Rule',
+          `<code>${esc(f.rule)}</code> — ${esc(f.title)}${f.authority ? ` <span class="muted">(${esc(f.authority)})</span>` : ''}`,
+        ],
+        ['Citation', esc(f.citation)],
+        [
+          'In force since',
+          `${esc(f.effective)}${f.status === 'upcoming' ? ' (upcoming: not yet in force on the scan date)' : ''}`,
+        ],
+        ['Why it applies', dev(f.basis, 600)],
+        ...(f.source ? ([['Source', link(f.source)]] as [string, string][]) : []),
+      ]),
     )
     .join('\n');
-  return `<table><thead><tr><th>Rule</th><th>Title</th><th>Citation</th><th>In force since</th><th>Why it applies</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 function riskRows(risks: readonly Risk[]): string {
   if (risks.length === 0) return '<p class="muted">No firmware advisory matches the reported firmware.</p>';
-  const rows = risks
-    .map(
-      (
-        r,
-      ) => `<tr><td><code>${esc(r.cve)}</code></td><td>${r.kev ? 'yes' : 'no'}</td><td>${esc(r.certainty)}</td>
-<td>${esc(r.title)}</td><td>${esc(r.fixed)}</td><td>${dev(r.basis, 400)}<br>${link(r.source)}</td></tr>`,
+  return risks
+    .map((r) =>
+      stacked([
+        ['Vulnerability', `<code>${esc(r.cve)}</code> — ${esc(r.title)}`],
+        ['CISA KEV', r.kev ? 'yes: known to be exploited' : 'no'],
+        ['Match', esc(r.certainty)],
+        ['Fixed in', esc(r.fixed)],
+        ['Basis', dev(r.basis, 400)],
+        ['Source', link(r.source)],
+      ]),
     )
     .join('\n');
-  return `<table><thead><tr><th>CVE</th><th>CISA KEV</th><th>Match</th><th>Vulnerability</th><th>Fixed in</th><th>Basis</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 function deviceBlock(d: AttestedDevice): string {

@@ -6,8 +6,19 @@ import { existsSync } from 'node:fs';
 import { CamsweepError } from '../core/errors.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
-// Same flags as the dashboard browser tests: no sandbox inside containers, no GPU, no first-run.
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--no-zygote'];
+// As the dashboard browser tests launch it: no sandbox inside containers, no GPU, and nothing
+// that phones home (background networking, component updates, sync, QUIC).
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export async function htmlToPdf(html: string, hash: string, executablePath = CHROMIUM): Promise<Buffer> {
   if (!existsSync(executablePath))
