@@ -47,7 +47,7 @@ h3 { font-size: 11pt; margin: 12pt 0 4pt; }
 h4 { font-size: 10pt; margin: 8pt 0 3pt; }
 table { border-collapse: collapse; width: 100%; margin: 4pt 0 8pt; }
 th, td { border: 0.5pt solid #999; padding: 2pt 4pt; text-align: left; vertical-align: top; overflow-wrap: anywhere; word-break: break-word; }
-th { background: #eee; font-weight: 600; }
+th { background: #eee; font-weight: 600; overflow-wrap: normal; word-break: normal; }
 thead { display: table-header-group; }
 tr, .device, .sig, .keep { break-inside: avoid; page-break-inside: avoid; }
 .site { break-before: page; page-break-before: always; }
