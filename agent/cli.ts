@@ -40,6 +40,34 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
   },
 };
 
+/**
+ * The agent package (`npm run package:agent`, the .deb) leaves out the collector and its
+ * server dependencies, so a field box needs no compiler; `camsweep collector` there must say
+ * so and what to install, not print a module-resolution stack trace.
+ */
+const COLLECTOR_PACKAGES = 'fastify, @fastify/cookie, @fastify/formbody, eta, better-sqlite3, pg';
+
+async function loadCommand(name: string, load: () => Promise<{ run: CommandMain }>) {
+  try {
+    return await load();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    const missing =
+      /Cannot find (?:package|module) '([^']+)'/.exec((err as Error).message)?.[1] ?? 'a module';
+    if (name === 'collector')
+      throw new CamsweepError(
+        'E_USAGE',
+        `camsweep collector is not part of this installation (${missing} is missing): the agent package leaves out the collector and its dependencies (${COLLECTOR_PACKAGES})`,
+        {
+          fix: 'run the collector from the full camsweep package (npm install -g camsweep-<version>.tgz, made by `npm pack` in a checkout; see systemd/README.md)',
+        },
+      );
+    throw new CamsweepError('E_INTERNAL', `camsweep ${name}: ${missing} is missing from this installation`, {
+      fix: 'reinstall camsweep; the package is incomplete',
+    });
+  }
+}
+
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
   return `camsweep ${VERSION}\n\nUsage: camsweep <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun \`camsweep <command> --help\` for a command's options.\n`;
@@ -76,7 +104,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   try {
     if (!command) throw new CamsweepError('E_USAGE', `unknown command "${name}"`);
-    const mod = await command.load();
+    const mod = await loadCommand(name, command.load);
     return await mod.run(rest, io);
   } catch (err) {
     const { text, exitCode } = describeError(err);

@@ -1,36 +1,17 @@
 /**
- * `camsweep agent`: the daemon (issue 7), and `camsweep agent status`. This module only wires
- * the real pieces into src/agent/daemon's loop: the config loader, the scan pipeline, the push
- * spool, the passive listeners and the status file.
+ * `camsweep agent`: the daemon (issue 7), and `camsweep agent status`. This entry point parses
+ * arguments, prepares the state directory and handles signals; the daemon's parts are composed
+ * in src/agent/daemon/app.ts.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Config, loadConfig } from '../../src/agent/config/config.js';
-import { type AgentConfig, lineOfKey, stateDirOf } from '../../src/agent/daemon/config.js';
-import { Daemon, type DaemonDeps } from '../../src/agent/daemon/daemon.js';
-import { mdnsAnnouncementDecoder, wsdHelloDecoder } from '../../src/agent/daemon/decoders.js';
-import { foldHeard } from '../../src/agent/daemon/fold.js';
-import { type AnnouncementDecoder, type Listener, startListener } from '../../src/agent/daemon/listen.js';
-import { parseSchedule } from '../../src/agent/daemon/schedule.js';
-import {
-  formatStatus,
-  isAlive,
-  readStatus,
-  statusPath,
-  writeFileAtomic,
-  writeStatus,
-} from '../../src/agent/daemon/status.js';
-import type { ObservationInput } from '../../src/agent/probes/types.js';
-import { createPusher } from '../../src/agent/push/index.js';
-import { runScan } from '../../src/agent/scan/pipeline.js';
-import { isKnownKey } from '../../src/contract/observation-keys.js';
-import type { Observation, Report } from '../../src/contract/types.js';
+import type { Config } from '../../src/agent/config/config.js';
+import { agentDaemonDeps, loadAgentConfig } from '../../src/agent/daemon/app.js';
+import { stateDirOf } from '../../src/agent/daemon/config.js';
+import { Daemon } from '../../src/agent/daemon/daemon.js';
+import { formatStatus, isAlive, readStatus, statusPath } from '../../src/agent/daemon/status.js';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
-import type { Logger } from '../../src/core/log.js';
-import { resolveScope } from '../../src/core/scope.js';
 import { VERSION } from '../../src/core/version.js';
-import { loadClassifier } from '../../src/knowledge/classify/index.js';
-import { loadIdentifier } from '../../src/knowledge/identify/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { CommandIO } from '../io.js';
 
@@ -84,41 +65,7 @@ function defaultConfigFile(env: NodeJS.ProcessEnv): string | null {
   return existsSync('/etc/camsweep/camsweep.yaml') ? '/etc/camsweep/camsweep.yaml' : null;
 }
 
-type AgentAppConfig = Config & {
-  readonly agent: AgentConfig;
-  readonly push?: { readonly url: string | null };
-};
-
-/** The lead's loader plus the one check its field types cannot express: the schedule. */
-function loadAgentConfig(file: string | null): AgentAppConfig {
-  const config = loadConfig(file) as AgentAppConfig;
-  if (!Array.isArray(config.agent.schedule)) {
-    // src/agent/config/sections.ts must mount src/agent/daemon/config.ts's agentConfigSpec as `agent`.
-    throw new CamsweepError(
-      'E_INTERNAL',
-      'the agent section of the config schema is not mounted (build problem)',
-    );
-  }
-  const schedule = parseSchedule(config.agent.schedule);
-  if ('error' in schedule) {
-    let where = file ?? '<defaults>';
-    if (file !== null) {
-      const line = lineOfKey(readFileSync(file, 'utf8'), ['agent', 'schedule']);
-      if (line !== null) where = `${file}:${line}`;
-    }
-    throw new CamsweepError(
-      'E_CONFIG',
-      `invalid configuration:\n  ${where} agent.schedule: ${schedule.error}`,
-    );
-  }
-  return config;
-}
-
-function resolveStateDir(
-  flag: string | undefined,
-  config: AgentAppConfig | null,
-  env: NodeJS.ProcessEnv,
-): string {
+function resolveStateDir(flag: string | undefined, config: Config | null, env: NodeJS.ProcessEnv): string {
   if (flag) return flag;
   return stateDirOf(config?.agent ?? { stateDir: null }, env);
 }
@@ -130,7 +77,7 @@ function showStatus(
   io: CommandIO,
 ): number {
   // The config only matters for agent.stateDir; a broken config must not hide the status.
-  let config: AgentAppConfig | null = null;
+  let config: Config | null = null;
   if (!stateFlag && configFile) {
     try {
       config = loadAgentConfig(configFile);
@@ -178,16 +125,7 @@ async function runDaemon(
     );
   }
 
-  const deps: DaemonDeps<AgentAppConfig> = {
-    configFile,
-    version: VERSION,
-    loadConfig: () => loadAgentConfig(configFile),
-    scan: scanWithHeard,
-    createPusher: (c, log) => createPusher(c.push as never, log),
-    startListeners,
-    writeStatus: (s) => writeStatus(statusPath(stateDir), s),
-    saveReport: (r) => writeFileAtomic(join(stateDir, 'last-report.json'), `${JSON.stringify(r)}\n`),
-  };
+  const deps = agentDaemonDeps(configFile, stateDir, config, io.env);
 
   const daemon = new Daemon(config, deps, io.log);
   const onHup = () => {
@@ -210,78 +148,4 @@ async function runDaemon(
   // Everything is closed; should a library still hold a handle, do not hang systemd's stop.
   setTimeout(() => process.exit(EXIT.ok), 5000).unref();
   return EXIT.ok;
-}
-
-function scopeOf(config: AgentAppConfig) {
-  return resolveScope({
-    targets: config.scan.targets,
-    exclude: config.scan.exclude,
-    allowPublic: config.scan.allowPublic,
-    maxHosts: config.scan.maxHosts,
-  });
-}
-
-async function scanWithHeard(
-  config: AgentAppConfig,
-  hooks: { signal: AbortSignal; log: Logger },
-  heard: readonly Observation[],
-): Promise<{ report: Report; heardPassively: number }> {
-  const { report } = await runScan(config, hooks);
-  if (heard.length === 0) return { report, heardPassively: 0 };
-  const identifier = loadIdentifier();
-  const classifier = loadClassifier({ profile: config.classify.profile, customRules: config.classify.rules });
-  return foldHeard(report, heard, scopeOf(config), {
-    identify: (obs) => identifier.identify(obs),
-    classify: (identity, evidence, at) => classifier.classify(identity, evidence, at),
-  });
-}
-
-function decoderFor(id: string, config: AgentAppConfig): AnnouncementDecoder | undefined {
-  if (id === 'onvif') return wsdHelloDecoder;
-  // The same service types the active mdns probe asks for.
-  if (id === 'mdns')
-    return mdnsAnnouncementDecoder((config.probes.mdns?.services as readonly string[] | undefined) ?? []);
-  return undefined;
-}
-
-async function startListeners(
-  config: AgentAppConfig,
-  onHeard: (o: Observation) => void,
-  log: Logger,
-): Promise<Listener[]> {
-  const interfaces = scopeOf(config).interfaces;
-  const started: Listener[] = [];
-  for (const id of config.agent.passiveProtocols) {
-    const decoder = decoderFor(id, config);
-    if (!decoder) {
-      log.warn({ listener: id }, 'no passive listener for this protocol in this build');
-      continue;
-    }
-    const toObservation = (i: ObservationInput): Observation | null =>
-      isKnownKey(i.key)
-        ? {
-            host: i.host,
-            key: i.key,
-            value: String(i.value),
-            probe: decoder.id,
-            at: new Date().toISOString(),
-            ...(i.port !== undefined ? { port: i.port } : {}),
-            ...(i.path !== undefined ? { path: i.path } : {}),
-            ...(i.iface !== undefined ? { iface: i.iface } : {}),
-          }
-        : null;
-    const listener = await startListener(
-      decoder,
-      interfaces,
-      (inputs) => {
-        for (const i of inputs) {
-          const o = toObservation(i);
-          if (o) onHeard(o);
-        }
-      },
-      log,
-    );
-    if (listener) started.push(listener);
-  }
-  return started;
 }

@@ -3,6 +3,7 @@
  *   camsweep collector [serve] [--listen 0.0.0.0:8443] [--db FILE|postgres://…] [--tls-cert F --tls-key F]
  *   camsweep collector token create --site NAME [--label TEXT] | token list | token revoke ID
  *   camsweep collector user create --username NAME   (password on stdin; generated when stdin is empty)
+ *   camsweep collector user disable|enable|delete --username NAME | user list
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -11,8 +12,11 @@ import { buildCollector } from '../../src/collector/server.js';
 import {
   createAgentToken,
   createUser,
+  deleteUser,
   listAgentTokens,
+  listUsers,
   revokeAgentToken,
+  setUserDisabled,
 } from '../../src/collector/store/access.js';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
 import { dashboardAttestation } from '../attestation.js';
@@ -26,7 +30,12 @@ const HELP = `Usage:
   camsweep collector token revoke ID          revoke a token
   camsweep collector user create --username NAME
                                               create or reset a dashboard login; the password
-                                              is read from stdin, or generated and printed
+                                              is read from stdin, or generated and printed;
+                                              a reset ends the user's sessions
+  camsweep collector user disable|enable|delete --username NAME
+                                              stop (or allow again) a user signing in, or remove
+                                              the user; disable and delete end its sessions
+  camsweep collector user list                list users and whether they are disabled
 
 Options:
   --db LOCATION        SQLite file, or postgres://user@host/db (env CAMSWEEP_COLLECTOR_DB;
@@ -160,6 +169,30 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     io.stderr.write(
       `dashboard user "${username}" saved${generated ? '; the generated password above is shown once' : ''}.\n`,
     );
+    return EXIT.ok;
+  }
+  if (verb === 'user' && action === 'list') {
+    const rows = await withDb(db, (d) => listUsers(d));
+    out(['username', 'created', 'disabled'].join('\t'));
+    for (const r of rows) out([r.username, r.createdAt, r.disabledAt ?? ''].join('\t'));
+    return EXIT.ok;
+  }
+  if (verb === 'user' && (action === 'disable' || action === 'enable' || action === 'delete')) {
+    const username = values.username?.trim();
+    if (!username) throw new CamsweepError('E_USAGE', `user ${action} needs --username NAME`);
+    const done = await withDb(db, (d) =>
+      action === 'delete' ? deleteUser(d, username) : setUserDisabled(d, username, action === 'disable'),
+    );
+    if (!done)
+      throw new CamsweepError('E_USAGE', `no dashboard user "${username}"`, {
+        fix: 'run `camsweep collector user list`',
+      });
+    const past = {
+      disable: 'disabled; its sessions ended',
+      enable: 'enabled',
+      delete: 'deleted; its sessions ended',
+    };
+    out(`dashboard user "${username}" ${past[action]}`);
     return EXIT.ok;
   }
   if (verb !== 'serve')

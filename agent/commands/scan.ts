@@ -6,7 +6,6 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { type Config, loadConfig, type Overrides } from '../../src/agent/config/config.js';
 import { type ReportFormat, renderReport } from '../../src/agent/output/render.js';
-import type { PushConfig } from '../../src/agent/push/index.js';
 import { runScan } from '../../src/agent/scan/pipeline.js';
 import type { Progress } from '../../src/agent/scan/runner.js';
 import type { Report } from '../../src/contract/types.js';
@@ -23,7 +22,8 @@ Options:
   --format table|json|csv   output format (default: table; from --out's extension if given)
   --out FILE                write the report to FILE instead of stdout
   --config FILE             YAML config (see agent/camsweep.example.yaml)
-  --push URL                push the report to a collector (token from config or CAMSWEEP_TOKEN)
+  --push URL                push the report to a collector (token: push.token or
+                            push.tokenFile in the config, else env CAMSWEEP_TOKEN)
   --profile NAME            rule profile (default us-local-government)
   --exclude TARGET          never touch TARGET (repeatable)
   --allow-public            allow non-RFC 1918 targets you are authorised to scan
@@ -103,7 +103,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     io.stdout.write(text);
   }
 
-  const pushUrl = (config.push as PushConfig | undefined)?.url;
+  const pushUrl = config.push.url;
   let pushFailed = false;
   if (pushUrl) pushFailed = !(await pushReport(config, report, io));
 
@@ -171,7 +171,7 @@ function createProgressLine(io: CommandIO) {
  */
 async function pushReport(config: Config, report: Report, io: CommandIO): Promise<boolean> {
   const { createPusher, describeOutcome } = await import('../../src/agent/push/index.js');
-  const pusher = createPusher(config.push as PushConfig, io.log);
+  const pusher = createPusher(config.push, io.log, io.env);
   try {
     const backlog = await pusher.flush(io.signal);
     if (backlog.delivered > 0) io.log.info(backlog, 'delivered reports left over from earlier runs');

@@ -6,7 +6,7 @@
 
 import { join } from 'node:path';
 import { EXIT } from '../../src/core/errors.js';
-import { PACKAGE_ROOT, SIGNATURES_DIR } from '../../src/core/version.js';
+import { SIGNATURES_DIR } from '../../src/core/version.js';
 import { verifyAdvisories } from '../../src/knowledge/advisories/verify.js';
 import { verifyRules } from '../../src/knowledge/classify/verify.js';
 import { formatProblem, type Problem } from '../../src/knowledge/signatures/problem.js';
@@ -23,7 +23,8 @@ Checks every file under signatures/ and the rules:
 Prints problems as path:line: message; exits 1 if there is any.
 
   --signatures DIR  signature directory (default: the installed signatures/)
-  --generic DIR     generic corpus directory (default: test/fixtures/generic when present)
+  --generic DIR     generic corpus directory (default: generic/ in the signature directory,
+                    shipped as signatures/generic/); a missing or empty folder is an error
 `;
 
 export async function run(argv: string[], io: CommandIO): Promise<number> {
@@ -37,7 +38,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   if (!parsed) return EXIT.ok;
   const { values } = parsed;
   const signaturesDir = values.signatures ?? SIGNATURES_DIR;
-  const genericDir = values.generic ?? join(PACKAGE_ROOT, 'test', 'fixtures', 'generic');
+  const genericDir = values.generic ?? join(signaturesDir, 'generic');
   const result = verifySignatures(signaturesDir, genericDir);
   const problems: Problem[] = [...result.problems];
 

@@ -27,10 +27,11 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { inspect } from 'node:util';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Node } from 'yaml';
 import { CamsweepError } from '../core/errors.js';
 import { parseIpv4 } from '../core/ipv4.js';
 import { parseTarget } from '../core/scope.js';
+import { parseYamlWithLines } from '../core/yaml.js';
 import type { HostCredentials } from './probes/types.js';
 
 /** A credentials file is a few KB; anything near this is a mistake or an attack. */
@@ -199,25 +200,16 @@ export function loadCredentials(path: string): CredentialStore {
 /** Parses credentials YAML; errors name `file:line key` and never include a secret. */
 export function parseCredentials(text: string, file: string): CredentialStore {
   if (text.length > MAX_FILE_BYTES) throw fail(file, [{ line: 1, path: '', message: 'file too large' }]);
-  const lines = new LineCounter();
-  const doc = parseDocument(text, {
-    lineCounter: lines,
-    uniqueKeys: true,
-    prettyErrors: false,
-    schema: 'core',
-  });
+  const yaml = parseYamlWithLines(text, { schema: 'core' });
   const problems: Problem[] = [];
-  const lineOf = (node: unknown): number => {
-    const range = (node as { range?: [number, number, number] } | null)?.range;
-    return range ? lines.linePos(range[0]).line : 1;
-  };
-  for (const e of doc.errors) {
+  const lineOf = (node: unknown): number => yaml.lineOf(node) ?? 1;
+  for (const e of yaml.errors) {
     // The YAML library's message may quote the offending line, which can be a password.
-    problems.push({ line: lines.linePos(e.pos[0]).line, path: '', message: `YAML syntax error (${e.code})` });
+    problems.push({ line: e.line, path: '', message: `YAML syntax error (${e.code})` });
   }
   if (problems.length > 0) throw fail(file, problems);
   const reader = new Reader(lineOf, problems);
-  const entries = reader.file(doc.contents as Node | null);
+  const entries = reader.file(yaml.root);
   if (problems.length > 0) throw fail(file, problems);
   return new CredentialStore(entries, file);
 }
@@ -236,6 +228,27 @@ function fail(file: string, problems: readonly Problem[]): CamsweepError {
   return new CamsweepError('E_CONFIG', `invalid credentials file:\n  ${text}`, {
     fix: 'correct the named lines; agent/credentials.example.yaml documents the format',
   });
+}
+
+const PROTOTYPE_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Edit distance, capped: enough to tell a typo of a key name from anything else. */
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+function nameIsSafeToShow(key: string, allowed: readonly string[]): boolean {
+  return (
+    PROTOTYPE_NAMES.has(key) || allowed.some((k) => editDistance(key.toLowerCase(), k.toLowerCase()) <= 2)
+  );
 }
 
 /** Walks the YAML node tree (not a converted object, so aliases and tags are seen and refused). */
@@ -372,8 +385,12 @@ class Reader {
     const out = new Map<string, Node>();
     for (const pair of node.items) {
       const key = isScalar(pair.key) && typeof pair.key.value === 'string' ? pair.key.value : null;
-      const where = path ? `${path}.${key ?? '?'}` : (key ?? '?');
       if (key === null || !allowed.includes(key)) {
+        // `password "s3cret"` without its colon parses as a key named after the secret, so a
+        // key is named only when it is a near-miss of an allowed one (a typo) or a prototype
+        // name; otherwise the line number finds it.
+        const shown = key !== null && nameIsSafeToShow(key, allowed) ? key : '(key not shown)';
+        const where = path ? `${path}.${shown}` : shown;
         this.problem(pair.key, where, `unknown key; expected one of ${allowed.join(', ')}`);
         continue;
       }

@@ -4,14 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import fastifyCookie from '@fastify/cookie';
-import fastifyFormbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../core/log.js';
-import { registerApi } from './api.js';
-import { type AttestationRenderer, registerAttestation } from './attestation.js';
-import { cookieNames, registerDashboard } from './dashboard.js';
+import type { AttestationRenderer } from './dashboard/attestation.js';
+import { cookieNames, dashboard } from './dashboard/index.js';
 import type { Database } from './db/index.js';
+import { CollectorError, errorHandler } from './errors.js';
 import { RateLimiter } from './rate-limit.js';
+import { reportRoutes } from './routes/reports.js';
 
 export interface CollectorOptions {
   readonly db: Database;
@@ -30,6 +30,9 @@ export interface CollectorOptions {
   /** Renders the dashboard's Attestation download; without it the button's route is absent. */
   readonly attestation?: AttestationRenderer;
 }
+
+/** Largest report accepted by default, in bytes (collector --max-body). */
+export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
 
 // No inline script or style anywhere: a device string that slips through escaping still cannot run.
 const CSP = [
@@ -60,7 +63,6 @@ export async function buildCollector(options: CollectorOptions): Promise<Fastify
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;
   await app.register(fastifyCookie);
-  await app.register(fastifyFormbody, { bodyLimit: 16 * 1024 });
 
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('content-security-policy', CSP);
@@ -74,28 +76,23 @@ export async function buildCollector(options: CollectorOptions): Promise<Fastify
     return payload;
   });
 
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
-    if (status >= 500) options.log.error({ err, url: req.url }, 'collector request failed');
-    const fix =
-      err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-        ? 'raise the collector --max-body, or scan smaller ranges per report'
-        : status >= 500
-          ? 'see the collector log'
-          : 'send JSON with content-type application/json';
-    return reply.code(status).send({ error: status >= 500 ? 'internal error' : err.message, fix });
+  app.setErrorHandler(errorHandler(options.log));
+  app.setNotFoundHandler((_req, _reply) => {
+    throw new CollectorError('C_NOT_FOUND', 'no such page');
   });
 
-  registerApi(app, {
+  await app.register(reportRoutes, {
     db: options.db,
     log: options.log,
     limiter: new RateLimiter(options.ingestPerMinute ?? 60, options.ingestBurst ?? 20),
-    bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     requireClientCert: Boolean(options.tls?.clientCa),
   });
-  const cookies = cookieNames(Boolean(https) || Boolean(options.secureCookies));
-  registerDashboard(app, { db: options.db, log: options.log, cookies });
-  if (options.attestation)
-    registerAttestation(app, { db: options.db, log: options.log, cookies, render: options.attestation });
+  await app.register(dashboard, {
+    db: options.db,
+    log: options.log,
+    cookies: cookieNames(Boolean(https) || Boolean(options.secureCookies)),
+    ...(options.attestation ? { attestation: options.attestation } : {}),
+  });
   return app;
 }

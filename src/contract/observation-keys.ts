@@ -50,9 +50,19 @@ const definitions: readonly KeyDefinition[] = [
   { pattern: 'http.status', meaning: 'status code of the response' },
   { pattern: 'http.header.*', meaning: 'response header by lower-case name' },
   { pattern: 'http.auth.realm', meaning: 'realm of a WWW-Authenticate challenge' },
+  {
+    pattern: 'http.auth.scheme',
+    meaning: 'scheme of a WWW-Authenticate challenge, lower case (digest, basic); derived by identify',
+  },
   { pattern: 'http.html.title', meaning: 'text of the HTML <title>' },
   { pattern: 'http.body', meaning: 'response body, capped' },
   { pattern: 'http.favicon.mmh3', meaning: 'Shodan-style MurmurHash3 of the base64 favicon' },
+  { pattern: 'http.favicon.mmh3-raw', meaning: 'MurmurHash3 (signed, seed 0) of the favicon bytes' },
+  { pattern: 'http.favicon.md5', meaning: 'MD5 of the favicon bytes, lower-case hex' },
+  {
+    pattern: 'http.favicon.base64',
+    meaning: 'favicon bytes as base64 (line breaks allowed); identify derives the three hashes',
+  },
   {
     pattern: 'http.lenient',
     meaning: 'the response only parsed with the lenient parser; value names the quirk',
@@ -60,15 +70,28 @@ const definitions: readonly KeyDefinition[] = [
   { pattern: 'tls.cert.subject', meaning: 'certificate subject, RFC 4514-like string' },
   { pattern: 'tls.cert.issuer', meaning: 'certificate issuer' },
   { pattern: 'tls.cert.sha256', meaning: 'SHA-256 of the DER certificate, hex' },
+  {
+    pattern: 'tls.cert.pem',
+    meaning: 'the certificate as PEM text; identify derives subject, issuer and sha256 from it',
+  },
   // RTSP (§5.5)
   { pattern: 'rtsp.status', meaning: 'status line code of OPTIONS or DESCRIBE' },
   { pattern: 'rtsp.header.*', meaning: 'RTSP reply header by lower-case name' },
   { pattern: 'rtsp.auth.realm', meaning: 'realm of the DESCRIBE challenge' },
+  {
+    pattern: 'rtsp.auth.scheme',
+    meaning: 'scheme of the DESCRIBE challenge, lower case; derived by identify',
+  },
   // TCP sweep and banners
   { pattern: 'tcp.open', meaning: 'an open TCP port; value is the port number' },
   { pattern: 'telnet.banner', meaning: 'first bytes a telnet service sends' },
   { pattern: 'ftp.banner', meaning: 'FTP greeting' },
   { pattern: 'ssh.banner', meaning: 'SSH identification string' },
+  // Another scanner's own conclusion about a port (nmap's service match; camsweep identify --from)
+  { pattern: 'nmap.service.product', meaning: 'nmap -sV product name for a port, as nmap printed it' },
+  { pattern: 'nmap.service.version', meaning: 'nmap -sV version for a port' },
+  { pattern: 'nmap.service.extrainfo', meaning: 'nmap -sV extra information for a port' },
+  { pattern: 'nmap.service.devicetype', meaning: 'nmap -sV device type for a port (webcam, router…)' },
   // Link layer
   { pattern: 'mac.address', meaning: 'MAC address, lower case, colon separated' },
   { pattern: 'mac.oui.org', meaning: 'IEEE registry organisation for the MAC prefix' },

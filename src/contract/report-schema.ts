@@ -13,6 +13,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { type Static, type TSchema, Type } from 'typebox';
 import { addFormats } from './ajv-formats.js';
+import { checkReportBounds, REPORT_MAX_DEVICES } from './report-bounds.js';
 import { DEVICE_TYPES, type DeviceType } from './vocabulary.js';
 
 export { DEVICE_TYPES, type DeviceType };
@@ -189,7 +190,7 @@ export const ReportSchema = Type.Object(
     agent: closed({ id: str(128), site: str(128), version: str(64) }),
     scan: ScanSchema,
     summary: ReportSummarySchema,
-    devices: Type.Array(DeviceSchema, { maxItems: 70000 }),
+    devices: Type.Array(DeviceSchema, { maxItems: REPORT_MAX_DEVICES }),
   },
   {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -226,12 +227,16 @@ export interface SchemaProblem {
   readonly message: string;
 }
 
-const ajv = new Ajv2020({ allErrors: true, strict: true });
+// allErrors off: validation stops at the first problem, so its work is bounded by the input
+// (issue 14: with allErrors a million bad items were each checked and reported).
+const ajv = new Ajv2020({ allErrors: false, strict: true });
 addFormats(ajv);
 const validate = ajv.compile<Report>(ReportSchema);
 
 /** Validates a report; returns the problems (empty when valid). */
 export function checkReport(candidate: unknown): SchemaProblem[] {
+  const tooLong = checkReportBounds(candidate);
+  if (tooLong) return [tooLong];
   if (validate(candidate)) return [];
   return (validate.errors ?? []).slice(0, 20).map((e) => ({
     field: e.instancePath || '/',
@@ -240,5 +245,5 @@ export function checkReport(candidate: unknown): SchemaProblem[] {
 }
 
 export function isReport(candidate: unknown): candidate is Report {
-  return validate(candidate);
+  return checkReportBounds(candidate) === null && validate(candidate);
 }

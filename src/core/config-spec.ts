@@ -24,6 +24,83 @@ export type FieldSpec =
 
 export type ConfigSpec = Readonly<Record<string, FieldSpec>>;
 
+/**
+ * Declares a section spec keeping its literal types (enum values, allowed lists), so
+ * `SectionOf<typeof spec>` is the exact shape the validated section has.
+ */
+export function defineSpec<const S extends ConfigSpec>(spec: S): S {
+  return spec;
+}
+
+/** The validated form of one field (durations in milliseconds). */
+export type ValueOf<F extends FieldSpec> = F extends { readonly type: 'duration' | 'integer' }
+  ? number
+  : F extends { readonly type: 'boolean' }
+    ? boolean
+    : F extends { readonly type: 'string'; readonly default: string }
+      ? string
+      : F extends { readonly type: 'string' }
+        ? string | null
+        : F extends { readonly type: 'enum'; readonly values: readonly (infer V)[] }
+          ? V
+          : F extends { readonly type: 'strings'; readonly allowed: readonly (infer A)[] }
+            ? readonly A[]
+            : F extends { readonly type: 'ports' }
+              ? readonly number[]
+              : readonly string[];
+
+/** The validated, frozen section a spec describes: the TypeScript type inferred from the spec. */
+export type SectionOf<S extends ConfigSpec> = { readonly [K in keyof S]: ValueOf<S[K]> };
+
+/** True when `value` has the validated form of `spec` (what coerceField returns). */
+function holds(spec: FieldSpec, value: unknown): boolean {
+  switch (spec.type) {
+    case 'duration':
+    case 'integer':
+      return typeof value === 'number';
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'string':
+      return (value === null && spec.default === null) || typeof value === 'string';
+    case 'enum':
+      return typeof value === 'string' && spec.values.includes(value);
+    case 'strings':
+      return (
+        Array.isArray(value) &&
+        value.every((v) => typeof v === 'string' && (spec.allowed === undefined || spec.allowed.includes(v)))
+      );
+    case 'ports':
+      return Array.isArray(value) && value.every((v) => typeof v === 'number');
+    case 'targets':
+      return Array.isArray(value) && value.every((v) => typeof v === 'string');
+  }
+}
+
+function conforms<S extends ConfigSpec>(
+  spec: S,
+  values: Readonly<Record<string, unknown>>,
+): values is SectionOf<S> {
+  return Object.entries(spec).every(([key, field]) => holds(field, values[key]));
+}
+
+/**
+ * A validated section, typed by its spec. The config loader already validated it; this
+ * re-checks the shape (cheap, a few keys) so the type is earned rather than asserted, and a
+ * section mounted under the wrong spec fails loudly here instead of misbehaving later.
+ */
+export function sectionOf<S extends ConfigSpec>(
+  spec: S,
+  values: Readonly<Record<string, unknown>>,
+): SectionOf<S> {
+  if (conforms(spec, values)) return values;
+  const bad = Object.entries(spec)
+    .filter(([key, field]) => !holds(field, values[key]))
+    .map(([key]) => key);
+  throw new Error(
+    `config section does not match its spec at ${bad.join(', ')} (a bug: the wrong spec was mounted)`,
+  );
+}
+
 /** Converts a raw YAML/flag value; returns the value or an error message (no path, no line). */
 export function coerceField(spec: FieldSpec, raw: unknown): { value: unknown } | { error: string } {
   switch (spec.type) {
@@ -46,7 +123,8 @@ export function coerceField(spec: FieldSpec, raw: unknown): { value: unknown } |
       if (raw === 'false' || raw === false) return { value: false };
       return { error: 'must be true or false' };
     case 'string':
-      if (raw === null) return { value: null };
+      // null is a value only where it is the default (an unset optional path or URL).
+      if (raw === null) return spec.default === null ? { value: null } : { error: 'must be text' };
       if (typeof raw !== 'string' && typeof raw !== 'number') return { error: 'must be text' };
       if (spec.pattern && !spec.pattern.test(String(raw)))
         return { error: `must be ${spec.hint ?? spec.pattern}` };

@@ -52,10 +52,19 @@ export interface Scope {
   has(ip: string): boolean;
 }
 
+/**
+ * How a refused target is named in an error: quoted only when it is made of address
+ * characters. Anything else may be a secret pasted into the wrong field (a password under
+ * `targets`), so only its length is shown.
+ */
+export function shownTarget(text: string): string {
+  return /^[0-9./-]{1,40}$/.test(text) ? `"${text}"` : `(${text.length} characters, not shown)`;
+}
+
 /** Parses one target: `10.0.0.5`, `10.0.0.0/24`, `10.0.0.1-10.0.0.20` or `10.0.0.1-20`. */
 export function parseTarget(text: string): Ipv4Range {
   const t = text.trim();
-  const bad = (why: string) => new CamsweepError('E_TARGET', `target "${t}": ${why}`);
+  const bad = (why: string) => new CamsweepError('E_TARGET', `target ${shownTarget(t)}: ${why}`);
   if (t.includes('/')) {
     const [ip, len] = t.split('/');
     const base = parseIpv4(ip ?? '');

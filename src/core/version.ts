@@ -2,13 +2,18 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Package root: two levels above this file in both src/ (tsx/vitest) and dist/src/ (built). */
+/**
+ * Package root: two levels above this file in both src/ (tsx/vitest) and dist/src/ (built).
+ * `camsweep-agent` is the agent-only package (.ci/package.mjs): same layout, no collector.
+ */
+const PACKAGE_NAMES = new Set(['camsweep', 'camsweep-agent']);
+
 function findRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string };
-      if (pkg.name === 'camsweep') return dir;
+      if (pkg.name !== undefined && PACKAGE_NAMES.has(pkg.name)) return dir;
     } catch {
       // keep climbing
     }

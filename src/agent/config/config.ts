@@ -10,36 +10,21 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
-import { type ConfigSpec, coerceField, defaultOf, type FieldSpec } from '../../core/config-spec.js';
+import {
+  type ConfigSpec,
+  coerceField,
+  defaultOf,
+  type FieldSpec,
+  type SectionOf,
+  sectionOf,
+} from '../../core/config-spec.js';
 import { CamsweepError } from '../../core/errors.js';
+import { agentConfigSpec } from '../daemon/config.js';
+import { probeCommonSpec } from '../probes/common-config.js';
 import { probes } from '../probes/registry.js';
-import { configSections as extraSections } from './sections.js';
+import { pushConfigSpec } from '../push/config.js';
 
-export interface Config {
-  readonly agent: Readonly<Record<string, unknown>> & { readonly id: string; readonly site: string };
-  readonly scan: {
-    readonly targets: readonly string[];
-    readonly exclude: readonly string[];
-    readonly allowPublic: boolean;
-    readonly maxHosts: number;
-    readonly rate: number;
-    readonly perHostConcurrency: number;
-    readonly timeout: number;
-  };
-  readonly probes: Readonly<
-    Record<
-      string,
-      Readonly<Record<string, unknown>> & { readonly enabled: boolean; readonly deadline: number }
-    >
-  >;
-  readonly credentials: { readonly file: string | null };
-  readonly output: { readonly format: 'table' | 'json' | 'csv'; readonly out: string | null };
-  readonly classify: { readonly profile: string; readonly rules: readonly string[] };
-  readonly log: { readonly level: string };
-  readonly [section: string]: unknown;
-}
-
-const coreSections: Record<string, ConfigSpec> = {
+const coreSections = {
   agent: {
     id: {
       type: 'string',
@@ -119,41 +104,41 @@ const coreSections: Record<string, ConfigSpec> = {
       doc: 'log level (JSON on stderr)',
     },
   },
-};
+} as const satisfies Record<string, ConfigSpec>;
 
-const probeCommon: ConfigSpec = {
-  enabled: { type: 'boolean', default: true, doc: 'run this probe' },
-  // `deadline` bounds the whole probe; `timeout` is the probe's own wait (one request, or how
-  // long a discovery probe listens) and each probe documents its meaning.
-  deadline: {
-    type: 'duration',
-    default: '2m',
-    minMs: 100,
-    doc: 'the longest this probe may run in one scan',
-  },
-  timeout: {
-    type: 'duration',
-    default: '3s',
-    minMs: 50,
-    doc: 'per-request wait, or listening time for discovery probes',
-  },
+/**
+ * Every section: the core ones above plus those declared next to their code (the daemon's keys
+ * join `agent`, the push client owns `push`). The config's TypeScript type is inferred from this.
+ */
+const SECTIONS = {
+  ...coreSections,
+  agent: { ...coreSections.agent, ...agentConfigSpec },
+  push: pushConfigSpec,
+};
+type Sections = typeof SECTIONS;
+type Loaded = { readonly [K in keyof Sections]: SectionOf<Sections[K]> };
+
+/** A probe's section: the keys every probe has, plus its own (read with `probeSettings`). */
+export type ProbeSection = SectionOf<typeof probeCommonSpec> & Readonly<Record<string, unknown>>;
+
+/** The validated, frozen configuration; its type is inferred from the section specs. */
+export type Config = Omit<Loaded, 'agent'> & {
+  /** `agent.id` defaults to the host name, so it is never null once loaded. */
+  readonly agent: Omit<Loaded['agent'], 'id'> & { readonly id: string };
+  readonly probes: Readonly<Record<string, ProbeSection>>;
 };
 
 /** The full schema: section name → key → field. Probe sections are nested under `probes`. */
 export function configSchema(): { sections: Record<string, ConfigSpec>; probes: Record<string, ConfigSpec> } {
-  const sections: Record<string, ConfigSpec> = {};
-  for (const [name, spec] of Object.entries({ ...coreSections, ...extraSections })) {
-    sections[name] = { ...(sections[name] ?? {}), ...(coreSections[name] ?? {}), ...spec };
-  }
   const probeSpecs: Record<string, ConfigSpec> = {};
   for (const p of probes) {
     probeSpecs[p.id] = {
-      ...probeCommon,
-      enabled: { ...probeCommon.enabled!, default: p.enabledByDefault } as FieldSpec,
+      ...probeCommonSpec,
+      enabled: { ...probeCommonSpec.enabled, default: p.enabledByDefault },
       ...p.config,
     };
   }
-  return { sections, probes: probeSpecs };
+  return { sections: { ...SECTIONS }, probes: probeSpecs };
 }
 
 /** Overrides from flags: dotted key (`scan.rate`, `probes.snmp.enabled`) → raw string value. */
@@ -283,8 +268,23 @@ export function parseConfig(text: string, fileLabel: string, overrides: Override
       .join('\n  ');
     throw new CamsweepError('E_CONFIG', `invalid configuration:\n  ${text}`);
   }
-  if (result.agent!.id === null) result.agent!.id = hostname();
-  return deepFreeze({ ...result, probes: probeValues }) as unknown as Config;
+  const typed = <K extends keyof Sections>(name: K): SectionOf<Sections[K]> =>
+    sectionOf(SECTIONS[name], result[name] ?? {});
+  const agent = typed('agent');
+  const probeSections: Record<string, ProbeSection> = {};
+  for (const [id, values] of Object.entries(probeValues))
+    probeSections[id] = { ...values, ...sectionOf(probeCommonSpec, values) };
+  const config: Config = {
+    agent: { ...agent, id: agent.id ?? hostname() },
+    scan: typed('scan'),
+    credentials: typed('credentials'),
+    output: typed('output'),
+    classify: typed('classify'),
+    log: typed('log'),
+    push: typed('push'),
+    probes: probeSections,
+  };
+  return deepFreeze(config);
 }
 
 function defaultsOf(spec: ConfigSpec): Record<string, unknown> {

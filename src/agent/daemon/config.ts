@@ -2,10 +2,13 @@
  * The daemon's keys in the `agent:` section of the config (src/agent/config/config.ts mounts this spec
  * beside the core `agent.id` and `agent.site`). Durations arrive in milliseconds.
  */
-import { LineCounter, parseDocument } from 'yaml';
-import type { ConfigSpec } from '../../core/config-spec.js';
+import { defineSpec, type SectionOf } from '../../core/config-spec.js';
+import { parseYamlWithLines } from '../../core/yaml.js';
+import { probes } from '../probes/registry.js';
 
-export const agentConfigSpec: ConfigSpec = {
+const PASSIVE_PROTOCOLS: readonly string[] = probes.filter((p) => p.passive !== undefined).map((p) => p.id);
+
+export const agentConfigSpec = defineSpec({
   schedule: {
     type: 'strings',
     default: ['6h'],
@@ -24,7 +27,8 @@ export const agentConfigSpec: ConfigSpec = {
   passiveProtocols: {
     type: 'strings',
     default: ['onvif', 'mdns'],
-    allowed: ['onvif', 'mdns'],
+    // The probes that declare a passive decoder in the registry.
+    allowed: PASSIVE_PROTOCOLS,
     doc: 'which announcements to listen for: onvif (UDP 3702), mdns (UDP 5353)',
   },
   passiveMaxHosts: {
@@ -58,22 +62,10 @@ export const agentConfigSpec: ConfigSpec = {
     minMs: 1000,
     doc: 'how often to retry delivering spooled reports while the collector is unreachable',
   },
-};
+});
 
-/** The validated `agent:` section as the daemon reads it. */
-export interface AgentConfig {
-  readonly id: string;
-  readonly site: string;
-  readonly schedule: readonly string[];
-  readonly runAtStart: boolean;
-  readonly passive: boolean;
-  readonly passiveProtocols: readonly ('onvif' | 'mdns')[];
-  readonly passiveMaxHosts: number;
-  readonly onStop: 'abort' | 'finish';
-  readonly stopTimeout: number;
-  readonly stateDir: string | null;
-  readonly pushRetry: number;
-}
+/** The validated `agent:` section as the daemon reads it (with the core `id` and `site`). */
+export type AgentConfig = SectionOf<typeof agentConfigSpec> & { readonly id: string; readonly site: string };
 
 /** systemd sets STATE_DIRECTORY for `StateDirectory=camsweep` (systemd.exec(5)). */
 export function stateDirOf(
@@ -88,8 +80,5 @@ export function stateDirOf(
  * values the generic field types cannot check (the schedule's mix of intervals and times).
  */
 export function lineOfKey(text: string, path: readonly string[]): number | null {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines });
-  const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
-  return node?.range ? lines.linePos(node.range[0]).line : null;
+  return parseYamlWithLines(text).lineOfPath(path);
 }

@@ -9,16 +9,9 @@ import { createSocket, type Socket } from 'node:dgram';
 import { parseIpv4 } from '../../core/ipv4.js';
 import type { Logger } from '../../core/log.js';
 import type { LocalInterface } from '../../core/scope.js';
-import type { ObservationInput } from '../probes/types.js';
+import type { AnnouncementDecoder, ObservationInput } from '../probes/types.js';
 
-export interface AnnouncementDecoder {
-  /** Probe id the observations are credited to (`onvif`, `mdns`). */
-  readonly id: string;
-  readonly port: number;
-  readonly group: string;
-  /** Observations in a datagram, or none for noise (printers, PCs, queries, garbage). */
-  decode(datagram: Buffer, source: string): ObservationInput[];
-}
+export type { AnnouncementDecoder };
 
 export interface Listener {
   readonly id: string;

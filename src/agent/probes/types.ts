@@ -63,6 +63,19 @@ export interface ProbeContext {
 
 export type ProbePhase = 'discover' | 'enrich';
 
+/**
+ * Receive-only decoding of announcements a protocol's devices send unasked (a WS-Discovery
+ * Hello, an mDNS announcement). The daemon listens with it between scans; it never sends.
+ */
+export interface AnnouncementDecoder {
+  /** Probe id the observations are credited to (`onvif`, `mdns`). */
+  readonly id: string;
+  readonly port: number;
+  readonly group: string;
+  /** Observations in a datagram, or none for noise (printers, PCs, queries, garbage). */
+  decode(datagram: Buffer, source: string): ObservationInput[];
+}
+
 export interface Probe {
   /** Lower-case id: `onvif`, `sadp`, `dhip`, `mdns`, `snmp`, `http`, `rtsp`, `tcp`, `arp`. */
   readonly id: string;
@@ -79,6 +92,11 @@ export interface Probe {
    * addresses by what the probes themselves declare (see src/contract/identity.ts).
    */
   readonly identityKeys?: IdentityKeyDeclaration;
+  /**
+   * The passive decoder of this protocol's announcements, given the probe's validated config
+   * section; absent when its devices announce nothing worth hearing.
+   */
+  readonly passive?: (settings: Readonly<Record<string, unknown>>) => AnnouncementDecoder;
   /** The keys of its config section, their types, defaults and documentation. */
   readonly config: ConfigSpec;
   /** Whether the probe runs when the config does not say (`probes.<id>.enabled`). */

@@ -3,7 +3,7 @@
  * and how much it may keep on disk while the collector is unreachable. src/agent/config/config.ts mounts
  * this spec; createPusher() receives the validated, frozen result (durations in milliseconds).
  */
-import type { ConfigSpec } from '../../core/config-spec.js';
+import { defineSpec, type SectionOf } from '../../core/config-spec.js';
 
 /** systemd sets STATE_DIRECTORY for units with `StateDirectory=camsweep` (systemd.exec(5)). */
 export function defaultSpoolDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -11,7 +11,7 @@ export function defaultSpoolDir(env: NodeJS.ProcessEnv = process.env): string {
   return state ? `${state}/spool` : '/var/lib/camsweep/spool';
 }
 
-export const pushConfigSpec: ConfigSpec = {
+export const pushConfigSpec = defineSpec({
   url: {
     type: 'string',
     default: null,
@@ -73,21 +73,7 @@ export const pushConfigSpec: ConfigSpec = {
     doc: 'First retry delay; doubles each attempt, with full jitter.',
   },
   retryMax: { type: 'duration', default: '2m', minMs: 1, doc: 'Upper bound of one retry delay.' },
-};
+});
 
 /** The validated section as createPusher() receives it (durations already in milliseconds). */
-export interface PushConfig {
-  readonly url: string | null;
-  readonly token: string | null;
-  readonly tokenFile: string | null;
-  readonly ca: string | null;
-  readonly cert: string | null;
-  readonly key: string | null;
-  readonly spoolDir: string;
-  readonly spoolMaxReports: number;
-  readonly spoolMaxBytes: number;
-  readonly timeout: number;
-  readonly retries: number;
-  readonly retryInitial: number;
-  readonly retryMax: number;
-}
+export type PushConfig = SectionOf<typeof pushConfigSpec>;

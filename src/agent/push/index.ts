@@ -75,7 +75,12 @@ export function describeOutcome(o: PushOutcome): { ok: boolean; text: string } {
   }
 }
 
-function readToken(config: PushConfig): string {
+/**
+ * The agent token: push.token, else the file push.tokenFile names, else CAMSWEEP_TOKEN from the
+ * environment (a systemd EnvironmentFile keeps it out of the config and out of `ps`). The
+ * config wins, so a token exported in an admin's shell never silently replaces the configured one.
+ */
+function readToken(config: PushConfig, env: NodeJS.ProcessEnv): string {
   let token = config.token;
   if (!token && config.tokenFile) {
     try {
@@ -90,9 +95,10 @@ function readToken(config: PushConfig): string {
       );
     }
   }
+  if (!token) token = env.CAMSWEEP_TOKEN?.trim() || null;
   if (!token) {
     throw new CamsweepError('E_CONFIG', 'push.url is set but no agent token is configured', {
-      fix: 'create one with `camsweep collector token create --site NAME` and set push.tokenFile (or push.token)',
+      fix: 'create one with `camsweep collector token create --site NAME` and set push.tokenFile (or push.token, or CAMSWEEP_TOKEN in the environment)',
     });
   }
   if (/[\s\r\n]/.test(token)) {
@@ -117,7 +123,7 @@ function openSpool(config: PushConfig): Spool {
   }
 }
 
-export function createPusher(config: PushConfig, log: Logger): Pusher {
+export function createPusher(config: PushConfig, log: Logger, env: NodeJS.ProcessEnv = process.env): Pusher {
   if (!config.url) {
     throw new CamsweepError('E_CONFIG', 'push.url is not set', {
       fix: 'give --push URL or set push.url in the config',
@@ -125,7 +131,7 @@ export function createPusher(config: PushConfig, log: Logger): Pusher {
   }
   const transport = new Transport({
     url: config.url,
-    token: readToken(config),
+    token: readToken(config, env),
     ca: config.ca,
     cert: config.cert,
     key: config.key,
@@ -148,6 +154,19 @@ export function createPusher(config: PushConfig, log: Logger): Pusher {
     }
   };
 
+  /** Quarantines a refused report; on failure it stays in the spool (still on disk) and the log says why. */
+  const moveAside = (entry: SpoolEntry, reason: string): string | null => {
+    try {
+      return spool.quarantine(entry, reason);
+    } catch (err) {
+      plog.error(
+        { reportId: entry.reportId, error: (err as Error).message, spoolDir: spool.dir },
+        'cannot move a rejected report to rejected/ (it stays in the spool); free disk space',
+      );
+      return null;
+    }
+  };
+
   /** Acts on one send result for a spooled entry; returns true when the entry left the spool. */
   const settle = (entry: SpoolEntry, result: SendResult): boolean => {
     if (result.kind === 'stored' || result.kind === 'duplicate') {
@@ -155,12 +174,12 @@ export function createPusher(config: PushConfig, log: Logger): Pusher {
       return true;
     }
     if (result.kind === 'rejected') {
-      const where = spool.quarantine(entry, `${result.reason} — ${result.fix}`);
+      const where = moveAside(entry, `${result.reason} — ${result.fix}`);
       plog.error(
         { reportId: entry.reportId, reason: result.reason, kept: where },
         'collector rejected report',
       );
-      return true;
+      return where !== null;
     }
     return false;
   };
@@ -219,12 +238,19 @@ export function createPusher(config: PushConfig, log: Logger): Pusher {
     const problems = checkReport(report);
     if (problems.length > 0) {
       const first = problems[0]!;
-      plog.error({ reportId, problems }, 'report fails the report schema; not sent');
+      const reason = `the report fails camsweep.report/v1 at ${first.field}: ${first.message}`;
+      let kept: string;
+      try {
+        kept = `kept in ${spool.keepRejected(reportId, JSON.stringify(report), reason)}`;
+      } catch (err) {
+        kept = `NOT KEPT: cannot write ${spool.rejectedDir}: ${(err as Error).message}`;
+      }
+      plog.error({ reportId, problems, kept }, 'report fails the report schema; not sent');
       return {
         status: 'rejected',
         reportId,
-        reason: `the report fails camsweep.report/v1 at ${first.field}: ${first.message}`,
-        fix: 'this is a bug in camsweep; please report it with the log',
+        reason: `${reason} (${kept})`,
+        fix: 'this is a bug in camsweep; please report it with the log and the kept report',
         field: first.field,
       };
     }
@@ -259,7 +285,7 @@ export function createPusher(config: PushConfig, log: Logger): Pusher {
       return { status: 'delivered', reportId, duplicate: last.kind === 'duplicate', attempts };
     }
     if (last?.kind === 'rejected') {
-      if (put.ok) spool.quarantine(put.entry, `${last.reason} — ${last.fix}`);
+      if (put.ok) moveAside(put.entry, `${last.reason} — ${last.fix}`);
       plog.error({ reportId, reason: last.reason, field: last.field }, 'collector rejected report');
       return {
         status: 'rejected',

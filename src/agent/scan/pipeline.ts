@@ -4,17 +4,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { checkReport } from '../../contract/report-schema.js';
-import { REPORT_SCHEMA_ID, type Report } from '../../contract/types.js';
+import { type Observation, type ProbeStatus, REPORT_SCHEMA_ID, type Report } from '../../contract/types.js';
 import type { Logger } from '../../core/log.js';
 import { resolveScope } from '../../core/scope.js';
 import { VERSION } from '../../core/version.js';
-import { loadRiskAssessor } from '../../knowledge/advisories/index.js';
-import { loadClassifier } from '../../knowledge/classify/index.js';
-import { loadIdentifier } from '../../knowledge/identify/index.js';
+import { loadRiskAssessor, type RiskAssessor } from '../../knowledge/advisories/index.js';
+import { type Classifier, loadClassifier } from '../../knowledge/classify/index.js';
+import { type Identifier, loadIdentifier } from '../../knowledge/identify/index.js';
 import type { Config } from '../config/config.js';
 import { loadCredentials } from '../credentials.js';
 import { probes as allProbes } from '../probes/registry.js';
 import { assembleDevices, summarise } from './assemble.js';
+import { foldHeard } from './heard.js';
 import { type Progress, runProbes } from './runner.js';
 
 export interface ScanHooks {
@@ -23,14 +24,43 @@ export interface ScanHooks {
   readonly onProgress?: (progress: Progress) => void;
 }
 
+/** Signatures and rules, loaded once and reused (the daemon keeps them until SIGHUP). */
+export interface ScanEngines {
+  readonly identifier: Identifier;
+  readonly classifier: Classifier;
+  /** Firmware advisories (signatures/advisories), compared with reported firmware strings. */
+  readonly assessor: RiskAssessor;
+}
+
+export function loadEngines(config: Config): ScanEngines {
+  return {
+    identifier: loadIdentifier(),
+    classifier: loadClassifier({ profile: config.classify.profile, customRules: config.classify.rules }),
+    assessor: loadRiskAssessor(),
+  };
+}
+
+export interface ScanOptions {
+  /** Loaded engines to reuse; loaded for this scan when absent. */
+  readonly engines?: ScanEngines;
+  /** Observations the daemon heard passively since the last scan, folded in before identify. */
+  readonly heard?: readonly Observation[];
+}
+
 export interface ScanOutcome {
   readonly report: Report;
   /** Schema problems in our own output: a bug, reported loudly but never hiding the report. */
   readonly schemaProblems: readonly { field: string; message: string }[];
   readonly packetsSent: number;
+  /** Devices in the report only because they were heard passively. */
+  readonly heardPassively: number;
 }
 
-export async function runScan(config: Config, hooks: ScanHooks): Promise<ScanOutcome> {
+export async function runScan(
+  config: Config,
+  hooks: ScanHooks,
+  options: ScanOptions = {},
+): Promise<ScanOutcome> {
   // Everything that can fail on bad input fails here, before the first packet.
   const scope = resolveScope({
     targets: config.scan.targets,
@@ -38,9 +68,7 @@ export async function runScan(config: Config, hooks: ScanHooks): Promise<ScanOut
     allowPublic: config.scan.allowPublic,
     maxHosts: config.scan.maxHosts,
   });
-  const identifier = loadIdentifier();
-  const classifier = loadClassifier({ profile: config.classify.profile, customRules: config.classify.rules });
-  const assessor = loadRiskAssessor();
+  const { identifier, classifier, assessor } = options.engines ?? loadEngines(config);
   const credentials = config.credentials.file ? loadCredentials(config.credentials.file) : null;
   const enabled = allProbes.filter((p) => config.probes[p.id]?.enabled);
 
@@ -67,8 +95,9 @@ export async function runScan(config: Config, hooks: ScanHooks): Promise<ScanOut
     ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
   });
 
+  const heard = foldHeard(run.observations, options.heard ?? [], scope);
   const devices = assembleDevices(
-    run.observations,
+    heard.observations,
     {
       identify: (obs) => identifier.identify(obs),
       classify: (identity, evidence, at) => classifier.classify(identity, evidence, at),
@@ -91,7 +120,7 @@ export async function runScan(config: Config, hooks: ScanHooks): Promise<ScanOut
       exclusions: config.scan.exclude,
       profile: config.classify.profile,
       partial: run.partial,
-      probeStatus: run.status,
+      probeStatus: withPassive(run.status, heard.status(devices)),
     },
     summary: summarise(scope.hosts.length, devices),
     devices,
@@ -99,5 +128,9 @@ export async function runScan(config: Config, hooks: ScanHooks): Promise<ScanOut
   const schemaProblems = checkReport(report);
   if (schemaProblems.length > 0)
     hooks.log.error({ problems: schemaProblems }, 'report fails its own schema (bug)');
-  return { report, schemaProblems, packetsSent: run.packetsSent };
+  return { report, schemaProblems, packetsSent: run.packetsSent, heardPassively: heard.heardOnly(devices) };
+}
+
+function withPassive(status: readonly ProbeStatus[], passive: ProbeStatus | null): readonly ProbeStatus[] {
+  return passive === null ? status : [...status, passive];
 }

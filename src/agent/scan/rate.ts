@@ -4,6 +4,8 @@
  * Each call reserves the next free slot and sleeps until it; reservations are first come,
  * first served, so no probe can starve another.
  */
+import { whenAborted } from '../../core/abort.js';
+
 export interface PacketPacer {
   take(packets: number, signal: AbortSignal): Promise<void>;
   /** Packets reserved so far (for the benchmark's packets-per-second figure). */
@@ -29,17 +31,16 @@ export function createPacer(packetsPerSecond: number): PacketPacer {
       nextFree = start + packets * interval;
       const wait = start - now;
       if (wait <= 0) return;
+      // Thousands of waiters share the probe's signal: one listener for all (core/abort.ts).
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(done, wait);
-        function done() {
-          signal.removeEventListener('abort', onAbort);
+        const timer = setTimeout(() => {
+          cancel();
           resolve();
-        }
-        function onAbort() {
+        }, wait);
+        const cancel = whenAborted(signal, () => {
           clearTimeout(timer);
           reject(signal.reason);
-        }
-        signal.addEventListener('abort', onAbort, { once: true });
+        });
       });
     },
   };

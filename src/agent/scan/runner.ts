@@ -4,12 +4,12 @@
  * logging, key discipline and isolation — one probe failing or hanging never stops the others.
  */
 
-import { isKnownKey, keyMatchesPatterns } from '../../contract/observation-keys.js';
 import type { Observation, ProbeStatus } from '../../contract/types.js';
 import type { Logger } from '../../core/log.js';
 import type { Scope } from '../../core/scope.js';
-import { cap, MAX_BODY_CHARS } from '../../core/text.js';
+import { cap } from '../../core/text.js';
 import type { HostSecrets } from '../credentials.js';
+import { declares, toObservation } from '../probes/observation.js';
 import type { HostCredentials, ObservationInput, Probe, ProbeContext, ProbePhase } from '../probes/types.js';
 import { createHostGate, createPacer, type PacketPacer } from './rate.js';
 
@@ -126,7 +126,7 @@ async function runOne(
   let refusedKeys = 0;
 
   const emit = (input: ObservationInput) => {
-    if (!keyMatchesPatterns(input.key, probe.emits) || !isKnownKey(input.key)) {
+    if (!declares(probe, input.key)) {
       // A probe emitting an undeclared key is a bug; keep going but make it loud.
       refusedKeys++;
       log.error({ key: cap(input.key, 128) }, 'probe emitted an undeclared observation key; refused');
@@ -137,17 +137,7 @@ async function runOne(
       log.debug({ host: cap(input.host, 64) }, 'reply from a host outside scope ignored');
       return;
     }
-    const value = cap(String(input.value), input.key === 'http.body' ? MAX_BODY_CHARS : undefined);
-    const obs: Observation = {
-      host: input.host,
-      key: input.key,
-      value,
-      probe: probe.id,
-      at: new Date().toISOString(),
-      ...(input.port !== undefined ? { port: input.port } : {}),
-      ...(input.path !== undefined ? { path: cap(input.path, 1024) } : {}),
-      ...(input.iface !== undefined ? { iface: input.iface } : {}),
-    };
+    const obs = toObservation(probe.id, input);
     sink.push(obs);
     count++;
     const ports = known.get(obs.host) ?? new Set<number>();

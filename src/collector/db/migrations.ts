@@ -69,6 +69,9 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE INDEX login_attempts_user ON login_attempts (username, at)`,
     `CREATE INDEX login_attempts_ip ON login_attempts (ip, at)`,
   ],
+  // Issue 14: report ids are keyed by site and content; users can be disabled; a sign-in
+  // attempt is reserved (ok = -1, pending) before the password is checked.
+  [`ALTER TABLE scans ADD COLUMN content_sha256 TEXT`, `ALTER TABLE users ADD COLUMN disabled_at TEXT`],
 ];
 
 function render(statement: string, dialect: Dialect): string {

@@ -86,22 +86,71 @@ export async function verifyAgentToken(q: Sql, text: string): Promise<TokenCheck
   return { ok: true, tokenId: parsed.id, site: row.site };
 }
 
+/**
+ * Creates a user, or sets a new password for an existing one. A new password ends every
+ * session the user had, so a reset after a suspected compromise locks the intruder out.
+ */
 export async function createUser(q: Sql, username: string, password: string): Promise<void> {
   const hash = await hashPassword(password);
   const now = new Date().toISOString();
-  await q.run(
-    `INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?)
-     ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash`,
-    [username, hash, now],
+  await q.tx(async (t) => {
+    await t.run(
+      `INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?)
+       ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash`,
+      [username, hash, now],
+    );
+    await t.run('DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username = ?)', [
+      username,
+    ]);
+  });
+}
+
+/** Disables (or re-enables) a user; disabling ends the user's sessions. False when no such user. */
+export async function setUserDisabled(q: Sql, username: string, disabled: boolean): Promise<boolean> {
+  return q.tx(async (t) => {
+    const changed = await t.run('UPDATE users SET disabled_at = ? WHERE username = ?', [
+      disabled ? new Date().toISOString() : null,
+      username,
+    ]);
+    if (disabled)
+      await t.run('DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username = ?)', [
+        username,
+      ]);
+    return changed > 0;
+  });
+}
+
+/** Deletes a user and their sessions; remediation history keeps the name it recorded. */
+export async function deleteUser(q: Sql, username: string): Promise<boolean> {
+  return q.tx(async (t) => {
+    await t.run('DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username = ?)', [
+      username,
+    ]);
+    return (await t.run('DELETE FROM users WHERE username = ?', [username])) > 0;
+  });
+}
+
+export interface UserRow {
+  readonly username: string;
+  readonly createdAt: string;
+  readonly disabledAt: string | null;
+}
+
+export async function listUsers(q: Sql): Promise<UserRow[]> {
+  return q.all<UserRow>(
+    'SELECT username, created_at AS "createdAt", disabled_at AS "disabledAt" FROM users ORDER BY username',
   );
 }
 
+/** The user's id when the password matches and the user is not disabled. */
 export async function authenticate(q: Sql, username: string, password: string): Promise<number | null> {
-  const row = await q.get<{ id: number; password_hash: string }>(
-    'SELECT id, password_hash FROM users WHERE username = ?',
+  const row = await q.get<{ id: number; password_hash: string; disabled_at: string | null }>(
+    'SELECT id, password_hash, disabled_at FROM users WHERE username = ?',
     [username],
   );
-  return (await checkPassword(password, row?.password_hash)) && row ? row.id : null;
+  // The hash is checked even for a disabled or unknown user, so timing reveals neither.
+  const matches = await checkPassword(password, row?.password_hash);
+  return matches && row && row.disabled_at === null ? row.id : null;
 }
 
 export interface Session {
@@ -130,7 +179,7 @@ export async function createSession(
 export async function findSession(q: Sql, cookie: string): Promise<Session | null> {
   const row = await q.get<Session>(
     `SELECT s.user_id AS "userId", u.username, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id
-     WHERE s.id_sha256 = ? AND s.expires_at > ?`,
+     WHERE s.id_sha256 = ? AND s.expires_at > ? AND u.disabled_at IS NULL`,
     [sha256(cookie), new Date().toISOString()],
   );
   return row ?? null;
@@ -144,33 +193,49 @@ export const LOGIN_WINDOW_MS = 15 * 60_000;
 export const LOGIN_MAX_FAILURES_PER_USER = 5;
 export const LOGIN_MAX_FAILURES_PER_IP = 20;
 
-/** Failed logins in the window, per user name and per client address. */
-export async function recentFailures(
-  q: Sql,
-  username: string,
-  ip: string,
-): Promise<{ user: number; ip: number }> {
-  const since = new Date(Date.now() - LOGIN_WINDOW_MS).toISOString();
-  const user = await q.get<{ n: number }>(
-    'SELECT COUNT(*) AS n FROM login_attempts WHERE username = ? AND at > ? AND ok = 0',
-    [username, since],
-  );
-  const addr = await q.get<{ n: number }>(
-    'SELECT COUNT(*) AS n FROM login_attempts WHERE ip = ? AND at > ? AND ok = 0',
-    [ip, since],
-  );
-  return { user: user?.n ?? 0, ip: addr?.n ?? 0 };
+/** Outcome of an attempt: pending while the password is being checked. */
+const PENDING = -1;
+
+export type LoginReservation =
+  | { readonly ok: true; readonly attemptId: number }
+  | { readonly ok: false; readonly failures: { readonly user: number; readonly ip: number } };
+
+/**
+ * Reserves one sign-in attempt before the password is hashed. The count and the insert happen
+ * in one transaction under a lock every collector on the database shares (SQLite: BEGIN
+ * IMMEDIATE; PostgreSQL: an advisory transaction lock), and a pending attempt counts as a
+ * failure until settled. So 60 concurrent guesses against one user get 5 evaluations, on one
+ * collector or ten.
+ */
+export async function reserveLoginAttempt(q: Sql, username: string, ip: string): Promise<LoginReservation> {
+  const now = new Date();
+  const since = new Date(now.getTime() - LOGIN_WINDOW_MS).toISOString();
+  const name = username.slice(0, 128);
+  return q.tx(async (t) => {
+    if (t.dialect === 'postgres') await t.run('SELECT pg_advisory_xact_lock(7165002)');
+    const user = await t.get<{ n: number }>(
+      'SELECT COUNT(*) AS n FROM login_attempts WHERE username = ? AND at > ? AND ok <> 1',
+      [name, since],
+    );
+    const addr = await t.get<{ n: number }>(
+      'SELECT COUNT(*) AS n FROM login_attempts WHERE ip = ? AND at > ? AND ok <> 1',
+      [ip, since],
+    );
+    const failures = { user: Number(user?.n ?? 0), ip: Number(addr?.n ?? 0) };
+    if (failures.user >= LOGIN_MAX_FAILURES_PER_USER || failures.ip >= LOGIN_MAX_FAILURES_PER_IP)
+      return { ok: false, failures };
+    const row = await t.get<{ id: number }>(
+      'INSERT INTO login_attempts (username, ip, at, ok) VALUES (?, ?, ?, ?) RETURNING id',
+      [name, ip, now.toISOString(), PENDING],
+    );
+    await t.run('DELETE FROM login_attempts WHERE at < ?', [
+      new Date(now.getTime() - 24 * 3_600_000).toISOString(),
+    ]);
+    return { ok: true, attemptId: row!.id };
+  });
 }
 
-export async function recordLogin(q: Sql, username: string, ip: string, ok: boolean): Promise<void> {
-  const now = new Date();
-  await q.run('INSERT INTO login_attempts (username, ip, at, ok) VALUES (?, ?, ?, ?)', [
-    username.slice(0, 128),
-    ip,
-    now.toISOString(),
-    ok ? 1 : 0,
-  ]);
-  await q.run('DELETE FROM login_attempts WHERE at < ?', [
-    new Date(now.getTime() - 24 * 3_600_000).toISOString(),
-  ]);
+/** Records how a reserved attempt ended; a failure keeps counting against user and address. */
+export async function settleLoginAttempt(q: Sql, attemptId: number, ok: boolean): Promise<void> {
+  await q.run('UPDATE login_attempts SET ok = ? WHERE id = ?', [ok ? 1 : 0, attemptId]);
 }

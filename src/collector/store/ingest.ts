@@ -2,8 +2,11 @@
  * Turns one validated report into rows: the scan, the agent, and for each device the one row
  * for that physical device at that site (found by MAC, then serial, then IP, never against a
  * contradicting MAC or serial), a sighting in its history, and a verdict change when the
- * verdict moved. Runs in one transaction; the report id makes a resend a no-op.
+ * verdict moved. Runs in one transaction. A report id is unique: a resend of the same report
+ * (same site, same content hash) is a no-op answered `duplicate`; the same id from another site
+ * or with other content is a `conflict`, refused, and stored nowhere.
  */
+import { createHash } from 'node:crypto';
 import { pickDevice, usableSerial } from '../../contract/identity.js';
 import type { Device, Report, Verdict } from '../../contract/types.js';
 import type { Sql } from '../db/sql.js';
@@ -11,7 +14,7 @@ import type { Sql } from '../db/sql.js';
 export const VERDICT_RANK: Record<Verdict, number> = { covered: 0, suspect: 1, unknown: 2, 'not-covered': 3 };
 
 export interface IngestResult {
-  readonly status: 'stored' | 'duplicate';
+  readonly status: 'stored' | 'duplicate' | 'conflict';
   readonly devices: number;
   readonly newDevices: number;
   readonly verdictChanges: number;
@@ -60,12 +63,23 @@ async function upsertAgent(q: Sql, siteId: number, report: Report, tokenId: stri
   ]))!.id;
 }
 
-async function insertScan(q: Sql, report: Report, siteId: number, agentId: number, now: string) {
+/** SHA-256 of the report as parsed; a resend of the same spool file gives the same digest. */
+export function reportDigest(report: Report): string {
+  return createHash('sha256').update(JSON.stringify(report)).digest('hex');
+}
+
+async function insertScan(
+  q: Sql,
+  report: Report,
+  ids: { siteId: number; agentId: number; digest: string },
+  now: string,
+) {
+  const { siteId, agentId } = ids;
   const s = report.summary;
   const row = await q.get<{ id: number }>(
     `INSERT INTO scans (report_id, site_id, agent_id, started_at, finished_at, received_at, rules_version, partial,
-       targets, probes, probe_status, hosts, devices, covered, suspect, not_covered, unknown)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id) DO NOTHING RETURNING id`,
+       targets, probes, probe_status, hosts, devices, covered, suspect, not_covered, unknown, content_sha256)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id) DO NOTHING RETURNING id`,
     [
       report.reportId,
       siteId,
@@ -84,9 +98,27 @@ async function insertScan(q: Sql, report: Report, siteId: number, agentId: numbe
       s.suspect,
       s.notCovered,
       s.unknown,
+      ids.digest,
     ],
   );
   return row?.id;
+}
+
+/** What a stored scan with this id means for an incoming report: a resend, or a clash. */
+async function priorUse(
+  q: Sql,
+  reportId: string,
+  siteId: number,
+  digest: string,
+): Promise<'duplicate' | 'conflict' | null> {
+  const prior = await q.get<{ site_id: number; content_sha256: string | null }>(
+    'SELECT site_id, content_sha256 FROM scans WHERE report_id = ?',
+    [reportId],
+  );
+  if (!prior) return null;
+  // Scans stored before digests were kept match on site alone.
+  const same = prior.site_id === siteId && (prior.content_sha256 === null || prior.content_sha256 === digest);
+  return same ? 'duplicate' : 'conflict';
 }
 
 export async function ingestReport(
@@ -96,13 +128,17 @@ export async function ingestReport(
 ): Promise<IngestResult> {
   const now = options.now ?? new Date().toISOString();
   const siteId = await upsertSite(q, report.agent.site, now);
+  const digest = reportDigest(report);
   // Cheap check first so a resend of a large report does not touch the agents table.
-  if (await q.get('SELECT 1 AS one FROM scans WHERE report_id = ?', [report.reportId])) {
-    return { status: 'duplicate', devices: 0, newDevices: 0, verdictChanges: 0 };
-  }
+  const prior = await priorUse(q, report.reportId, siteId, digest);
+  if (prior) return { status: prior, devices: 0, newDevices: 0, verdictChanges: 0 };
   const agentId = await upsertAgent(q, siteId, report, options.tokenId, now);
-  const scanId = await insertScan(q, report, siteId, agentId, now);
-  if (scanId === undefined) return { status: 'duplicate', devices: 0, newDevices: 0, verdictChanges: 0 };
+  const scanId = await insertScan(q, report, { siteId, agentId, digest }, now);
+  if (scanId === undefined) {
+    // Another transaction stored this id between the check and the insert.
+    const raced = (await priorUse(q, report.reportId, siteId, digest)) ?? 'conflict';
+    return { status: raced, devices: 0, newDevices: 0, verdictChanges: 0 };
+  }
   const seenAt = report.scan.finishedAt;
   let newDevices = 0;
   let verdictChanges = 0;

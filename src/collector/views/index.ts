@@ -1,8 +1,9 @@
 /**
- * Renders dashboard pages with eta, escaping every interpolation (autoEscape). Templates are
+ * Renders dashboard pages with eta, escaping every interpolation (autoEscape, escapeForPage). Templates are
  * TypeScript strings so they ship inside dist/ with the code that fills them.
  */
 import { Eta } from 'eta';
+import { neutralise } from '../../core/text.js';
 import { device } from './device.js';
 import { devices } from './devices.js';
 import { layout, login, problem } from './layout.js';
@@ -10,7 +11,27 @@ import { overview } from './overview.js';
 
 export { stylesheet } from './style.js';
 
-const eta = new Eta({ autoEscape: true, autoTrim: false, cache: true, useWith: false });
+const ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** HTML-escapes, and first makes NUL, controls and bidi overrides visible (core/text neutralise),
+ * so a device name cannot reverse or hide the text around it. */
+function escapeForPage(value: unknown): string {
+  return neutralise(String(value)).replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
+}
+
+const eta = new Eta({
+  autoEscape: true,
+  escapeFunction: escapeForPage,
+  autoTrim: false,
+  cache: true,
+  useWith: false,
+});
 const pages = { overview, devices, device, login, problem } as const;
 eta.loadTemplate('@layout', layout);
 for (const [name, text] of Object.entries(pages)) eta.loadTemplate(`@${name}`, text);

@@ -9,6 +9,7 @@ import { SIGNATURES_DIR } from '../../core/version.js';
 import { loadDatabase, type SignatureDatabase } from '../signatures/database.js';
 import { formatProblem } from '../signatures/problem.js';
 import { ancestors } from '../signatures/vocabulary.js';
+import { derive } from './derive/index.js';
 import { type FuseContext, fuse } from './fuse.js';
 import { type Hit, Matcher } from './match.js';
 
@@ -46,7 +47,9 @@ export function identifierFrom(db: SignatureDatabase): Identifier {
   };
   return {
     version: db.version,
-    identify(observations) {
+    identify(given) {
+      // Derived keys are recomputed from raw ones here, so every source of observations agrees.
+      const observations = derive(given);
       const hits: Hit[] = [];
       for (const o of observations) matcher.match(o, hits);
       return fuse(observations, hits, ctx);

@@ -6,6 +6,19 @@
 import { isKnownKey } from '../../contract/observation-keys.js';
 import type { Observation } from '../../contract/types.js';
 import { MAX_BODY_CHARS, MAX_VALUE_CHARS } from '../../core/text.js';
+import { MAX_PEM_CHARS } from './derive/certificate.js';
+import { MAX_FAVICON_BASE64_CHARS } from './derive/favicon.js';
+
+/**
+ * Longest value kept for a key. Raw material that identify derives from (a PEM certificate, a
+ * favicon body) gets room for a whole one: cut short it would derive nothing.
+ */
+export function valueLimit(key: string): number {
+  if (key === 'http.body') return MAX_BODY_CHARS;
+  if (key === 'tls.cert.pem') return MAX_PEM_CHARS;
+  if (key === 'http.favicon.base64') return MAX_FAVICON_BASE64_CHARS;
+  return MAX_VALUE_CHARS;
+}
 
 /** Longest accepted input line (a capped http.body, JSON-escaped, fits comfortably). */
 export const MAX_LINE_CHARS = 512 * 1024;
@@ -44,7 +57,7 @@ export function parseObservationLine(text: string): ParsedLine {
   for (const f of ['path', 'probe', 'at'] as const)
     if (o[f] !== undefined && typeof o[f] !== 'string')
       return { ok: false, reason: `"${f}" must be a string` };
-  const limit = o.key === 'http.body' ? MAX_BODY_CHARS : MAX_VALUE_CHARS;
+  const limit = valueLimit(o.key);
   const value = String(o.value);
   return {
     ok: true,

@@ -4,9 +4,9 @@
  */
 
 import type { Observation } from '../../contract/types.js';
-import { MAX_BODY_CHARS, MAX_VALUE_CHARS } from '../../core/text.js';
 import { type Extraction, extract, readsKey, type Signature } from '../signatures/fingerprints.js';
 import type { Vocabulary } from '../signatures/vocabulary.js';
+import { valueLimit } from './input.js';
 
 export interface Hit {
   readonly observation: Observation;
@@ -47,7 +47,7 @@ export class Matcher {
   match(observation: Observation, out: Hit[]): void {
     const sigs = this.signaturesFor(observation.key);
     if (sigs.length === 0 || typeof observation.value !== 'string') return;
-    const limit = observation.key === 'http.body' ? MAX_BODY_CHARS : MAX_VALUE_CHARS;
+    const limit = valueLimit(observation.key);
     const value = observation.value.length > limit ? observation.value.slice(0, limit) : observation.value;
     for (const signature of sigs) {
       const extraction = extract(signature, value, this.vocab);

@@ -160,7 +160,7 @@ interface GenericLine {
   readonly observation: Observation;
 }
 
-/** Reads test/fixtures/generic/*.jsonl: `{"host","key","value"}` lines of non-covered gear. */
+/** Reads signatures/generic/*.jsonl: `{"host","key","value"}` lines of non-covered gear. */
 function readGeneric(genericDir: string, problems: Problem[]): Map<string, GenericLine[]> {
   const byFileHost = new Map<string, GenericLine[]>();
   const files = readdirSync(genericDir)
@@ -209,7 +209,16 @@ function checkGeneric(
   matcher: Matcher,
   problems: Problem[],
 ): number {
-  if (!existsSync(genericDir)) return 0;
+  // A corpus that is not there must not pass as "0 generic observations, no problems".
+  if (!existsSync(genericDir)) {
+    problems.push({
+      file: displayPath(genericDir),
+      line: 0,
+      message:
+        'the generic corpus folder does not exist; give --generic DIR (it ships as signatures/generic/)',
+    });
+    return 0;
+  }
   const identifier = identifierFrom(db);
   let count = 0;
   for (const [id, lines] of readGeneric(genericDir, problems)) {
@@ -237,5 +246,11 @@ function checkGeneric(
         message: `generic host ${lines[0]!.observation.host} was identified as ${identity.manufacturer}`,
       });
   }
+  if (count === 0)
+    problems.push({
+      file: displayPath(genericDir),
+      line: 0,
+      message: 'the generic corpus holds no observations (no *.jsonl lines); the check would prove nothing',
+    });
   return count;
 }

@@ -1,11 +1,12 @@
 /**
  * Reads a YAML data file keeping line numbers for every node, so problems in signatures and
- * vocabulary can point at the exact line (the `yaml` package's LineCounter).
+ * vocabulary can point at the exact line (through the one line-keeping reader in core/yaml.ts).
  */
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { isMap, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml';
+import { isMap, isSeq } from 'yaml';
 import { PACKAGE_ROOT } from '../../core/version.js';
+import { parseYamlWithLines } from '../../core/yaml.js';
 import type { Problem } from './problem.js';
 
 export interface YamlFile {
@@ -38,45 +39,43 @@ export function readYamlList(path: string, problems: Problem[]): YamlFile {
     problems.push({ file: display, line: 0, message: `cannot read: ${(err as Error).message}` });
     return { display, text: '', items: [] };
   }
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
-  const lineAt = (offset: number | undefined) => (offset === undefined ? 0 : counter.linePos(offset).line);
-  for (const e of doc.errors)
-    problems.push({ file: display, line: lineAt(e.pos[0]), message: `YAML: ${e.message.split('\n')[0]}` });
-  if (doc.errors.length > 0) return { display, text, items: [] };
-  const root = doc.contents;
+  const yaml = parseYamlWithLines(text);
+  for (const e of yaml.errors) problems.push({ file: display, line: e.line, message: `YAML: ${e.message}` });
+  if (yaml.errors.length > 0) return { display, text, items: [] };
+  const root = yaml.root;
   if (root === null) return { display, text, items: [] };
   if (!isSeq(root)) {
     problems.push({
       file: display,
-      line: lineAt((root as Node).range?.[0]),
+      line: yaml.lineOf(root) ?? 0,
       message: 'expected a list of entries (each starting with "- ")',
     });
     return { display, text, items: [] };
   }
   const items: YamlItem[] = [];
   for (const node of root.items) {
-    const line = lineAt((node as Node | null)?.range?.[0]);
+    const line = yaml.lineOf(node) ?? 0;
     if (!isMap(node)) {
       problems.push({ file: display, line, message: 'each entry must be a mapping (key: value lines)' });
       continue;
     }
-    const map = node as YAMLMap;
+    const value: unknown = node.toJSON();
     items.push({
-      value: map.toJSON() as Record<string, unknown>,
+      value: isRecord(value) ? value : {},
       line,
       lineOf(path) {
-        const target = map.getIn(path, true) as Node | undefined;
         const parentPath = path.slice(0, -1);
-        const parent = (parentPath.length === 0 ? map : map.getIn(parentPath, true)) as YAMLMap | undefined;
+        const parent = parentPath.length === 0 ? node : node.getIn(parentPath, true);
+        const last = path.at(-1);
         // The key's own position reads better than its value's for missing or wrong values.
-        const pair = isMap(parent)
-          ? parent.items.find((p) => (p.key as { value?: unknown })?.value === path.at(-1))
-          : undefined;
-        const keyNode = pair?.key as Node | undefined;
-        return lineAt(keyNode?.range?.[0] ?? target?.range?.[0]) || line;
+        const keyLine = last === undefined ? null : yaml.lineOfKeyIn(parent, last);
+        return keyLine ?? yaml.lineOf(node.getIn(path, true)) ?? line;
       },
     });
   }
   return { display, text, items };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -8,7 +8,12 @@ import { run } from '../../../agent/commands/collector.js';
 import type { CommandIO } from '../../../agent/io.js';
 import { openDatabase } from '../../../src/collector/db/index.js';
 import { parseAgentToken } from '../../../src/collector/secrets.js';
-import { authenticate, verifyAgentToken } from '../../../src/collector/store/access.js';
+import {
+  authenticate,
+  createSession,
+  findSession,
+  verifyAgentToken,
+} from '../../../src/collector/store/access.js';
 import { silentLogger } from '../../../src/core/log.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'camsweep-cmd-'));
@@ -65,6 +70,31 @@ describe('camsweep collector management', () => {
     await expect(cli(['user', 'create', '--username', 'x'], 'short\n')).rejects.toMatchObject({
       code: 'E_USAGE',
     });
+  });
+
+  it('ends sessions on a password reset, and disables, enables and deletes users', async () => {
+    await cli(['user', 'create', '--username', 'guard'], 'first password 123\n');
+    const d = await openDatabase(db);
+    const id = (await authenticate(d, 'guard', 'first password 123'))!;
+    const before = await createSession(d, id);
+    expect(await findSession(d, before.cookie)).toMatchObject({ username: 'guard' });
+    await cli(['user', 'create', '--username', 'guard'], 'second password 456\n');
+    expect(await findSession(d, before.cookie)).toBeNull();
+
+    const live = await createSession(d, id);
+    expect((await cli(['user', 'disable', '--username', 'guard'])).out).toContain('disabled');
+    expect(await findSession(d, live.cookie)).toBeNull();
+    expect(await authenticate(d, 'guard', 'second password 456')).toBeNull();
+    expect((await cli(['user', 'list'])).out).toMatch(/guard\t\S+\t\d{4}-/);
+    await cli(['user', 'enable', '--username', 'guard']);
+    expect(await authenticate(d, 'guard', 'second password 456')).toBe(id);
+
+    await createSession(d, id);
+    expect((await cli(['user', 'delete', '--username', 'guard'])).code).toBe(0);
+    expect(await authenticate(d, 'guard', 'second password 456')).toBeNull();
+    expect((await cli(['user', 'list'])).out).not.toContain('guard');
+    await d.close();
+    await expect(cli(['user', 'delete', '--username', 'guard'])).rejects.toMatchObject({ code: 'E_USAGE' });
   });
 
   it('refuses unknown subcommands and bad flags as usage errors', async () => {

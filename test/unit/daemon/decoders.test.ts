@@ -1,6 +1,7 @@
 import { encode as encodeDns } from 'dns-packet';
 import { describe, expect, it } from 'vitest';
-import { mdnsAnnouncementDecoder, wsdHelloDecoder } from '../../../src/agent/daemon/decoders.js';
+import { mdnsAnnouncementDecoder } from '../../../src/agent/probes/mdns/passive.js';
+import { wsdHelloDecoder } from '../../../src/agent/probes/onvif/passive.js';
 import {
   HELLO_ENDPOINT,
   helloDahua,
@@ -21,6 +22,16 @@ describe('WS-Discovery Hello decoder', () => {
     expect(valuesOf(obs, 'onvif.xaddr')).toEqual(['http://10.77.0.45/onvif/device_service']);
     expect(valuesOf(obs, 'onvif.scope.hardware')).toEqual(['IPC-HFW2228M-I1-V2']);
     expect(valuesOf(obs, 'onvif.scope.name')).toEqual(['Dahua']);
+  });
+
+  it('yields what the active probe yields for the same match: unknown scopes and the stated MAC too', () => {
+    const extra = hello.replace(
+      'onvif://www.onvif.org/name/Dahua',
+      'onvif://www.onvif.org/name/Dahua onvif://www.onvif.org/MAC/3c:ef:8c:61:01:c0 http:123',
+    );
+    const obs = wsdHelloDecoder.decode(Buffer.from(extra), '10.77.0.45');
+    expect(valuesOf(obs, 'onvif.scope.other')).toEqual(['http:123']);
+    expect(valuesOf(obs, 'mac.address')).toEqual(['3c:ef:8c:61:01:c0']);
   });
 
   it('ignores Bye, probes, Windows/Samba hosts (wsdd) and garbage', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { foldHeard } from '../../../src/agent/daemon/fold.js';
-import type { Engines } from '../../../src/agent/scan/assemble.js';
-import type { Observation, Report } from '../../../src/contract/types.js';
+import { assembleDevices, type Engines, summarise } from '../../../src/agent/scan/assemble.js';
+import { foldHeard as foldObservations } from '../../../src/agent/scan/heard.js';
+import type { Observation } from '../../../src/contract/types.js';
 import { UNKNOWN_IDENTITY } from '../../../src/contract/types.js';
 import { resolveScope } from '../../../src/core/scope.js';
 
@@ -34,66 +34,49 @@ const o = (host: string, key: string, value: string, probe = 'onvif'): Observati
   at,
 });
 
-function scanned(observations: Observation[]): Report {
-  const hosts = [...new Set(observations.map((x) => x.host))];
+/**
+ * What the daemon's scan does with heard observations: fold them into the scan's own before
+ * identification, then assemble the devices once.
+ */
+function foldHeard(scan: Observation[], heard: Observation[]) {
+  const fold = foldObservations(scan, heard, scope);
+  const devices = assembleDevices(fold.observations, engines, new Date(at));
+  const passive = fold.status(devices);
   return {
-    schema: 'camsweep.report/v1',
-    reportId: '00000000-0000-4000-8000-000000000001',
-    agent: { id: 'a', site: 's', version: '0' },
-    scan: { startedAt: at, finishedAt: at, targets: ['10.77.0.0/24'], probes: ['tcp'], rulesVersion: 'r' },
-    summary: {
-      hosts: 254,
-      devices: hosts.length,
-      covered: 0,
-      suspect: 0,
-      notCovered: 0,
-      unknown: hosts.length,
-    },
-    devices: hosts.map((ip) => ({
-      ip,
-      mac: null,
-      hostnames: [],
-      identity: UNKNOWN_IDENTITY,
-      verdict: 'unknown' as const,
-      findings: [],
-      evidence: [],
-      observations: observations.filter((x) => x.host === ip),
-    })),
+    devices,
+    summary: summarise(254, devices),
+    probeStatus: passive ? [passive] : [],
+    heardPassively: fold.heardOnly(devices),
   };
 }
 
 describe('foldHeard', () => {
   it('adds a device heard only from its Hello, identified and counted in the summary', () => {
-    const report = scanned([o('10.77.0.10', 'tcp.open', '80', 'tcp')]);
-    const { report: out, heardPassively } = foldHeard(
-      report,
+    const out = foldHeard(
+      [o('10.77.0.10', 'tcp.open', '80', 'tcp')],
       [o('10.77.0.45', 'onvif.endpoint', 'uuid-1')],
-      scope,
-      engines,
     );
-    expect(heardPassively).toBe(1);
+    expect(out.heardPassively).toBe(1);
     expect(out.devices.map((d) => d.ip)).toEqual(['10.77.0.10', '10.77.0.45']);
     expect(out.devices[1]!.verdict).toBe('covered');
     expect(out.summary).toMatchObject({ devices: 2, covered: 1, unknown: 1, hosts: 254 });
-    expect(out.scan.probeStatus?.at(-1)).toMatchObject({ probe: 'passive', observations: 1 });
+    expect(out.probeStatus.at(-1)).toMatchObject({ probe: 'passive', observations: 1 });
   });
 
   it('merges a heard announcement into the device the scan found instead of duplicating it', () => {
-    const report = scanned([o('10.77.0.45', 'tcp.open', '80', 'tcp')]);
-    const { report: out, heardPassively } = foldHeard(
-      report,
+    const out = foldHeard(
+      [o('10.77.0.45', 'tcp.open', '80', 'tcp')],
       [o('10.77.0.45', 'onvif.endpoint', 'uuid-1')],
-      scope,
-      engines,
     );
-    expect(heardPassively).toBe(0);
+    expect(out.heardPassively).toBe(0);
     expect(out.devices).toHaveLength(1);
     expect(out.devices[0]!.verdict).toBe('covered'); // the announcement now counts as evidence
   });
 
   it('drops announcements about hosts outside the scan scope, as the scan itself does', () => {
-    const report = scanned([]);
-    const { report: out } = foldHeard(report, [o('192.168.9.9', 'onvif.endpoint', 'uuid-2')], scope, engines);
-    expect(out).toBe(report);
+    const out = foldHeard([], [o('192.168.9.9', 'onvif.endpoint', 'uuid-2')]);
+    expect(out).toEqual(foldHeard([], []));
+    expect(out.devices).toEqual([]);
+    expect(out.probeStatus).toEqual([]);
   });
 });

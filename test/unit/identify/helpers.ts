@@ -1,4 +1,5 @@
 /** Shared bits for identify/verify tests: one identifier for the real signatures, a fake CommandIO. */
+import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type { CommandIO } from '../../../agent/io.js';
 import type { Observation } from '../../../src/contract/types.js';
@@ -54,4 +55,12 @@ export function fakeIO(input = ''): FakeIO {
     stdout: () => out,
     stderr: () => err,
   };
+}
+
+/**
+ * The accuracy corpus split (test/fixtures/corpus/OBSERVED.md): an entry is held out when the
+ * first 32 bits of sha256(id) fall in the lowest 30%. Fixed, stable, blind to labels and values.
+ */
+export function isHeldOut(id: string): boolean {
+  return createHash('sha256').update(id).digest().readUInt32BE(0) < 0.3 * 2 ** 32;
 }

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseProcArp } from '../../../src/agent/probes/arp/codec.js';
 import { arpProbe } from '../../../src/agent/probes/arp/index.js';
-import { ouiOrganisation } from '../../../src/agent/probes/arp/oui.js';
 import { isLocallyAdministered, macFromUuid, normaliseMac } from '../../../src/core/mac.js';
+import { ouiOrganisation } from '../../../src/knowledge/identify/derive/oui.js';
 import { fakeContext } from '../../helpers/probe-context.js';
 
 // Layout of /proc/net/arp as Linux prints it (fixed-width columns, one header line).

@@ -4,6 +4,7 @@
  * the spool bound and TLS with a private CA.
  */
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -132,6 +133,38 @@ describe('pusher and a collector that rejects a report', () => {
     expect(o).toMatchObject({ status: 'rejected', field: '/scan/rulesVersion' });
     expect(pusher.depth().reports).toBe(0);
     expect(execFileSync('ls', [join(cfg.spoolDir, 'rejected')]).toString()).toMatch(/\.json\.reason\.txt/);
+    await pusher.close();
+    await new Promise((r) => server.close(r));
+  });
+});
+
+describe('pusher and a report its own schema check refuses', () => {
+  it('keeps the report in rejected/ with the reason, sends nothing (issue 14 item 8)', async () => {
+    let requests = 0;
+    const server = createServer((req, res) => {
+      requests++;
+      req.resume();
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const cfg = config(
+      `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      `csw_000000000000_${'A'.repeat(43)}`,
+    );
+    const pusher = createPusher(cfg, silentLogger);
+    const bad = labReport();
+    (bad.devices[0] as { ip: string }).ip = '10.20.0.999';
+    const o = await pusher.submit(bad);
+    expect(o).toMatchObject({ status: 'rejected', field: '/devices/0/ip' });
+    expect(o.status === 'rejected' ? o.reason : '').toContain('kept in');
+    const kept = readdirSync(join(cfg.spoolDir, 'rejected')).filter((n) => !n.startsWith('.'));
+    expect(kept.filter((n) => n.endsWith('.json'))).toHaveLength(1);
+    expect(kept.filter((n) => n.endsWith('.reason.txt'))).toHaveLength(1);
+    const body = JSON.parse(
+      readFileSync(join(cfg.spoolDir, 'rejected', kept.find((n) => n.endsWith('.json'))!), 'utf8'),
+    );
+    expect(body.reportId).toBe(bad.reportId);
+    expect(requests).toBe(0);
     await pusher.close();
     await new Promise((r) => server.close(r));
   });

@@ -47,7 +47,7 @@ const messages = (dir: string, generic: string | null = null) =>
 
 describe('verifySignatures on broken data', () => {
   it('the shipped signatures and generic corpus are clean', () => {
-    const r = verifySignatures(SIGNATURES_DIR, join(SIGNATURES_DIR, '..', 'test', 'fixtures', 'generic'));
+    const r = verifySignatures(SIGNATURES_DIR, join(SIGNATURES_DIR, 'generic'));
     expect(r.problems).toEqual([]);
     expect(r.counts.examples).toBeGreaterThan(150);
     expect(r.counts.genericObservations).toBeGreaterThan(50);
@@ -165,5 +165,26 @@ describe('camsweep verify command', () => {
     const f = fakeIO();
     expect(await run([], f.io)).toBe(0);
     expect(f.stdout()).toMatch(/signatures, \d+ examples, \d+ counterexamples.*no problems/);
+  });
+
+  it('checks the generic corpus shipped inside the signature directory by default', async () => {
+    const f = fakeIO();
+    expect(await run(['--signatures', copy()], f.io)).toBe(0);
+    expect(Number(/(\d+) generic observations/.exec(f.stdout())?.[1])).toBeGreaterThan(50);
+  });
+
+  it('fails, naming the folder, when the generic corpus is missing or empty instead of counting zero', async () => {
+    const dir = copy();
+    rmSync(join(dir, 'generic'), { recursive: true });
+    const missing = fakeIO();
+    expect(await run(['--signatures', dir], missing.io)).toBe(1);
+    expect(missing.stdout()).toMatch(
+      /generic:0: the generic corpus folder does not exist; give --generic DIR/,
+    );
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    const none = fakeIO();
+    expect(await run(['--generic', empty], none.io)).toBe(1);
+    expect(none.stdout()).toMatch(/empty:0: the generic corpus holds no observations/);
   });
 });

@@ -4,23 +4,24 @@
  * local segment; sends nothing itself. See README.md.
  */
 import { readFile } from 'node:fs/promises';
-import type { ConfigSpec } from '../../../core/config-spec.js';
+import { defineSpec } from '../../../core/config-spec.js';
+import { ouiOrganisation } from '../../../knowledge/identify/derive/oui.js';
+import { probeSettings } from '../common-config.js';
 import type { Probe, ProbeContext } from '../types.js';
 import { parseProcArp } from './codec.js';
-import { ouiOrganisation } from './oui.js';
 
-const config: ConfigSpec = {
+const config = defineSpec({
   table: {
     type: 'string',
     default: '/proc/net/arp',
     doc: 'kernel neighbour table to read (Linux); the scan runs in the namespace whose table this is',
   },
-};
+});
 
 async function run(ctx: ProbeContext): Promise<void> {
   let text: string;
   try {
-    text = await readFile(ctx.config.table as string, 'utf8');
+    text = await readFile(probeSettings(config, ctx.config).table, 'utf8');
   } catch (err) {
     // Not Linux, or /proc hidden by a sandbox: no MACs this run, which is data, not a failure.
     ctx.log.info({ err: (err as Error).message }, 'neighbour table unreadable; no MAC addresses this run');

@@ -3,20 +3,16 @@
  * its OEMs (Amcrest, Intelbras, "Private"/"General" vendors) answer with serial, model,
  * class, vendor, firmware and MAC, without login.
  */
-import type { ConfigSpec } from '../../../core/config-spec.js';
+import { defineSpec } from '../../../core/config-spec.js';
 import { normaliseMac } from '../../../core/mac.js';
-import {
-  type DiscoveryConfig,
-  discoveryConfig,
-  listenGroupField,
-  runDiscovery,
-} from '../shared/discovery.js';
+import { probeSettings } from '../common-config.js';
+import { discoveryConfig, listenGroupField, runDiscovery } from '../shared/discovery.js';
 import { emitterFor } from '../shared/reply.js';
 import type { Datagram } from '../shared/udp.js';
 import type { Probe } from '../types.js';
 import { buildSearch, DHIP_GROUP, DHIP_PORT, flattenDeviceInfo, parseDhip } from './codec.js';
 
-const config: ConfigSpec = {
+const config = defineSpec({
   ...discoveryConfig('search', '300ms'),
   unicast: {
     type: 'boolean',
@@ -29,13 +25,7 @@ const config: ConfigSpec = {
     doc: "also send to each in-scope interface's directed broadcast address (never 255.255.255.255)",
   },
   listenGroup: listenGroupField(DHIP_PORT, DHIP_GROUP),
-};
-
-interface DhipConfig extends DiscoveryConfig {
-  readonly unicast: boolean;
-  readonly broadcast: boolean;
-  readonly listenGroup: boolean;
-}
+});
 
 export const dhipProbe: Probe = {
   id: 'dhip',
@@ -46,7 +36,7 @@ export const dhipProbe: Probe = {
   config,
   enabledByDefault: true,
   async run(ctx) {
-    const cfg = ctx.config as unknown as DhipConfig;
+    const cfg = probeSettings(config, ctx.config);
     const seen = new Set<string>();
 
     const onDatagram = (d: Datagram) => {

@@ -5,9 +5,11 @@
  * exactly what goes on the wire.
  */
 
-import { type ConfigSpec, defaultOf } from '../../../core/config-spec.js';
+import { defineSpec } from '../../../core/config-spec.js';
 import { cap, MAX_BODY_CHARS } from '../../../core/text.js';
 import { VERSION } from '../../../core/version.js';
+import { faviconHash } from '../../../knowledge/identify/derive/favicon.js';
+import { probeSettings } from '../common-config.js';
 import { forEachLimit } from '../shared/pool.js';
 import type { Probe, ProbeContext } from '../types.js';
 import { HttpClient } from './client.js';
@@ -23,7 +25,6 @@ import {
 } from './codec.js';
 import { CREDENTIALED_PATHS, credentialedRead } from './credentialed.js';
 import { hintsOf } from './hints.js';
-import { faviconHash } from './mmh3.js';
 import { CURATED_REQUESTS, type CuratedRequest, DEFAULT_FAVICON_PATH, HINTS, type Hint } from './requests.js';
 import {
   type FailureReason,
@@ -34,7 +35,7 @@ import {
   headerValues,
 } from './wire.js';
 
-const config: ConfigSpec = {
+const config = defineSpec({
   ports: {
     type: 'ports',
     // 8000 is left out on purpose: it is Hikvision's binary SDK port (protocols.md §3.3), so an
@@ -69,7 +70,7 @@ const config: ConfigSpec = {
     doc: 'with credentials from credentials.file, read device info once per device',
   },
   parallel: { type: 'integer', default: 64, min: 1, max: 4096, doc: 'hosts worked on at once' },
-};
+});
 
 interface Settings {
   readonly ports: readonly number[];
@@ -83,16 +84,16 @@ interface Settings {
 }
 
 function settingsOf(raw: Readonly<Record<string, unknown>>): Settings {
-  const get = <T>(key: string): T => (raw[key] ?? defaultOf(config[key]!)) as T;
+  const s = probeSettings(config, raw);
   return {
-    ports: get<number[]>('ports'),
-    tlsPorts: new Set(get<number[]>('tlsPorts')),
-    timeoutMs: get<number>('timeout'),
-    bodyCapBytes: get<number>('bodyCap'),
-    vendorPaths: get<boolean>('vendorPaths'),
-    favicon: get<boolean>('favicon'),
-    credentialed: get<boolean>('credentialed'),
-    parallel: get<number>('parallel'),
+    ports: s.ports,
+    tlsPorts: new Set(s.tlsPorts),
+    timeoutMs: s.timeout,
+    bodyCapBytes: s.bodyCap,
+    vendorPaths: s.vendorPaths,
+    favicon: s.favicon,
+    credentialed: s.credentialed,
+    parallel: s.parallel,
   };
 }
 

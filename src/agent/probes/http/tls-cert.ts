@@ -1,43 +1,17 @@
 /**
- * Certificate fields for `tls.cert.*`. Subjects are written RFC 4514 style (most specific
- * attribute first, `CN=…,OU=…,C=…`) because that is how public fingerprint lists quote them,
- * e.g. Recog's Hikvision DVR/NVR default `CN=www.hikvision.com,OU=DVRNVR,O=HIKVISION,…` (§5.4).
+ * Certificate fields for `tls.cert.*` from the live handshake. The RFC 4514 formatting is
+ * shared with identify, which reads the same fields from saved or imported PEM text.
  */
 import { createHash } from 'node:crypto';
 import type { PeerCertificate } from 'node:tls';
-import { cap } from '../../../core/text.js';
+import {
+  type CertInfo,
+  distinguishedName,
+  type NameObject,
+} from '../../../knowledge/identify/derive/certificate.js';
 
-export interface CertInfo {
-  readonly subject: string;
-  readonly issuer: string;
-  /** SHA-256 of the DER certificate, lower-case hex. */
-  readonly sha256: string;
-}
-
-type NameObject = Readonly<Record<string, string | readonly string[] | undefined>>;
-
-/** RFC 4514 §2.4 escaping of one attribute value. */
-function escapeValue(value: string): string {
-  let v = value.replace(/[\\,+"<>;\u0000]/g, (c) => (c === '\u0000' ? '\\00' : `\\${c}`));
-  if (v.startsWith('#') || v.startsWith(' ')) v = `\\${v}`;
-  if (v.endsWith(' ') && v.length > 1) v = `${v.slice(0, -1)}\\ `;
-  return v;
-}
-
-/**
- * Node's name objects keep DER order (C first for most certs); RFC 4514 reverses it. Repeated
- * attributes arrive as arrays and are kept in their given order.
- */
-export function distinguishedName(name: NameObject | undefined): string {
-  if (!name) return '';
-  const parts: string[] = [];
-  for (const [type, value] of Object.entries(name)) {
-    if (value === undefined) continue;
-    const values = typeof value === 'string' ? [value] : value;
-    for (const v of values) parts.push(`${type}=${escapeValue(String(v))}`);
-  }
-  return cap(parts.reverse().join(','));
-}
+export type { CertInfo };
+export { distinguishedName };
 
 /** The fields of a peer certificate, or null when the server sent none. */
 export function certInfo(cert: PeerCertificate | Record<string, never> | null | undefined): CertInfo | null {

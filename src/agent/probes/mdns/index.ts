@@ -6,12 +6,14 @@
  * See README.md.
  */
 import { Bonjour, type Service } from 'bonjour-service';
-import type { ConfigSpec } from '../../../core/config-spec.js';
+import { defineSpec } from '../../../core/config-spec.js';
+import { probeSettings } from '../common-config.js';
 import { paced, sleep } from '../shared/pool.js';
 import type { LocalInterface, Probe, ProbeContext } from '../types.js';
 import { DEFAULT_SERVICE_TYPES, decodeTxt, dnsName, splitServiceType } from './codec.js';
+import { mdnsAnnouncementDecoder } from './passive.js';
 
-const config: ConfigSpec = {
+const config = defineSpec({
   services: {
     type: 'strings',
     default: DEFAULT_SERVICE_TYPES,
@@ -31,7 +33,7 @@ const config: ConfigSpec = {
     maxMs: 60_000,
     doc: 'interval between repeated queries while listening (answers get lost)',
   },
-};
+});
 
 type ServiceWithRaw = Service & { rawTxt?: unknown };
 
@@ -91,8 +93,7 @@ async function browseInterface(ctx: ProbeContext, iface: LocalInterface, types: 
       });
       browsers.push(browser);
     }
-    const listenMs = ctx.config.listen as number;
-    const requeryMs = ctx.config.requery as number;
+    const { listen: listenMs, requery: requeryMs } = probeSettings(config, ctx.config);
     const until = Math.min(Date.now() + listenMs, ctx.deadline - 100);
     while (!ctx.signal.aborted && Date.now() < until) {
       await sleep(Math.min(requeryMs, until - Date.now()), ctx.signal);
@@ -114,7 +115,7 @@ async function browseInterface(ctx: ProbeContext, iface: LocalInterface, types: 
 }
 
 async function run(ctx: ProbeContext): Promise<void> {
-  const types = [...(ctx.config.services as readonly string[])];
+  const types = [...probeSettings(config, ctx.config).services];
   await Promise.all(ctx.scope.interfaces.map((iface) => browseInterface(ctx, iface, types)));
 }
 
@@ -123,6 +124,8 @@ export const mdnsProbe: Probe = {
   title: 'mDNS / DNS-SD browsing for camera service types',
   phase: 'discover',
   emits: ['mdns.service', 'mdns.instance', 'mdns.host', 'mdns.txt.*'],
+  // Listens for the same service types the active probe asks for.
+  passive: (settings) => mdnsAnnouncementDecoder(probeSettings(config, settings).services),
   identityKeys: { serialInHost: ['mdns.host'] },
   config,
   enabledByDefault: true,

@@ -3,26 +3,20 @@
  * device service of each camera found (protocols.md §1). Read-only: no Set*, no reboot.
  */
 import { randomUUID } from 'node:crypto';
-import type { ConfigSpec } from '../../../core/config-spec.js';
-import { macFromUuid, normaliseMac } from '../../../core/mac.js';
+import { defineSpec } from '../../../core/config-spec.js';
 import { cap } from '../../../core/text.js';
-import { type DiscoveryConfig, discoveryConfig, runDiscovery } from '../shared/discovery.js';
+import { type ProbeSettings, probeSettings } from '../common-config.js';
+import { discoveryConfig, runDiscovery } from '../shared/discovery.js';
 import { limiter } from '../shared/pool.js';
-import { type Emit, emitterFor } from '../shared/reply.js';
+import { emitterFor } from '../shared/reply.js';
 import type { Datagram } from '../shared/udp.js';
 import type { Probe, ProbeContext } from '../types.js';
-import {
-  buildProbe,
-  type DiscoveryMatch,
-  isOnvifMatch,
-  PROBE_TYPES,
-  parseDiscovery,
-  WSD_GROUP,
-  WSD_PORT,
-} from './codec.js';
+import { buildProbe, isOnvifMatch, PROBE_TYPES, parseDiscovery, WSD_GROUP, WSD_PORT } from './codec.js';
 import { createSoapAgent, readClock, readDeviceInformation } from './device.js';
+import { emitMatch } from './observe.js';
+import { wsdHelloDecoder } from './passive.js';
 
-const config: ConfigSpec = {
+const config = defineSpec({
   ...discoveryConfig('Probe', '150ms', '5s'),
   listen: {
     type: 'duration',
@@ -49,39 +43,12 @@ const config: ConfigSpec = {
     maxMs: 60_000,
     doc: 'timeout of one device-service call',
   },
-};
+});
 
-interface OnvifConfig extends DiscoveryConfig {
-  readonly listen: number;
-  readonly unicast: boolean;
-  readonly deviceService: boolean;
-  readonly https: boolean;
-  readonly httpTimeout: number;
-}
+type OnvifConfig = ProbeSettings<typeof config>;
 
 /** Device-service calls run concurrently on at most this many devices. */
 const DEVICE_CONCURRENCY = 8;
-
-function emitMatch(emit: Emit, m: DiscoveryMatch): void {
-  emit('onvif.endpoint', m.endpointId);
-  if (m.types.length > 0) emit('onvif.types', m.types.join(' '));
-  for (const x of m.xaddrs) emit('onvif.xaddr', x);
-  const seen = new Set<string>();
-  for (const s of m.scopes) {
-    const id = `${s.category}\n${s.value}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    emit(`onvif.scope.${s.category}`, s.value);
-  }
-  const macs = new Set<string>();
-  for (const s of m.scopes) {
-    const mac = s.category === 'mac' ? normaliseMac(s.value) : null;
-    if (mac) macs.add(mac);
-  }
-  const fromUuid = macFromUuid(m.endpointId);
-  if (fromUuid) macs.add(fromUuid);
-  for (const mac of macs) emit('mac.address', mac);
-}
 
 /**
  * The XAddrs worth calling for a device that answered from `source`: IPv4 http(s) URLs, those
@@ -183,6 +150,7 @@ export const onvifProbe: Probe = {
     'onvif.clock.tz',
     'mac.address',
   ],
+  passive: () => wsdHelloDecoder,
   identityKeys: {
     mac: ['onvif.scope.mac', 'mac.address'],
     macInUuid: ['onvif.endpoint'],
@@ -191,7 +159,7 @@ export const onvifProbe: Probe = {
   config,
   enabledByDefault: true,
   async run(ctx) {
-    const cfg = ctx.config as unknown as OnvifConfig;
+    const cfg = probeSettings(config, ctx.config);
     const ourIds = new Set<string>();
     const payloads = PROBE_TYPES.map((type) => {
       const id = `uuid:${randomUUID()}`;

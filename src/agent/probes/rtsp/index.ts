@@ -3,9 +3,10 @@
  * and Public headers and the realm of the DESCRIBE challenge (protocols.md §5.5). Never
  * SETUP or PLAY. See README.md.
  */
-import { setMaxListeners } from 'node:events';
 import { Socket } from 'node:net';
-import type { ConfigSpec } from '../../../core/config-spec.js';
+import { whenAborted } from '../../../core/abort.js';
+import { defineSpec } from '../../../core/config-spec.js';
+import { probeSettings } from '../common-config.js';
 import { forEachLimit, paced } from '../shared/pool.js';
 import type { Probe, ProbeContext } from '../types.js';
 import {
@@ -17,7 +18,7 @@ import {
   type RtspMethod,
 } from './codec.js';
 
-const config: ConfigSpec = {
+const config = defineSpec({
   ports: {
     type: 'ports',
     default: [554, 8554, 10554],
@@ -31,7 +32,7 @@ const config: ConfigSpec = {
     doc: 'connect plus reply, per request',
   },
   parallel: { type: 'integer', default: 64, min: 1, max: 4096, doc: 'hosts asked at once' },
-};
+});
 
 // Headers that only echo our request or frame the body: no device information.
 const SKIP_HEADERS = new Set(['cseq', 'content-length', 'session']);
@@ -39,19 +40,20 @@ const SKIP_HEADERS = new Set(['cseq', 'content-length', 'session']);
 /** Sends one request on a fresh connection and reads the reply head. Null on any failure. */
 function exchange(host: string, port: number, request: Buffer, timeoutMs: number, signal: AbortSignal) {
   return new Promise<Buffer | null>((resolve) => {
+    if (signal.aborted) return resolve(null);
     const socket = new Socket();
     const chunks: Buffer[] = [];
     let size = 0;
     const finish = (value: Buffer | null) => {
       clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
+      cancel();
       socket.destroy();
       resolve(value);
     };
     const collected = () => (size > 0 ? Buffer.concat(chunks) : null);
-    const onAbort = () => finish(collected());
     const timer = setTimeout(() => finish(collected()), timeoutMs);
-    signal.addEventListener('abort', onAbort, { once: true });
+    // Many connections share the probe's signal: one listener for all (core/abort.ts).
+    const cancel = whenAborted(signal, () => finish(collected()));
     socket.on('error', () => finish(collected()));
     socket.on('end', () => finish(collected()));
     socket.on('data', (chunk: Buffer) => {
@@ -81,7 +83,7 @@ async function askPort(ctx: ProbeContext, host: string, port: number): Promise<v
       host,
       port,
       buildRequest(method, url, i + 1),
-      ctx.config.timeout as number,
+      probeSettings(config, ctx.config).timeout,
       ctx.signal,
     );
     const reply = raw ? parseReply(raw) : null;
@@ -109,15 +111,14 @@ function portsFor(open: ReadonlySet<number>, rtspPorts: readonly number[]): numb
 }
 
 async function run(ctx: ProbeContext): Promise<void> {
-  setMaxListeners(0, ctx.signal); // one abort listener per connection in flight
-  const rtspPorts = ctx.config.ports as readonly number[];
+  const rtspPorts = probeSettings(config, ctx.config).ports;
   const work: { host: string; ports: number[] }[] = [];
   for (const [host, open] of ctx.known()) {
     if (!ctx.scope.has(host)) continue;
     const ports = portsFor(open, rtspPorts);
     if (ports.length > 0) work.push({ host, ports });
   }
-  await forEachLimit(work, ctx.config.parallel as number, ctx.signal, ({ host, ports }) =>
+  await forEachLimit(work, probeSettings(config, ctx.config).parallel, ctx.signal, ({ host, ports }) =>
     ctx.withHost(host, async () => {
       for (const port of ports) await askPort(ctx, host, port);
     }),

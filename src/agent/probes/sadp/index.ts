@@ -3,20 +3,16 @@
  * that also sees factory-fresh, not yet activated Hikvision devices.
  */
 import { randomUUID } from 'node:crypto';
-import type { ConfigSpec } from '../../../core/config-spec.js';
+import { defineSpec } from '../../../core/config-spec.js';
 import { normaliseMac } from '../../../core/mac.js';
-import {
-  type DiscoveryConfig,
-  discoveryConfig,
-  listenGroupField,
-  runDiscovery,
-} from '../shared/discovery.js';
+import { probeSettings } from '../common-config.js';
+import { discoveryConfig, listenGroupField, runDiscovery } from '../shared/discovery.js';
 import { emitterFor } from '../shared/reply.js';
 import type { Datagram } from '../shared/udp.js';
 import type { Probe } from '../types.js';
 import { buildInquiry, EXCHANGE_FIELDS, isDeviceMessage, parseSadp, SADP_GROUP, SADP_PORT } from './codec.js';
 
-const config: ConfigSpec = {
+const config = defineSpec({
   ...discoveryConfig('inquiry', '300ms'),
   unicast: {
     type: 'boolean',
@@ -24,12 +20,7 @@ const config: ConfigSpec = {
     doc: 'also send the inquiry to every in-scope host on a routed subnet, UDP 37020 (best effort: most devices answer to the group)',
   },
   listenGroup: listenGroupField(SADP_PORT, SADP_GROUP),
-};
-
-interface SadpConfig extends DiscoveryConfig {
-  readonly unicast: boolean;
-  readonly listenGroup: boolean;
-}
+});
 
 export const sadpProbe: Probe = {
   id: 'sadp',
@@ -40,7 +31,7 @@ export const sadpProbe: Probe = {
   config,
   enabledByDefault: true,
   async run(ctx) {
-    const cfg = ctx.config as unknown as SadpConfig;
+    const cfg = probeSettings(config, ctx.config);
     const uuid = randomUUID().toUpperCase();
     const seen = new Set<string>();
 

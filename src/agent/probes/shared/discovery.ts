@@ -4,8 +4,9 @@
  * unicast once to every in-scope host in parallel, then listen until the quiet period or the
  * deadline ends. Every send first takes a token from the runner's packet-rate cap.
  */
-import type { ConfigSpec, FieldSpec } from '../../../core/config-spec.js';
+import { defineSpec, type SectionOf, sectionOf } from '../../../core/config-spec.js';
 import { formatIpv4 } from '../../../core/ipv4.js';
+import { probeCommonSpec } from '../common-config.js';
 import type { ProbeContext } from '../types.js';
 import { sleep } from './pool.js';
 import {
@@ -49,8 +50,8 @@ export interface DiscoveryPlan {
  * `timeout` is the probe's whole time budget: the runner stops the probe there, so a probe
  * listens until shortly before it.
  */
-export function discoveryConfig(request: string, gapDefault: string, timeoutDefault = '3s'): ConfigSpec {
-  return {
+export function discoveryConfig(request: string, gapDefault: string, timeoutDefault = '3s') {
+  return defineSpec({
     timeout: {
       type: 'duration',
       default: timeoutDefault,
@@ -77,25 +78,20 @@ export function discoveryConfig(request: string, gapDefault: string, timeoutDefa
       default: false,
       doc: `with unicast on, also send the ${request} to hosts on directly connected subnets (they get the multicast already)`,
     },
-  };
+  });
 }
 
 /** The `listenGroup` field of a probe whose devices may answer to the group. */
-export function listenGroupField(port: number, group: string): FieldSpec {
+export function listenGroupField(port: number, group: string) {
   return {
-    type: 'boolean',
+    type: 'boolean' as const,
     default: true,
     doc: `bind UDP ${port} (shared, reuseAddr) and join ${group} for replies sent to the group`,
   };
 }
 
 /** The validated values of `discoveryConfig` (durations in milliseconds). */
-export interface DiscoveryConfig {
-  readonly timeout: number;
-  readonly retries: number;
-  readonly gap: number;
-  readonly unicastOnLink: boolean;
-}
+export type DiscoveryConfig = SectionOf<ReturnType<typeof discoveryConfig>>;
 
 /** Margin kept before the runner's deadline so closing sockets never overruns it. */
 const DEADLINE_MARGIN_MS = 50;
@@ -127,7 +123,8 @@ export async function runDiscovery(plan: DiscoveryPlan): Promise<DiscoveryOutcom
   let sent = 0;
   let failed = 0;
   // `timeout` is this probe's whole discovery budget (discoveryConfig), inside the runner's deadline.
-  const until = Math.min(ctx.deadline, Date.now() + (ctx.config.timeout as number)) - DEADLINE_MARGIN_MS;
+  const until =
+    Math.min(ctx.deadline, Date.now() + sectionOf(probeCommonSpec, ctx.config).timeout) - DEADLINE_MARGIN_MS;
   const stopped = () => ctx.signal.aborted || Date.now() >= until;
   const send = async (socket: SenderSocket, payload: Uint8Array, address: string) => {
     await ctx.takePackets(1);

@@ -2,6 +2,8 @@
  * Concurrency and pacing helpers shared by the probes: bounded parallel lanes, a job limiter,
  * an abortable sleep, and waiting for room under the packet-rate cap.
  */
+import { whenAborted } from '../../../core/abort.js';
+
 /**
  * Runs `work` over a lazily produced stream of items with at most `limit` in flight. Items are
  * pulled one at a time, so a /16 × 20 ports never sits in memory as a task array, and the
@@ -30,13 +32,14 @@ export async function forEachLimit<T>(
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted || ms <= 0) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
+    const timer = setTimeout(() => {
+      cancel();
       resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
+    }, ms);
+    const cancel = whenAborted(signal, () => {
+      clearTimeout(timer);
+      resolve();
+    });
   });
 }
 

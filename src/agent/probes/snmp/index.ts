@@ -4,7 +4,8 @@
  * vendors ship SNMP off, so most hosts stay silent; when it is on, sysDescr alone often names
  * the model (protocols.md §4). See README.md for the wire details.
  */
-import type { ConfigSpec } from '../../../core/config-spec.js';
+import { defineSpec } from '../../../core/config-spec.js';
+import { probeSettings } from '../common-config.js';
 import { forEachLimit, paced } from '../shared/pool.js';
 import type { Probe, ProbeContext } from '../types.js';
 import {
@@ -19,7 +20,7 @@ import {
 } from './codec.js';
 import { type Credential, credentialLabel, SafeSession, type Varbind } from './session.js';
 
-const config: ConfigSpec = {
+const config = defineSpec({
   communities: {
     type: 'strings',
     default: ['public'],
@@ -43,7 +44,7 @@ const config: ConfigSpec = {
   // Most hosts never answer (SNMP ships disabled), so each costs timeout × tries × versions of
   // waiting, not packets: many at once keeps the phase short.
   parallel: { type: 'integer', default: 256, min: 1, max: 4096, doc: 'hosts queried at once' },
-};
+});
 
 const SYSTEM_OID_LIST: readonly string[] = Object.values(SYSTEM_OIDS);
 
@@ -62,7 +63,7 @@ interface Settings {
 function credentialsToTry(ctx: ProbeContext, host: string): Credential[] {
   const secrets = ctx.secretsFor(host)?.snmp;
   const communities = [
-    ...new Set([...(secrets?.communities ?? []), ...(ctx.config.communities as string[])]),
+    ...new Set([...(secrets?.communities ?? []), ...probeSettings(config, ctx.config).communities]),
   ];
   return [
     ...communities.map((community) => ({ version: 'v2c' as const, community })),
@@ -137,14 +138,14 @@ async function queryHost(ctx: ProbeContext, host: string, set: Settings): Promis
 
 async function run(ctx: ProbeContext): Promise<void> {
   const set: Settings = {
-    port: ctx.config.port as number,
-    timeoutMs: ctx.config.timeout as number,
-    retries: ctx.config.retries as number,
-    walkLimit: ctx.config.walkLimit as number,
+    port: probeSettings(config, ctx.config).port,
+    timeoutMs: probeSettings(config, ctx.config).timeout,
+    retries: probeSettings(config, ctx.config).retries,
+    walkLimit: probeSettings(config, ctx.config).walkLimit,
   };
-  const targets = ctx.config.allTargets === true ? ctx.scope.hosts : [...ctx.known().keys()];
+  const targets = probeSettings(config, ctx.config).allTargets ? ctx.scope.hosts : [...ctx.known().keys()];
   const inScope = targets.filter((h) => ctx.scope.has(h));
-  await forEachLimit(inScope, ctx.config.parallel as number, ctx.signal, (host) =>
+  await forEachLimit(inScope, probeSettings(config, ctx.config).parallel, ctx.signal, (host) =>
     ctx.withHost(host, () => queryHost(ctx, host, set)),
   );
 }

@@ -3,7 +3,8 @@
  * address, plus the greeting of services that speak first (FTP, SSH, telnet). See README.md
  * for what goes on the wire.
  */
-import type { ConfigSpec } from '../../../core/config-spec.js';
+import { defineSpec } from '../../../core/config-spec.js';
+import { probeSettings } from '../common-config.js';
 import { forEachLimit, paced, sleep } from '../shared/pool.js';
 import type { Probe, ProbeContext } from '../types.js';
 import { BANNER_PORTS, bannerText } from './codec.js';
@@ -11,7 +12,7 @@ import { type ConnectResult, connectPort, Inflight } from './connect.js';
 import { DEFAULT_PORTS } from './ports.js';
 import { ConnectTimer } from './rtt.js';
 
-const config: ConfigSpec = {
+const config = defineSpec({
   // A /20 at the default 1000 packets/s is ~90 s of connects; the common 2 min probe deadline
   // would cut a /19 short. The scan's own timeout still bounds it.
   deadline: {
@@ -54,7 +55,7 @@ const config: ConfigSpec = {
     default: true,
     doc: 'try unanswered ports once more, with the full timeout, on hosts that answered on another port',
   },
-};
+});
 
 // Local resource exhaustion, not a network answer: wait and try the same port again.
 const LOCAL_PRESSURE = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
@@ -71,10 +72,11 @@ function* jobs(hosts: readonly string[], ports: readonly number[]): Generator<Jo
 
 async function sweep(ctx: ProbeContext): Promise<void> {
   const inflight = new Inflight(ctx.signal);
-  const ports = ctx.config.ports as readonly number[];
-  const maxMs = ctx.config.timeout as number;
-  const bannerMs = ctx.config.bannerTimeout as number;
-  const timer = new ConnectTimer(ctx.config.minTimeout as number, maxMs);
+  const settings = probeSettings(config, ctx.config);
+  const ports = settings.ports;
+  const maxMs = settings.timeout;
+  const bannerMs = settings.bannerTimeout;
+  const timer = new ConnectTimer(settings.minTimeout, maxMs);
   /** Hosts that answered at least once, and the ports that answered (open or refused). */
   const answered = new Map<string, Set<number>>();
   let open = 0;
@@ -109,10 +111,10 @@ async function sweep(ctx: ProbeContext): Promise<void> {
   };
 
   const hosts = ctx.scope.hosts;
-  const parallel = ctx.config.parallel as number;
+  const parallel = settings.parallel;
   await forEachLimit(jobs(hosts, ports), parallel, ctx.signal, (job) => attempt(job, timer.timeoutMs()));
 
-  if (ctx.config.retryLive === true && !ctx.signal.aborted) {
+  if (settings.retryLive && !ctx.signal.aborted) {
     // A lost SYN on a live host would hide a port; a dead address is not worth a second try.
     const retries: Job[] = [];
     for (const [host, seen] of answered)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { base64Lines, faviconHash, murmur3x86_32 } from '../../../../src/agent/probes/http/mmh3.js';
+import { base64Lines, faviconHash, murmur3x86_32 } from '../../../src/knowledge/identify/derive/favicon.js';
 
 const ascii = (s: string) => Buffer.from(s, 'latin1');
 

@@ -1,0 +1,94 @@
+/**
+ * What every dashboard page plugin shares: its options, the page renderer, the session of the
+ * request (set by the access hook in access.ts) and the cookie names.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from '../../core/log.js';
+import type { Database } from '../db/index.js';
+import type { Session } from '../store/access.js';
+import { type Frame, type PageName, renderPage } from '../views/index.js';
+import type { AttestationRenderer } from './attestation.js';
+
+export interface CookieNames {
+  readonly session: string;
+  readonly login: string;
+  readonly secure: boolean;
+}
+
+export function cookieNames(secure: boolean): CookieNames {
+  // __Host- cookies are only accepted over HTTPS, for this exact host and path (RFC 6265bis).
+  return secure
+    ? { session: '__Host-csw_session', login: '__Host-csw_login', secure }
+    : { session: 'csw_session', login: 'csw_login', secure };
+}
+
+export interface DashboardOptions {
+  readonly db: Database;
+  readonly log: Logger;
+  readonly cookies: CookieNames;
+  /** Renders the Attestation download (set by the composition root). */
+  readonly attestation?: AttestationRenderer;
+}
+
+/**
+ * Who may use a route. Every dashboard route declares one in `config.access`; anything but
+ * `public` needs a session (default deny: the access hook treats a missing value as signed-in).
+ */
+export type Access = 'public' | 'signed-in';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+}
+
+export function cookieOptions(cookies: CookieNames) {
+  return { path: '/', httpOnly: true, sameSite: 'strict' as const, secure: cookies.secure };
+}
+
+export function sendPage(reply: FastifyReply, name: PageName, frame: Frame, data: object, status = 200) {
+  return reply
+    .code(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send(renderPage(name, frame, data));
+}
+
+const sessions = new WeakMap<FastifyRequest, Session>();
+
+export function attachSession(req: FastifyRequest, session: Session): void {
+  sessions.set(req, session);
+}
+
+export function maybeSession(req: FastifyRequest): Session | undefined {
+  return sessions.get(req);
+}
+
+/** The signed-in user of a request that passed the access hook. */
+export function sessionOf(req: FastifyRequest): Session {
+  const s = sessions.get(req);
+  if (!s) throw new Error(`route ${req.routeOptions.url} ran without a session; declare config.access`);
+  return s;
+}
+
+export function frameOf(s: Session, title: string): Frame {
+  return { title, user: s.username, csrf: s.csrf };
+}
+
+/** A form field as text: anything else (a repeated field, a missing one) is empty. */
+export function field(body: unknown, name: string): string {
+  const v = body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
+  return typeof v === 'string' ? v : '';
+}
+
+/** Form bodies: every field a bounded string, at most once (a repeated field is an array: 400). */
+export function formSchema(fields: Record<string, number>, required: readonly string[] = []) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required,
+    properties: Object.fromEntries(
+      Object.entries(fields).map(([name, maxLength]) => [name, { type: 'string', maxLength }]),
+    ),
+  } as const;
+}
