@@ -49,7 +49,9 @@ table { border-collapse: collapse; width: 100%; margin: 4pt 0 8pt; }
 th, td { border: 0.5pt solid #999; padding: 2pt 4pt; text-align: left; vertical-align: top; overflow-wrap: anywhere; word-break: break-word; }
 th { background: #eee; font-weight: 600; overflow-wrap: normal; word-break: normal; }
 thead { display: table-header-group; }
-tr, .device, .sig, .keep { break-inside: avoid; page-break-inside: avoid; }
+li, p { overflow-wrap: anywhere; word-break: break-word; }
+tr, .sig, .keep { break-inside: avoid; page-break-inside: avoid; }
+h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
 .site { break-before: page; page-break-before: always; }
 .site:first-of-type { break-before: auto; page-break-before: auto; }
 .device { border: 0.75pt solid #666; padding: 4pt 8pt; margin: 8pt 0; }
