@@ -7,7 +7,7 @@
 import { CamsweepError, describeError, EXIT } from '../src/core/errors.js';
 import { createLogger } from '../src/core/log.js';
 import { VERSION } from '../src/core/version.js';
-import type { CommandIO, CommandMain } from './io.js';
+import type { CommandIO, CommandMain } from './commands/io.js';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: CommandMain }> }> = {
   scan: {
@@ -19,7 +19,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
     load: () => import('./commands/agent.js'),
   },
   identify: {
-    summary: 'offline: JSON-line observations on stdin → one device per host',
+    summary: 'offline: saved observations or nmap XML → one device per host',
     load: () => import('./commands/identify.js'),
   },
   verify: {
@@ -54,10 +54,10 @@ async function loadCommand(name: string, load: () => Promise<{ run: CommandMain 
     if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
     const missing =
       /Cannot find (?:package|module) '([^']+)'/.exec((err as Error).message)?.[1] ?? 'a module';
-    if (name === 'collector')
+    if (name === 'collector' || name === 'report')
       throw new CamsweepError(
         'E_USAGE',
-        `camsweep collector is not part of this installation (${missing} is missing): the agent package leaves out the collector and its dependencies (${COLLECTOR_PACKAGES})`,
+        `camsweep ${name} is not part of this installation (${missing} is missing): the agent package leaves out the collector and its dependencies (${COLLECTOR_PACKAGES})`,
         {
           fix: 'run the collector from the full camsweep package (npm install -g camsweep-<version>.tgz, made by `npm pack` in a checkout; see systemd/README.md)',
         },

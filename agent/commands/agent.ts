@@ -5,15 +5,15 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { stateDirOf } from '../../src/agent/config/agent-section.js';
 import type { Config } from '../../src/agent/config/config.js';
 import { agentDaemonDeps, loadAgentConfig } from '../../src/agent/daemon/app.js';
-import { stateDirOf } from '../../src/agent/daemon/config.js';
 import { Daemon } from '../../src/agent/daemon/daemon.js';
 import { formatStatus, isAlive, readStatus, statusPath } from '../../src/agent/daemon/status.js';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
 import { VERSION } from '../../src/core/version.js';
-import { parseCommandArgs } from '../args.js';
-import type { CommandIO } from '../io.js';
+import { parseCommandArgs } from './args.js';
+import type { CommandIO } from './io.js';
 
 const HELP = `Usage: camsweep agent [--config FILE] [--state-dir DIR]
        camsweep agent status [--config FILE] [--state-dir DIR] [--json]

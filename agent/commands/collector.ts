@@ -20,7 +20,7 @@ import {
 } from '../../src/collector/store/access.js';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
 import { dashboardAttestation } from '../attestation.js';
-import type { CommandIO } from '../io.js';
+import type { CommandIO } from './io.js';
 
 const HELP = `Usage:
   camsweep collector [serve] [options]        run the collector API and dashboard

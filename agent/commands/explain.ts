@@ -1,14 +1,14 @@
 /**
  * `camsweep explain --report FILE (IP|MAC|serial)`: prints why a device got its verdict, from
  * a saved JSON report, as rule → identity → signatures → observations → probe. Offline; the
- * tracing itself lives in src/knowledge/classify/explain.ts.
+ * tracing itself lives in src/agent/output/explain.ts.
  */
 
+import { type CurrentRules, explain, readReport } from '../../src/agent/output/explain.js';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
-import { type CurrentRules, explain, readReport } from '../../src/knowledge/classify/explain.js';
 import { loadRuleSet } from '../../src/knowledge/classify/load.js';
-import { parseCommandArgs } from '../args.js';
-import type { CommandIO } from '../io.js';
+import { parseCommandArgs } from './args.js';
+import type { CommandIO } from './io.js';
 
 const HELP = `Usage: camsweep explain --report FILE DEVICE
 

@@ -21,8 +21,8 @@ import { MAX_LINE_CHARS, parseObservationLine, readLines } from '../../src/knowl
 import { importNmapXml } from '../../src/knowledge/import/nmap.js';
 import { InputTooLarge, readCapped } from '../../src/knowledge/import/read.js';
 import { DEFAULT_XML_LIMITS, XmlError } from '../../src/knowledge/import/xml.js';
-import { parseCommandArgs } from '../args.js';
-import type { CommandIO } from '../io.js';
+import { parseCommandArgs } from './args.js';
+import type { CommandIO } from './io.js';
 
 const HELP = `Usage: camsweep identify [--from jsonl|nmap-xml] [FILE…] [--format json|table]
                          [--profile ID] [--at DATE] [--signatures DIR]
@@ -200,8 +200,10 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   for (const [host, observations] of hosts) {
     const { identity, evidence } = identifier.identify(observations);
     const { verdict, findings } = classify(identity, evidence, at);
-    if (format === 'json')
-      io.stdout.write(`${JSON.stringify({ host, identity, verdict, findings, evidence })}\n`);
+    if (format === 'json') {
+      const cut = partial.has(host) ? { partial: true } : {};
+      io.stdout.write(`${JSON.stringify({ host, identity, verdict, findings, evidence, ...cut })}\n`);
+    }
     const mac = observations.find((o) => o.key === 'mac.address');
     devices.push({
       ip: host,

@@ -9,10 +9,10 @@ import { openDatabase } from '../../src/collector/db/index.js';
 import { siteSnapshots } from '../../src/collector/store/snapshot.js';
 import { rulesFreshness } from '../../src/contract/rules-as-of.js';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
-import { parseCommandArgs } from '../args.js';
 import { attest, fromSnapshots, readReportFile, renderFile } from '../attestation.js';
-import type { CommandIO } from '../io.js';
+import { parseCommandArgs } from './args.js';
 import { defaultDb } from './collector.js';
+import type { CommandIO } from './io.js';
 
 const HELP = `Usage:
   camsweep report (--site NAME | --all) [--db LOCATION] (--html FILE | --pdf FILE) [options]

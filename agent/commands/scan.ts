@@ -10,8 +10,8 @@ import { runScan } from '../../src/agent/scan/pipeline.js';
 import type { Progress } from '../../src/agent/scan/runner.js';
 import type { Report } from '../../src/contract/types.js';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
-import { parseCommandArgs } from '../args.js';
-import type { CommandIO } from '../io.js';
+import { parseCommandArgs } from './args.js';
+import type { CommandIO } from './io.js';
 
 const HELP = `Usage: camsweep scan [TARGET…] [options]
 

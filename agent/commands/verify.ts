@@ -10,9 +10,9 @@ import { SIGNATURES_DIR } from '../../src/core/version.js';
 import { verifyAdvisories } from '../../src/knowledge/advisories/verify.js';
 import { verifyRules } from '../../src/knowledge/classify/verify.js';
 import { formatProblem, type Problem } from '../../src/knowledge/signatures/problem.js';
-import { verifySignatures } from '../../src/knowledge/signatures/verify.js';
-import { parseCommandArgs } from '../args.js';
-import type { CommandIO } from '../io.js';
+import { verifySignatures } from '../../src/knowledge/verify/signatures.js';
+import { parseCommandArgs } from './args.js';
+import type { CommandIO } from './io.js';
 
 const HELP = `Usage: camsweep verify [--signatures DIR] [--generic DIR]
 

@@ -32,7 +32,12 @@ import { CamsweepError } from '../core/errors.js';
 import { parseIpv4 } from '../core/ipv4.js';
 import { parseTarget } from '../core/scope.js';
 import { parseYamlWithLines } from '../core/yaml.js';
-import type { HostCredentials } from './probes/types.js';
+
+/** Credentials for one host, from the credentials file (never logged, never reported). */
+export interface HostCredentials {
+  readonly username: string;
+  readonly password: string;
+}
 
 /** A credentials file is a few KB; anything near this is a mistake or an attack. */
 const MAX_FILE_BYTES = 1 << 20;

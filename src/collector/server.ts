@@ -9,8 +9,8 @@ import type { Logger } from '../core/log.js';
 import type { AttestationRenderer } from './dashboard/attestation.js';
 import { cookieNames, dashboard } from './dashboard/index.js';
 import type { Database } from './db/index.js';
-import { CollectorError, errorHandler } from './errors.js';
-import { RateLimiter } from './rate-limit.js';
+import { CollectorError, errorHandler } from './routes/errors.js';
+import { RateLimiter } from './routes/rate-limit.js';
 import { reportRoutes } from './routes/reports.js';
 
 export interface CollectorOptions {

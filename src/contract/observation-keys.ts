@@ -46,6 +46,10 @@ const definitions: readonly KeyDefinition[] = [
   { pattern: 'snmp.sysObjectID', meaning: 'SNMPv2-MIB::sysObjectID.0, dotted, no leading dot' },
   { pattern: 'snmp.sysName', meaning: 'SNMPv2-MIB::sysName.0' },
   { pattern: 'snmp.oid.*', meaning: 'any other scalar, keyed by dotted OID' },
+  {
+    pattern: 'snmp.enterprise',
+    meaning: 'private enterprise number (IANA) of a scalar the agent answered under 1.3.6.1.4.1 (derived)',
+  },
   // HTTP(S) and TLS (§5.1–5.4); port and path ride on the observation
   { pattern: 'http.status', meaning: 'status code of the response' },
   { pattern: 'http.header.*', meaning: 'response header by lower-case name' },

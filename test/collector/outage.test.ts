@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'rolldown';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAgentToken, sha256 } from '../../src/collector/secrets.js';
+import { parseAgentToken, sha256 } from '../../src/collector/store/secrets.js';
 import type { Report } from '../../src/contract/types.js';
 import { labReport } from './fixtures.js';
 import { type RunningCollector, startCollector, tempDir } from './harness.js';

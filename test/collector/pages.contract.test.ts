@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cookieNames, dashboard } from '../../src/collector/dashboard/index.js';
 import { type Database, openDatabase } from '../../src/collector/db/index.js';
-import { errorHandler } from '../../src/collector/errors.js';
+import { errorHandler } from '../../src/collector/routes/errors.js';
 import { createUser } from '../../src/collector/store/access.js';
 import { ingestReport } from '../../src/collector/store/ingest.js';
 import { silentLogger } from '../../src/core/log.js';

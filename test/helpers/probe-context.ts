@@ -4,7 +4,12 @@
  */
 
 import type { HostSecrets } from '../../src/agent/credentials.js';
-import type { HostCredentials, ObservationInput, Probe, ProbeContext } from '../../src/agent/probes/types.js';
+import type {
+  HostCredentials,
+  ObservationInput,
+  Probe,
+  ProbeContext,
+} from '../../src/agent/probes/shared/types.js';
 import { isKnownKey, keyMatchesPatterns } from '../../src/contract/observation-keys.js';
 import { defaultOf } from '../../src/core/config-spec.js';
 import { silentLogger } from '../../src/core/log.js';

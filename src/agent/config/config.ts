@@ -19,10 +19,10 @@ import {
   sectionOf,
 } from '../../core/config-spec.js';
 import { CamsweepError } from '../../core/errors.js';
-import { agentConfigSpec } from '../daemon/config.js';
-import { probeCommonSpec } from '../probes/common-config.js';
 import { probes } from '../probes/registry.js';
+import { probeCommonSpec } from '../probes/shared/common-config.js';
 import { pushConfigSpec } from '../push/config.js';
+import { agentConfigSpec } from './agent-section.js';
 
 const coreSections = {
   agent: {

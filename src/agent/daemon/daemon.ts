@@ -8,7 +8,7 @@
 
 import type { Observation, Report } from '../../contract/types.js';
 import type { Logger } from '../../core/log.js';
-import type { AgentConfig } from './config.js';
+import type { AgentConfig } from '../config/agent-section.js';
 import type { Listener } from './listen.js';
 import { PassiveStore } from './passive-store.js';
 import { nextRun, parseSchedule, type Schedule } from './schedule.js';

@@ -9,7 +9,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { parseIpv4 } from '../../core/ipv4.js';
 import type { Logger } from '../../core/log.js';
 import type { LocalInterface } from '../../core/scope.js';
-import type { AnnouncementDecoder, ObservationInput } from '../probes/types.js';
+import type { AnnouncementDecoder, ObservationInput } from '../probes/shared/types.js';
 
 export type { AnnouncementDecoder };
 

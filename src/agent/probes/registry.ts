@@ -11,9 +11,9 @@ import { mdnsProbe } from './mdns/index.js';
 import { onvifProbe } from './onvif/index.js';
 import { rtspProbe } from './rtsp/index.js';
 import { sadpProbe } from './sadp/index.js';
+import type { Probe } from './shared/types.js';
 import { snmpProbe } from './snmp/index.js';
 import { tcpProbe } from './tcp/index.js';
-import type { Probe } from './types.js';
 
 export const probes: readonly Probe[] = Object.freeze([
   onvifProbe,

@@ -9,8 +9,14 @@ import type { Logger } from '../../core/log.js';
 import type { Scope } from '../../core/scope.js';
 import { cap } from '../../core/text.js';
 import type { HostSecrets } from '../credentials.js';
-import { declares, toObservation } from '../probes/observation.js';
-import type { HostCredentials, ObservationInput, Probe, ProbeContext, ProbePhase } from '../probes/types.js';
+import { declares, toObservation } from '../probes/shared/observation.js';
+import type {
+  HostCredentials,
+  ObservationInput,
+  Probe,
+  ProbeContext,
+  ProbePhase,
+} from '../probes/shared/types.js';
 import { createHostGate, createPacer, type PacketPacer } from './rate.js';
 
 export interface RunOptions {

@@ -5,8 +5,8 @@
  * form from another origin or without the session's CSRF token.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { sameText } from '../secrets.js';
 import { findSession } from '../store/access.js';
+import { sameText } from '../store/secrets.js';
 import { attachSession, type DashboardOptions, field, maybeSession, sendPage } from './context.js';
 
 /** Cross-origin form posts are refused even before the CSRF token is checked. */

@@ -4,9 +4,9 @@
  */
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { devicesCsv, devicesJson } from '../export.js';
 import { deviceExtras } from '../store/queries.js';
 import { type DashboardOptions, sessionOf } from './context.js';
+import { devicesCsv, devicesJson } from './export.js';
 import { type FilterQuery, filterQuerySchema, toFilter } from './filter.js';
 
 function exportHeaders(reply: FastifyReply, type: string, ext: string) {

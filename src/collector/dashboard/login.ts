@@ -4,7 +4,6 @@
  * across collectors sharing one database.
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { randomSecret, sameText } from '../secrets.js';
 import {
   authenticate,
   createSession,
@@ -12,6 +11,7 @@ import {
   reserveLoginAttempt,
   settleLoginAttempt,
 } from '../store/access.js';
+import { randomSecret, sameText } from '../store/secrets.js';
 import { sameOrigin } from './access.js';
 import { cookieOptions, type DashboardOptions, field, formSchema, sendPage } from './context.js';
 

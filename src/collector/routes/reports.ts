@@ -15,10 +15,10 @@ import type { Report } from '../../contract/types.js';
 import { scanJsonBounds } from '../../core/json-bounds.js';
 import type { Logger } from '../../core/log.js';
 import type { Database } from '../db/index.js';
-import { CollectorError } from '../errors.js';
-import type { RateLimiter } from '../rate-limit.js';
 import { verifyAgentToken } from '../store/access.js';
 import { ingestReport } from '../store/ingest.js';
+import { CollectorError } from './errors.js';
+import type { RateLimiter } from './rate-limit.js';
 
 export interface ReportRoutesOptions {
   readonly db: Database;

@@ -13,7 +13,7 @@ import {
   randomSecret,
   sameText,
   sha256,
-} from '../secrets.js';
+} from './secrets.js';
 
 const SESSION_HOURS = 12;
 

@@ -4,7 +4,7 @@
  * parents, which must not count as ownership today) and a manufacturer's country, which
  * rules such as the UK WMS ("companies subject to the PRC National Intelligence Law") key on.
  */
-import type { Vocabulary } from '../signatures/vocabulary.js';
+import { owners, type Vocabulary } from '../signatures/vocabulary.js';
 
 export type { BrandMaker, Vocabulary } from '../signatures/vocabulary.js';
 
@@ -15,15 +15,9 @@ export interface Ownership {
   readonly until: string | null;
 }
 
-/** Current owners above a manufacturer, nearest first; stops on a cycle so bad data cannot hang us. */
+/** Current owners above a manufacturer, nearest first (former owners are judged by date elsewhere). */
 export function ownersOf(vocab: Vocabulary, id: string): string[] {
-  const chain: string[] = [];
-  let current = vocab.manufacturers.get(id)?.parent ?? null;
-  while (current && !chain.includes(current) && current !== id) {
-    chain.push(current);
-    current = vocab.manufacturers.get(current)?.parent ?? null;
-  }
-  return chain;
+  return owners(vocab, id, { former: false });
 }
 
 /** ISO 3166 alpha-2 of a manufacturer, from the `country` field of manufacturers.yaml. */

@@ -55,23 +55,33 @@ const SPACE = /[ \t\r\n]*/y;
 
 function decode(text: string, offset: number): string {
   if (!text.includes('&')) return text;
-  return text.replace(REFERENCE, (_whole, ref: string | undefined) => {
-    if (ref === undefined) throw new XmlError('a bare "&" (not an entity reference)', offset);
-    if (ref[0] === '#') {
-      const code = ref[1] === 'x' ? Number.parseInt(ref.slice(2), 16) : Number(ref.slice(1));
-      const valid =
-        code === 0x9 ||
-        code === 0xa ||
-        code === 0xd ||
-        (code >= 0x20 && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff));
-      if (!valid) throw new XmlError(`character reference &${ref}; is not a valid character`, offset);
-      return String.fromCodePoint(code);
-    }
-    const value = PREDEFINED.get(ref);
-    if (value === undefined)
-      throw new XmlError(`entity &${ref}; is not one of XML's five; DTD entities are never expanded`, offset);
-    return value;
-  });
+  let out = '';
+  let last = 0;
+  REFERENCE.lastIndex = 0;
+  for (let m = REFERENCE.exec(text); m !== null; m = REFERENCE.exec(text)) {
+    const ref = m[1];
+    if (ref === undefined) throw new XmlError('a bare "&" (not an entity reference)', offset + m.index);
+    out += text.slice(last, m.index) + resolve(ref, offset + m.index);
+    last = REFERENCE.lastIndex;
+  }
+  return out + text.slice(last);
+}
+
+function resolve(ref: string, offset: number): string {
+  if (ref[0] === '#') {
+    const code = ref[1] === 'x' ? Number.parseInt(ref.slice(2), 16) : Number(ref.slice(1));
+    const valid =
+      code === 0x9 ||
+      code === 0xa ||
+      code === 0xd ||
+      (code >= 0x20 && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff));
+    if (!valid) throw new XmlError(`character reference &${ref}; is not a valid character`, offset);
+    return String.fromCodePoint(code);
+  }
+  const value = PREDEFINED.get(ref);
+  if (value === undefined)
+    throw new XmlError(`entity &${ref}; is not one of XML's five; DTD entities are never expanded`, offset);
+  return value;
 }
 
 /** Parses a whole document and returns its root element; throws XmlError on anything wrong. */
@@ -92,12 +102,18 @@ export function parseXml(input: string, limits: XmlLimits = DEFAULT_XML_LIMITS):
   const readName = (at: number): string => {
     NAME.lastIndex = at;
     const m = NAME.exec(text);
-    if (m === null) throw new XmlError('expected a name', at);
+    if (m === null)
+      throw new XmlError(
+        at >= text.length ? 'a tag is not closed: the file is truncated' : 'expected a name',
+        at,
+      );
     return m[0];
   };
+  /** Skips white space inside a tag; running out of input there means the file was cut. */
   const skipSpace = (at: number): number => {
     SPACE.lastIndex = at;
     SPACE.exec(text);
+    if (SPACE.lastIndex >= text.length) throw new XmlError('a tag is not closed: the file is truncated', at);
     return SPACE.lastIndex;
   };
 

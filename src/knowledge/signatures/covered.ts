@@ -3,7 +3,7 @@
  * to prove that the generic corpus of non-camera banners never yields one of them or a
  * company they own or owned; coverage decisions themselves belong to signatures/rules.
  */
-import type { Vocabulary } from './vocabulary.js';
+import { owners, type Vocabulary } from './vocabulary.js';
 
 export const NAMED_ENTITIES: readonly string[] = ['hikvision', 'dahua', 'huawei', 'zte', 'hytera'];
 
@@ -12,12 +12,5 @@ export const NAMED_ENTITIES: readonly string[] = ['hikvision', 'dahua', 'huawei'
  * (Honor, divested by Huawei; Lorex, sold by Dahua) are for the rules to weigh by date.
  */
 export function inCoveredGroup(vocab: Vocabulary, id: string): boolean {
-  for (
-    let m: string | null = id, hops = 0;
-    m !== null && hops < 32;
-    m = vocab.manufacturers.get(m)?.parent ?? null, hops++
-  ) {
-    if (NAMED_ENTITIES.includes(m)) return true;
-  }
-  return false;
+  return [id, ...owners(vocab, id, { former: false })].some((m) => NAMED_ENTITIES.includes(m));
 }

@@ -259,19 +259,29 @@ function aliasIndex(
   return index;
 }
 
-/** Parent chain plus former parents, nearest first (used to relate evidence within one group). */
-export function ancestors(vocab: Vocabulary, id: string): string[] {
+/**
+ * The one walk up the ownership graph, nearest first, stopping on cycles so bad data cannot
+ * hang anyone. `former: false` follows current parents only (who owns this maker now);
+ * `former: true` adds former parents (to relate evidence within one corporate group).
+ */
+export function owners(vocab: Vocabulary, id: string, options: { readonly former: boolean }): string[] {
   const out: string[] = [];
   const queue = [id];
   while (queue.length > 0) {
     const m = vocab.manufacturers.get(queue.shift()!);
     if (!m) continue;
-    for (const next of [m.parent, ...m.formerParents.map((f) => f.id)]) {
-      if (next !== null && next !== id && !out.includes(next)) {
-        out.push(next);
-        queue.push(next);
+    const next = options.former ? [m.parent, ...m.formerParents.map((f) => f.id)] : [m.parent];
+    for (const n of next) {
+      if (n !== null && n !== id && !out.includes(n)) {
+        out.push(n);
+        queue.push(n);
       }
     }
   }
   return out;
+}
+
+/** Parent chain plus former parents, nearest first (used to relate evidence within one group). */
+export function ancestors(vocab: Vocabulary, id: string): string[] {
+  return owners(vocab, id, { former: true });
 }

@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import type { CommandIO } from '../../../agent/io.js';
+import type { CommandIO } from '../../../agent/commands/io.js';
 import { silentLogger } from '../../../src/core/log.js';
 
 /** Runs a subcommand in-process and returns its exit code and what it printed. */

@@ -47,7 +47,7 @@ describe.runIf(hasDpkg || inCI)('.ci/check-needs', () => {
   });
 
   it.each(
-    [...new Set(packageNames(NEEDS).map((line) => line.split(/\s+/)[2]))].filter((p) =>
+    [...new Set(packageNames(NEEDS).map((line) => line.split(/\s+/)[2] ?? ''))].filter((p) =>
       packageNames(PACKAGES).includes(p),
     ),
   )('fails naming %s when that line is dropped from .ci/apt-packages', (pkg) => {

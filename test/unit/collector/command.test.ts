@@ -5,15 +5,15 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../../agent/commands/collector.js';
-import type { CommandIO } from '../../../agent/io.js';
+import type { CommandIO } from '../../../agent/commands/io.js';
 import { openDatabase } from '../../../src/collector/db/index.js';
-import { parseAgentToken } from '../../../src/collector/secrets.js';
 import {
   authenticate,
   createSession,
   findSession,
   verifyAgentToken,
 } from '../../../src/collector/store/access.js';
+import { parseAgentToken } from '../../../src/collector/store/secrets.js';
 import { silentLogger } from '../../../src/core/log.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'camsweep-cmd-'));

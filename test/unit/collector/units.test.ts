@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { likePattern } from '../../../src/collector/db/sql.js';
-import { RateLimiter } from '../../../src/collector/rate-limit.js';
+import { RateLimiter } from '../../../src/collector/routes/rate-limit.js';
 import {
   checkPassword,
   hashPassword,
   newAgentToken,
   parseAgentToken,
-} from '../../../src/collector/secrets.js';
+} from '../../../src/collector/store/secrets.js';
 import { pickDevice } from '../../../src/contract/identity.js';
 
 const row = (id: number, ip: string, mac: string | null, serial: string | null, lastSeen = '2025-01-01') => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentConfig } from '../../../src/agent/daemon/config.js';
+import type { AgentConfig } from '../../../src/agent/config/agent-section.js';
 import {
   Daemon,
   type DaemonConfig,

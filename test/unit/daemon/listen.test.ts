@@ -6,7 +6,7 @@ import { createSocket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Listener, MAX_DATAGRAMS_PER_SECOND, startListener } from '../../../src/agent/daemon/listen.js';
 import { wsdHelloDecoder } from '../../../src/agent/probes/onvif/passive.js';
-import type { ObservationInput } from '../../../src/agent/probes/types.js';
+import type { ObservationInput } from '../../../src/agent/probes/shared/types.js';
 import { silentLogger } from '../../../src/core/log.js';
 import type { LocalInterface } from '../../../src/core/scope.js';
 import { helloDahua } from '../../daemon/fixtures/announcements.js';

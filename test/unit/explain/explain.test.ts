@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../../agent/commands/explain.js';
-import type { CommandIO } from '../../../agent/io.js';
+import type { CommandIO } from '../../../agent/commands/io.js';
 import { checkReport } from '../../../src/contract/report-schema.js';
 import { CamsweepError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/log.js';

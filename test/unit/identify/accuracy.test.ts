@@ -52,10 +52,16 @@ function identifyAll(entries: Entry[]): Result[] {
 
 /**
  * Per-maker precision (verdict-grade predictions) and recall on strong entries, as printable
- * rows, plus the failures: covered precision below 1.0 always, recall below 0.95 for the makers
- * `recallAsserted` selects.
+ * rows, plus the failures: covered precision below 1.0 always, and (unless `perMakerRecall` is
+ * off) recall below 0.95 for the makers `recallAsserted` selects. `strongRecall` is over all the
+ * makers `recallAsserted` selects.
  */
-function accuracyTable(title: string, results: Result[], recallAsserted: (maker: string) => boolean) {
+function accuracyTable(
+  title: string,
+  results: Result[],
+  recallAsserted: (maker: string) => boolean,
+  perMakerRecall = true,
+) {
   const makers = new Set<string>();
   for (const r of results) {
     if (r.entry.label.manufacturer) makers.add(r.entry.label.manufacturer);
@@ -89,7 +95,7 @@ function accuracyTable(title: string, results: Result[], recallAsserted: (maker:
           .map((r) => r.entry.id)
           .join(', ')}`,
       );
-    if (recall !== null && recall < 0.95 && recallAsserted(m))
+    if (perMakerRecall && recall !== null && recall < 0.95 && recallAsserted(m))
       failures.push(
         `${m}: missed ${strong
           .filter((r) => !found.includes(r))
@@ -105,18 +111,21 @@ function accuracyTable(title: string, results: Result[], recallAsserted: (maker:
 }
 
 /**
- * Entries without a decisive signal must stay below the verdict grade (on the real corpus: below
- * a confident *covered* verdict, since a confident Axis on a weak Axis banner harms no one);
- * others never turn covered.
+ * Entries without a decisive signal must stay below the verdict grade; others never turn covered.
+ * On the real corpus (`realCorpus`) the weak rule is about covered verdicts on `weak` entries (a
+ * confident Axis on a weak Axis banner harms no one); its `none` entries are unlabelled gear,
+ * caught by the covered check, or relabel-badge units whose strength no fixed rule can judge,
+ * caught by precision (a covered claim must name the badge's maker).
  */
-function overclaims(results: Result[], coveredOnly = false) {
+function overclaims(results: Result[], realCorpus = false) {
   return {
     tooSure: results
-      .filter(
-        (r) =>
-          r.entry.strength !== 'strong' &&
-          r.identity.confidence >= CONFIDENT &&
-          (!coveredOnly || covered(r.identity.manufacturer)),
+      .filter((r) =>
+        realCorpus
+          ? r.entry.strength === 'weak' &&
+            r.identity.confidence >= CONFIDENT &&
+            covered(r.identity.manufacturer)
+          : r.entry.strength !== 'strong' && r.identity.confidence >= CONFIDENT,
       )
       .map((r) => r.entry.id),
     wronglyCovered: results
@@ -152,7 +161,7 @@ function sourceTable(title: string, results: Result[]): string {
 /** "dahua: missed a, b" → "dahua: missed 2 entries": held-out failures never name their entries. */
 const countOnly = (failure: string) =>
   failure.replace(
-    /: (\w[\w ]*?) (.*)$/,
+    /: (missed|false positives) (.*)$/,
     (_m, what: string, ids: string) => `: ${what} ${ids.split(', ').length} entries`,
   );
 
@@ -229,6 +238,9 @@ describe('identification accuracy on real public values, authoring and held-out 
         `identification accuracy, ${part} part (${entries.length} real entries)`,
         partResults,
         covered,
+        // Recall is asserted over all covered makers' strong entries (the issue's target); per
+        // maker it is printed: with 5 to 30 strong entries a maker, one miss is 3 to 20 points.
+        false,
       );
       console.log(sourceTable(`per source, ${part} part (covered makers)`, partResults));
       expect(listIds ? failures : failures.map(countOnly)).toEqual([]);

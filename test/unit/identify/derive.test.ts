@@ -77,8 +77,8 @@ describe('realms and schemes from raw WWW-Authenticate values', () => {
       for (const o of out.slice(1)) expect(o.value.length).toBeLessThanOrEqual(4096);
       expect(out.filter((o) => o.key === 'http.auth.scheme').length).toBeLessThanOrEqual(8);
     }
-    // Linear parsing: all of the above in well under a second even on a loaded CI core.
-    expect(performance.now() - started).toBeLessThan(2000);
+    // Linear parsing: well under a second unloaded; quadratic parsing would take minutes.
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 
   it('does not add a realm the probe already reported for the same port and path', () => {
@@ -119,7 +119,7 @@ describe('the HTML title from a body', () => {
     ).toEqual(['new']);
     const started = performance.now();
     derived([['http.body', `<html>${'<title'.repeat(20_000)}${'<!--'.repeat(10_000)}`]], 'http.html.title');
-    expect(performance.now() - started).toBeLessThan(2000);
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 });
 
@@ -145,7 +145,7 @@ describe('certificate fields from PEM', () => {
     expect(certFromPem(`${HIK_PEM}${' '.repeat(70_000)}`)).toBeNull();
     const started = performance.now();
     expect(certFromPem('-----BEGIN CERTIFICATE-----'.repeat(2000))).toBeNull();
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it('makes a PEM-only host as Hikvision as the live subject does', () => {
@@ -240,6 +240,32 @@ describe('SNMP object identifiers in the forms tools print', () => {
         obs([['snmp.oid..1.3.6.1.2.1.1.2.0', 'OID: SNMPv2-SMI::enterprises.1004849.2.1']]),
       ).identity.manufacturer,
     ).toBe('dahua');
+  });
+});
+
+describe('the private enterprise arc of any vendor scalar', () => {
+  it('derives the enterprise number once per host from OID keys in any printed form', () => {
+    expect(
+      derived(
+        [
+          ['snmp.oid.1.3.6.1.4.1.1004849.2.10.1.2.1.2.0', 'Connected'],
+          ['snmp.oid.SNMPv2-SMI::enterprises.1004849.2.10.1.2.1.2.1', 'Connected'],
+          ['snmp.oid.1.3.6.1.2.1.2.2.1.2.1', 'eth0'],
+        ],
+        'snmp.enterprise',
+      ),
+    ).toEqual(['1004849']);
+    expect(derived([['snmp.oid.1.3.6.1.4.1.', 'x']], 'snmp.enterprise')).toEqual([]);
+  });
+
+  it("makes an agent that answers only inside Dahua's arc a Dahua device, and net-snmp's arc no one", () => {
+    const dahua = identifier().identify(obs([['snmp.oid.1.3.6.1.4.1.1004849.2.10.1.2.1.2.0', 'Connected']]));
+    expect(dahua.identity.manufacturer).toBe('dahua');
+    expect(dahua.evidence.map((e) => e.signature)).toContain('dahua-snmp-enterprise');
+    const netSnmp = identifier().identify(
+      obs([['snmp.oid.1.3.6.1.4.1.8072.1.2.1.1.4.0', 'mibII/sysObjectID']]),
+    );
+    expect(netSnmp.identity.manufacturer).toBeNull();
   });
 });
 

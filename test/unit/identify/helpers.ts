@@ -1,7 +1,7 @@
 /** Shared bits for identify/verify tests: one identifier for the real signatures, a fake CommandIO. */
 import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import type { CommandIO } from '../../../agent/io.js';
+import type { CommandIO } from '../../../agent/commands/io.js';
 import type { Observation } from '../../../src/contract/types.js';
 import { silentLogger } from '../../../src/core/log.js';
 import { type Identifier, loadIdentifier } from '../../../src/knowledge/identify/index.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Probe, ProbeContext } from '../../../src/agent/probes/types.js';
+import type { Probe, ProbeContext } from '../../../src/agent/probes/shared/types.js';
 import { createHostGate, createPacer } from '../../../src/agent/scan/rate.js';
 import { runProbes } from '../../../src/agent/scan/runner.js';
 import { silentLogger } from '../../../src/core/log.js';

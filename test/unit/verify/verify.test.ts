@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../../agent/commands/verify.js';
 import { SIGNATURES_DIR } from '../../../src/core/version.js';
-import { verifySignatures } from '../../../src/knowledge/signatures/verify.js';
+import { verifySignatures } from '../../../src/knowledge/verify/signatures.js';
 import { fakeIO } from '../identify/helpers.js';
 
 let dirs: string[] = [];

@@ -6,8 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { defineSpec } from '../../../core/config-spec.js';
 import { ouiOrganisation } from '../../../knowledge/identify/derive/oui.js';
-import { probeSettings } from '../common-config.js';
-import type { Probe, ProbeContext } from '../types.js';
+import { probeSettings } from '../shared/common-config.js';
+import type { Probe, ProbeContext } from '../shared/types.js';
 import { parseProcArp } from './codec.js';
 
 const config = defineSpec({

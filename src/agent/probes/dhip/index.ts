@@ -5,11 +5,11 @@
  */
 import { defineSpec } from '../../../core/config-spec.js';
 import { normaliseMac } from '../../../core/mac.js';
-import { probeSettings } from '../common-config.js';
+import { probeSettings } from '../shared/common-config.js';
 import { discoveryConfig, listenGroupField, runDiscovery } from '../shared/discovery.js';
 import { emitterFor } from '../shared/reply.js';
+import type { Probe } from '../shared/types.js';
 import type { Datagram } from '../shared/udp.js';
-import type { Probe } from '../types.js';
 import { buildSearch, DHIP_GROUP, DHIP_PORT, flattenDeviceInfo, parseDhip } from './codec.js';
 
 const config = defineSpec({

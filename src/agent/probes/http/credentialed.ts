@@ -10,7 +10,7 @@
  */
 
 import { DigestSession, parseAuthenticate } from '../shared/digest.js';
-import type { HostCredentials } from '../types.js';
+import type { HostCredentials } from '../shared/types.js';
 import { bodyText, DAHUA_LOCK_CODES } from './codec.js';
 import type { Hint } from './requests.js';
 import { type HttpOutcome, type HttpRequest, type HttpResponse, headerValues } from './wire.js';

@@ -9,9 +9,9 @@ import { defineSpec } from '../../../core/config-spec.js';
 import { cap, MAX_BODY_CHARS } from '../../../core/text.js';
 import { VERSION } from '../../../core/version.js';
 import { faviconHash } from '../../../knowledge/identify/derive/favicon.js';
-import { probeSettings } from '../common-config.js';
+import { probeSettings } from '../shared/common-config.js';
 import { forEachLimit } from '../shared/pool.js';
-import type { Probe, ProbeContext } from '../types.js';
+import type { Probe, ProbeContext } from '../shared/types.js';
 import { HttpClient } from './client.js';
 import {
   bodyText,

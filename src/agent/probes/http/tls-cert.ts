@@ -4,11 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { PeerCertificate } from 'node:tls';
-import {
-  type CertInfo,
-  distinguishedName,
-  type NameObject,
-} from '../../../knowledge/identify/derive/certificate.js';
+import { type CertInfo, distinguishedName } from '../../../knowledge/identify/derive/certificate.js';
 
 export type { CertInfo };
 export { distinguishedName };
@@ -17,8 +13,8 @@ export { distinguishedName };
 export function certInfo(cert: PeerCertificate | Record<string, never> | null | undefined): CertInfo | null {
   if (!cert || !('raw' in cert) || !Buffer.isBuffer(cert.raw) || cert.raw.length === 0) return null;
   return {
-    subject: distinguishedName(cert.subject as unknown as NameObject),
-    issuer: distinguishedName(cert.issuer as unknown as NameObject),
+    subject: distinguishedName(cert.subject),
+    issuer: distinguishedName(cert.issuer),
     sha256: createHash('sha256').update(cert.raw).digest('hex'),
   };
 }

@@ -7,9 +7,9 @@
  */
 import { Bonjour, type Service } from 'bonjour-service';
 import { defineSpec } from '../../../core/config-spec.js';
-import { probeSettings } from '../common-config.js';
+import { probeSettings } from '../shared/common-config.js';
 import { paced, sleep } from '../shared/pool.js';
-import type { LocalInterface, Probe, ProbeContext } from '../types.js';
+import type { LocalInterface, Probe, ProbeContext } from '../shared/types.js';
 import { DEFAULT_SERVICE_TYPES, decodeTxt, dnsName, splitServiceType } from './codec.js';
 import { mdnsAnnouncementDecoder } from './passive.js';
 

@@ -4,7 +4,7 @@
  */
 import { type Answer, decode as decodeDns } from 'dns-packet';
 import { parseIpv4 } from '../../../core/ipv4.js';
-import type { AnnouncementDecoder, ObservationInput } from '../types.js';
+import type { AnnouncementDecoder, ObservationInput } from '../shared/types.js';
 import { decodeTxt, dnsName } from './codec.js';
 
 /** At most this many service instances are read from one mDNS datagram. */

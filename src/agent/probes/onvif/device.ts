@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { DigestSession } from '../shared/digest.js';
-import type { HostCredentials } from '../types.js';
+import type { HostCredentials } from '../shared/types.js';
 import {
   buildDeviceRequest,
   type DeviceInformation,

@@ -5,12 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { defineSpec } from '../../../core/config-spec.js';
 import { cap } from '../../../core/text.js';
-import { type ProbeSettings, probeSettings } from '../common-config.js';
+import { type ProbeSettings, probeSettings } from '../shared/common-config.js';
 import { discoveryConfig, runDiscovery } from '../shared/discovery.js';
 import { limiter } from '../shared/pool.js';
 import { emitterFor } from '../shared/reply.js';
+import type { Probe, ProbeContext } from '../shared/types.js';
 import type { Datagram } from '../shared/udp.js';
-import type { Probe, ProbeContext } from '../types.js';
 import { buildProbe, isOnvifMatch, PROBE_TYPES, parseDiscovery, WSD_GROUP, WSD_PORT } from './codec.js';
 import { createSoapAgent, readClock, readDeviceInformation } from './device.js';
 import { emitMatch } from './observe.js';

@@ -4,7 +4,7 @@
  * noise. Values are capped tighter than the runner's cap: an announcement is unsolicited.
  */
 import { cap } from '../../../core/text.js';
-import type { AnnouncementDecoder, ObservationInput } from '../types.js';
+import type { AnnouncementDecoder, ObservationInput } from '../shared/types.js';
 import { isOnvifMatch, parseHelloBye, WSD_GROUP, WSD_PORT } from './codec.js';
 import { emitMatch } from './observe.js';
 

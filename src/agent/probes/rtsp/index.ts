@@ -6,9 +6,9 @@
 import { Socket } from 'node:net';
 import { whenAborted } from '../../../core/abort.js';
 import { defineSpec } from '../../../core/config-spec.js';
-import { probeSettings } from '../common-config.js';
+import { probeSettings } from '../shared/common-config.js';
 import { forEachLimit, paced } from '../shared/pool.js';
-import type { Probe, ProbeContext } from '../types.js';
+import type { Probe, ProbeContext } from '../shared/types.js';
 import {
   buildRequest,
   challengeRealm,

@@ -6,9 +6,9 @@
  */
 import { defineSpec, type SectionOf, sectionOf } from '../../../core/config-spec.js';
 import { formatIpv4 } from '../../../core/ipv4.js';
-import { probeCommonSpec } from '../common-config.js';
-import type { ProbeContext } from '../types.js';
+import { probeCommonSpec } from './common-config.js';
 import { sleep } from './pool.js';
+import type { ProbeContext } from './types.js';
 import {
   type Datagram,
   interfaceFor,

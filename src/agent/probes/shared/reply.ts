@@ -5,7 +5,7 @@
  * the receiving interface rides along.
  */
 import { cap } from '../../../core/text.js';
-import type { ProbeContext } from '../types.js';
+import type { ProbeContext } from './types.js';
 import type { Datagram } from './udp.js';
 
 export type Emit = (key: string, value: string | number | boolean) => void;

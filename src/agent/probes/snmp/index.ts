@@ -5,9 +5,9 @@
  * the model (protocols.md §4). See README.md for the wire details.
  */
 import { defineSpec } from '../../../core/config-spec.js';
-import { probeSettings } from '../common-config.js';
+import { probeSettings } from '../shared/common-config.js';
 import { forEachLimit, paced } from '../shared/pool.js';
-import type { Probe, ProbeContext } from '../types.js';
+import type { Probe, ProbeContext } from '../shared/types.js';
 import {
   compareOids,
   inSubtree,

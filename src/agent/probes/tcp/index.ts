@@ -4,9 +4,9 @@
  * for what goes on the wire.
  */
 import { defineSpec } from '../../../core/config-spec.js';
-import { probeSettings } from '../common-config.js';
+import { probeSettings } from '../shared/common-config.js';
 import { forEachLimit, paced, sleep } from '../shared/pool.js';
-import type { Probe, ProbeContext } from '../types.js';
+import type { Probe, ProbeContext } from '../shared/types.js';
 import { BANNER_PORTS, bannerText } from './codec.js';
 import { type ConnectResult, connectPort, Inflight } from './connect.js';
 import { DEFAULT_PORTS } from './ports.js';

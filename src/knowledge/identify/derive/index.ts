@@ -13,6 +13,8 @@
  *   http.favicon.base64          → http.favicon.mmh3, http.favicon.mmh3-raw, http.favicon.md5
  *   mac.address (any common notation) → mac.address normalised, mac.oui.org (IEEE registry)
  *   snmp.* in tool-printed forms → the dotted form (key and value), system scalars by name
+ *   snmp.oid.1.3.6.1.4.1.<n>…    → snmp.enterprise <n> (an agent answering inside a maker's
+ *                                  private arc runs that maker's MIB, whatever the scalar says)
  */
 
 import type { Observation } from '../../../contract/types.js';
@@ -89,10 +91,23 @@ function normalised(o: Observation): Observation {
   return key === o.key && value === o.value ? o : { ...o, key, value };
 }
 
+const ENTERPRISE_ARC = 'snmp.oid.1.3.6.1.4.1.';
+
+/** The deriver for an observation's key: by exact key, or the enterprise arc of an OID key. */
+function deriverOf(key: string): Deriver | undefined {
+  return DERIVERS.get(key) ?? (key.startsWith(ENTERPRISE_ARC) ? fromEnterpriseArc(key) : undefined);
+}
+
+/** `snmp.oid.1.3.6.1.4.1.1004849.2.10…` → snmp.enterprise 1004849; the value plays no part. */
+function fromEnterpriseArc(key: string): Deriver | undefined {
+  const number = /^(\d{1,10})(?:\.|$)/.exec(key.slice(ENTERPRISE_ARC.length))?.[1];
+  return number === undefined ? undefined : (_value, emit) => emit('snmp.enterprise', number);
+}
+
 /** One host's observations, normalised, plus every key derivable from their raw keys. */
 export function derive(observations: readonly Observation[]): Observation[] {
   const base = observations.map(normalised);
-  if (!base.some((o) => DERIVERS.has(o.key))) return base;
+  if (!base.some((o) => deriverOf(o.key) !== undefined)) return base;
 
   const contentTypes = new Map<string, string>();
   for (const o of base)
@@ -100,7 +115,7 @@ export function derive(observations: readonly Observation[]): Observation[] {
   const seen = new Set(base.map(identityOf));
   const out = [...base];
   for (const o of base) {
-    const deriver = DERIVERS.get(o.key);
+    const deriver = deriverOf(o.key);
     if (deriver === undefined) continue;
     const emit: Emit = (key, value) => {
       const d: Observation = { ...o, key, value };

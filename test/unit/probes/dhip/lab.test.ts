@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 import { dhipProbe } from '../../../../src/agent/probes/dhip/index.js';
-import type { ObservationInput } from '../../../../src/agent/probes/types.js';
+import type { ObservationInput } from '../../../../src/agent/probes/shared/types.js';
 import { fakeContext } from '../../../helpers/probe-context.js';
 import { start } from '../../../lab/sims/dhip.js';
 import type { RunningSim } from '../../../lab/sims/types.js';

@@ -4,7 +4,11 @@
  */
 
 import { httpProbe } from '../../../../src/agent/probes/http/index.js';
-import type { HostCredentials, ObservationInput, ProbeContext } from '../../../../src/agent/probes/types.js';
+import type {
+  HostCredentials,
+  ObservationInput,
+  ProbeContext,
+} from '../../../../src/agent/probes/shared/types.js';
 import { isKnownKey, keyMatchesPatterns } from '../../../../src/contract/observation-keys.js';
 import { fakeContext } from '../../../helpers/probe-context.js';
 

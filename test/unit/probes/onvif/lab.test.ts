@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { onvifProbe } from '../../../../src/agent/probes/onvif/index.js';
-import type { ObservationInput } from '../../../../src/agent/probes/types.js';
+import type { ObservationInput } from '../../../../src/agent/probes/shared/types.js';
 import { fakeContext } from '../../../helpers/probe-context.js';
 import { start } from '../../../lab/sims/onvif.js';
 import type { RunningSim } from '../../../lab/sims/types.js';

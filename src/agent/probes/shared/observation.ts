@@ -3,9 +3,9 @@
  * the active runner and the daemon's passive listeners both call it, so a fact heard in an
  * announcement and the same fact seen by a scan are capped and shaped alike.
  */
-import { isKnownKey, keyMatchesPatterns } from '../../contract/observation-keys.js';
-import type { Observation } from '../../contract/types.js';
-import { cap, MAX_BODY_CHARS } from '../../core/text.js';
+import { isKnownKey, keyMatchesPatterns } from '../../../contract/observation-keys.js';
+import type { Observation } from '../../../contract/types.js';
+import { cap, MAX_BODY_CHARS } from '../../../core/text.js';
 import type { ObservationInput, Probe } from './types.js';
 
 /** True when `probe` declared `key` and the key is in the observation-key registry. */

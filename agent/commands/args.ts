@@ -3,7 +3,7 @@
  * each command, and a usage error that says what was wrong (exit 2) instead of a stack trace.
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { CamsweepError } from '../src/core/errors.js';
+import { CamsweepError } from '../../src/core/errors.js';
 import type { CommandIO } from './io.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;

@@ -10,12 +10,18 @@ import type { Observation } from '../../contract/types.js';
 import { brandMaker } from '../identify/fuse.js';
 import { identifierFrom } from '../identify/index.js';
 import { type Hit, Matcher } from '../identify/match.js';
-import { inCoveredGroup, NAMED_ENTITIES } from './covered.js';
-import { loadDatabase, type SignatureDatabase } from './database.js';
-import { type Example, type Extraction, extract, type Signature, WEIGHTS } from './fingerprints.js';
-import type { Problem } from './problem.js';
-import type { Vocabulary } from './vocabulary.js';
-import { displayPath } from './yaml-file.js';
+import { inCoveredGroup, NAMED_ENTITIES } from '../signatures/covered.js';
+import { loadDatabase, type SignatureDatabase } from '../signatures/database.js';
+import {
+  type Example,
+  type Extraction,
+  extract,
+  type Signature,
+  WEIGHTS,
+} from '../signatures/fingerprints.js';
+import type { Problem } from '../signatures/problem.js';
+import type { Vocabulary } from '../signatures/vocabulary.js';
+import { displayPath } from '../signatures/yaml-file.js';
 
 export interface VerifyCounts {
   signatures: number;

@@ -4,9 +4,9 @@
  * was classified under, confidence and remediation state. CSV cells go through forCsv, so a
  * device name like `=HYPERLINK(…)` stays text in a spreadsheet.
  */
-import { forCsv } from '../core/text.js';
-import type { Sql } from './db/sql.js';
-import { allDevices, type DeviceFilter, type DeviceRow } from './store/queries.js';
+import { forCsv } from '../../core/text.js';
+import type { Sql } from '../db/sql.js';
+import { allDevices, type DeviceFilter, type DeviceRow } from '../store/queries.js';
 
 const CSV_COLUMNS: readonly [string, (d: DeviceRow) => string | number | null][] = [
   ['site', (d) => d.site],

@@ -3,7 +3,7 @@
  * diagnostics to the pino `log` (stderr), and return their exit code instead of calling
  * process.exit, so tests can drive them in-process.
  */
-import type { Logger } from '../src/core/log.js';
+import type { Logger } from '../../src/core/log.js';
 
 export interface CommandIO {
   readonly stdin: NodeJS.ReadableStream;

@@ -1,5 +1,5 @@
 /**
- * The daemon's keys in the `agent:` section of the config (src/agent/config/config.ts mounts this spec
+ * The daemon's keys in the `agent:` section of the config (config.ts beside it mounts this spec
  * beside the core `agent.id` and `agent.site`). Durations arrive in milliseconds.
  */
 import { defineSpec, type SectionOf } from '../../core/config-spec.js';

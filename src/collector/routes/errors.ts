@@ -6,8 +6,8 @@
  * attacker sends is echoed back verbatim.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from '../core/log.js';
-import { renderPage } from './views/index.js';
+import type { Logger } from '../../core/log.js';
+import { renderPage } from '../views/index.js';
 
 interface Entry {
   readonly status: number;

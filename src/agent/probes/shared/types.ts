@@ -11,11 +11,13 @@
  * as that probe's failure without stopping the others.
  */
 
-import type { IdentityKeyDeclaration } from '../../contract/identity.js';
-import type { ConfigSpec } from '../../core/config-spec.js';
-import type { Logger } from '../../core/log.js';
-import type { LocalInterface, Scope } from '../../core/scope.js';
-import type { HostSecrets } from '../credentials.js';
+import type { IdentityKeyDeclaration } from '../../../contract/identity.js';
+import type { ConfigSpec } from '../../../core/config-spec.js';
+import type { Logger } from '../../../core/log.js';
+import type { LocalInterface, Scope } from '../../../core/scope.js';
+import type { HostCredentials, HostSecrets } from '../../credentials.js';
+
+export type { HostCredentials };
 
 export interface ObservationInput {
   readonly host: string;
@@ -24,12 +26,6 @@ export interface ObservationInput {
   readonly port?: number;
   readonly path?: string;
   readonly iface?: string;
-}
-
-/** Credentials for one host, from the credentials file (never logged, never reported). */
-export interface HostCredentials {
-  readonly username: string;
-  readonly password: string;
 }
 
 export interface ProbeContext {

@@ -2,7 +2,7 @@
  * The config keys every probe section has (`probes.<id>.enabled`, `deadline`, `timeout`), and
  * `probeSettings`, which gives a probe its validated section typed by its own spec.
  */
-import { type ConfigSpec, defineSpec, type SectionOf, sectionOf } from '../../core/config-spec.js';
+import { type ConfigSpec, defineSpec, type SectionOf, sectionOf } from '../../../core/config-spec.js';
 
 export const probeCommonSpec = defineSpec({
   enabled: { type: 'boolean', default: true, doc: 'run this probe' },

@@ -11,7 +11,7 @@ import type { Device, Evidence, Observation, Report } from '../../contract/types
 import { CamsweepError } from '../../core/errors.js';
 import { normaliseMac } from '../../core/mac.js';
 import { cap, forTerminal } from '../../core/text.js';
-import type { Rule } from './model.js';
+import type { Rule } from '../../knowledge/classify/model.js';
 
 /** The rule data installed now, to show each rule's [S]/[M] caveats beside the finding. */
 export interface CurrentRules {
