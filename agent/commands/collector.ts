@@ -20,6 +20,7 @@ import {
 } from '../../src/collector/store/access.js';
 import { checkTimeZone } from '../../src/collector/views/display.js';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
+import { dashboardAttestation } from '../attestation.js';
 import type { CommandIO } from './io.js';
 
 const HELP = `Usage:
@@ -50,6 +51,7 @@ Options:
   --trust-proxy        take the client address from X-Forwarded-For (behind a proxy)
   --time-zone ZONE     IANA time zone the dashboard shows times in, e.g. Europe/Berlin
                        (env CAMSWEEP_TIME_ZONE; default UTC; the ISO time shows on hover)
+  --org NAME           organisation named on attestations from the dashboard's Attestation button
 `;
 
 const OPTIONS = {
@@ -66,10 +68,11 @@ const OPTIONS = {
   site: { type: 'string' },
   label: { type: 'string' },
   username: { type: 'string' },
+  org: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function defaultDb(env: NodeJS.ProcessEnv): string {
+export function defaultDb(env: NodeJS.ProcessEnv): string {
   if (env.CAMSWEEP_COLLECTOR_DB) return env.CAMSWEEP_COLLECTOR_DB;
   const state = env.STATE_DIRECTORY?.split(':')[0];
   return `${state ?? '/var/lib/camsweep-collector'}/collector.db`;
@@ -230,6 +233,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     secureCookies: values['secure-cookies'] === true,
     trustProxy: values['trust-proxy'] === true,
     timeZone,
+    attestation: (snapshots, format) => dashboardAttestation(snapshots, format, values.org ?? null),
   });
   if (!tls && !/^(127\.|::1$|localhost$)/.test(listen.host)) {
     io.log.warn(

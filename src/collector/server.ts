@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../core/log.js';
+import type { AttestationRenderer } from './dashboard/attestation.js';
 import { cookieNames, dashboard } from './dashboard/index.js';
 import type { Database } from './db/index.js';
 import { CollectorError, errorHandler } from './routes/errors.js';
@@ -29,6 +30,8 @@ export interface CollectorOptions {
   readonly trustProxy?: boolean;
   /** IANA time zone the dashboard shows times in (ISO UTC on hover); default UTC. */
   readonly timeZone?: string;
+  /** Renders the dashboard's Attestation download; without it the button's route is absent. */
+  readonly attestation?: AttestationRenderer;
 }
 
 /** Largest report accepted by default, in bytes (collector --max-body). */
@@ -93,6 +96,7 @@ export async function buildCollector(options: CollectorOptions): Promise<Fastify
     log: options.log,
     cookies: cookieNames(Boolean(https) || Boolean(options.secureCookies)),
     display: createDisplay(options.timeZone ?? 'UTC'),
+    ...(options.attestation ? { attestation: options.attestation } : {}),
   });
   return app;
 }

@@ -22,6 +22,7 @@ export {
   REPORT_SCHEMA_ID,
   type Report,
   type ReportSummary,
+  type Risk,
   type ScanSkipped,
   type SkippedWork,
   type SubnetCoverage,

@@ -4,6 +4,7 @@
  * forTerminal, so a banner cannot move the cursor, recolour the screen or hide text.
  */
 
+import { rulesFreshness } from '../../contract/rules-as-of.js';
 import type { Device, Report } from '../../contract/types.js';
 import { forTerminal } from '../../core/text.js';
 import { coverageParagraph, locationText } from './coverage.js';
@@ -126,6 +127,16 @@ export function renderTable(report: Report, options: TableOptions): string {
     out.push('');
     out.push(coverageParagraph(report.coverage));
   }
+  const risky = devices.flatMap((d) => (d.risks ?? []).map((r) => ({ d, r })));
+  if (risky.length > 0) {
+    out.push('');
+    out.push('Firmware risk (from reported firmware strings; nothing was sent to test it):');
+    for (const { d, r } of risky)
+      out.push(`  ${d.ip}  ${r.cve}${r.kev ? ' [KEV]' : ''} ${r.certainty} — fixed in: ${clip(r.fixed, 80)}`);
+  }
+  const rules = rulesFreshness(report.scan, new Date(report.scan.startedAt));
+  out.push('');
+  out.push(`${forTerminal(rules.text)}; rules version ${forTerminal(report.scan.rulesVersion)}`);
   return `${out.join('\n')}\n`;
 }
 

@@ -8,6 +8,7 @@ import { type Observation, type ProbeStatus, REPORT_SCHEMA_ID, type Report } fro
 import type { Logger } from '../../core/log.js';
 import { resolveScope } from '../../core/scope.js';
 import { VERSION } from '../../core/version.js';
+import { loadRiskAssessor, type RiskAssessor } from '../../knowledge/advisories/index.js';
 import { type Classifier, loadClassifier } from '../../knowledge/classify/index.js';
 import { type Identifier, loadIdentifier } from '../../knowledge/identify/index.js';
 import type { Config } from '../config/config.js';
@@ -31,12 +32,15 @@ export interface ScanHooks {
 export interface ScanEngines {
   readonly identifier: Identifier;
   readonly classifier: Classifier;
+  /** Firmware advisories (signatures/advisories), compared with reported firmware strings. */
+  readonly assessor: RiskAssessor;
 }
 
 export function loadEngines(config: Config): ScanEngines {
   return {
     identifier: loadIdentifier(),
     classifier: loadClassifier({ profile: config.classify.profile, customRules: config.classify.rules }),
+    assessor: loadRiskAssessor(),
   };
 }
 
@@ -68,7 +72,7 @@ export async function runScan(
     allowPublic: config.scan.allowPublic,
     maxHosts: config.scan.maxHosts,
   });
-  const { identifier, classifier } = options.engines ?? loadEngines(config);
+  const { identifier, classifier, assessor } = options.engines ?? loadEngines(config);
   const credentials = config.credentials.file ? loadCredentials(config.credentials.file) : null;
   const enabled = allProbes.filter((p) => config.probes[p.id]?.enabled);
   const deadlines = sizeDeadlines(enabled, scope, config);
@@ -109,6 +113,7 @@ export async function runScan(
     {
       identify: (obs) => identifier.identify(obs),
       classify: (identity, evidence, at) => classifier.classify(identity, evidence, at),
+      risks: (identity, at) => assessor.risks(identity, at),
     },
     startedAt,
   );
@@ -122,6 +127,9 @@ export async function runScan(
       targets: scope.targets,
       probes: enabled.map((p) => p.id),
       rulesVersion: classifier.rulesVersion,
+      rulesAsOf: classifier.rulesAsOf,
+      rate: config.scan.rate,
+      exclusions: config.scan.exclude,
       profile: config.classify.profile,
       partial: run.partial,
       probeStatus: withPassive(run.status, heard.status(devices)),

@@ -1,5 +1,7 @@
 /** One device: identity, rules, evidence, history, and the remediation form. */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { DeviceType } from '../../contract/types.js';
+import { loadRiskAssessor, type RiskAssessor } from '../../knowledge/advisories/index.js';
 import type { Session } from '../store/access.js';
 import {
   deviceDetail,
@@ -30,6 +32,7 @@ const idOf = (params: unknown) => Number((params as { id: string }).id);
 
 export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, opts) => {
   const { db, log } = opts;
+  let assessor: RiskAssessor | undefined;
   const showDevice = async (
     reply: FastifyReply,
     s: Session,
@@ -47,11 +50,25 @@ export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, opts
         404,
       );
     }
+    // Firmware risk is recomputed from the stored firmware string against today's advisories.
+    assessor ??= loadRiskAssessor();
+    const risks = assessor.risks(
+      {
+        manufacturer: d.manufacturer,
+        brand: d.brand,
+        deviceType: d.deviceType as DeviceType | null,
+        model: d.model,
+        firmware: d.firmware,
+        serial: d.serial,
+        confidence: d.confidence,
+      },
+      new Date(),
+    );
     return sendPage(
       reply,
       'device',
       frameOf(s, `${d.ip} · ${d.site}`),
-      { ...displayOf(opts), d, states: REMEDIATION_STATES, error, remediable: remediable(d.verdict) },
+      { ...displayOf(opts), d, risks, states: REMEDIATION_STATES, error, remediable: remediable(d.verdict) },
       status,
     );
   };

@@ -309,6 +309,8 @@ export interface SiteOverview {
   readonly agents: number;
   /** The coverage section of the site's latest scan that carried one, with that scan's time. */
   readonly coverage: { readonly at: string; readonly coverage: Coverage } | null;
+  /** Rules version of the site's latest scan (its first ten characters are the rules' as-of date). */
+  readonly rulesVersion: string | null;
   /** Oldest first: per scan, the agent's summary counts. */
   readonly trend: { at: string; covered: number; suspect: number; notCovered: number; unknown: number }[];
 }
@@ -336,9 +338,10 @@ export async function overview(q: Sql, trendPoints = 12): Promise<SiteOverview[]
        WHERE site_id = ? ORDER BY finished_at DESC LIMIT ?`,
       [site.id, trendPoints],
     );
-    const meta = await q.get<{ agents: number; last: string | null }>(
-      `SELECT (SELECT COUNT(*) FROM agents WHERE site_id = ?) AS agents, (SELECT MAX(finished_at) FROM scans WHERE site_id = ?) AS last`,
-      [site.id, site.id],
+    const meta = await q.get<{ agents: number; last: string | null; rules: string | null }>(
+      `SELECT (SELECT COUNT(*) FROM agents WHERE site_id = ?) AS agents, (SELECT MAX(finished_at) FROM scans WHERE site_id = ?) AS last,
+         (SELECT rules_version FROM scans WHERE site_id = ? ORDER BY finished_at DESC, id DESC LIMIT 1) AS rules`,
+      [site.id, site.id, site.id],
     );
     const cov = await q.get<{ at: string; coverage: string }>(
       `SELECT finished_at AS at, coverage FROM scans WHERE site_id = ? AND coverage IS NOT NULL
@@ -354,6 +357,7 @@ export async function overview(q: Sql, trendPoints = 12): Promise<SiteOverview[]
       removed: st('removed') + st('replaced'),
       lastScan: meta?.last ?? null,
       agents: meta?.agents ?? 0,
+      rulesVersion: meta?.rules ?? null,
       trend: trend.reverse(),
     });
   }

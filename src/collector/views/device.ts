@@ -59,6 +59,20 @@ export const device = `<p><a href="/devices?site=<%= encodeURIComponent(it.d.sit
 </table>
 </section>
 <section>
+<h2>Firmware risk</h2>
+<p class="meta">From the firmware string the device reported, compared with known-exploited advisories; nothing was sent to the device to test it. Separate from the verdict.</p>
+<% if (it.risks.length === 0) { %><p class="empty">No advisory matches the reported firmware.</p><% } else { %>
+<table class="risks">
+<thead><tr><th scope="col">CVE</th><th scope="col">CISA KEV</th><th scope="col">Match</th><th scope="col">Vulnerability</th><th scope="col">Fixed in</th><th scope="col">Basis</th></tr></thead>
+<tbody>
+<% it.risks.forEach(function (r) { %>
+  <tr><td><%= r.cve %></td><td><%= r.kev ? 'yes' : 'no' %></td><td><%= r.certainty %></td><td><%= r.title %></td><td><%= r.fixed %></td><td><%= r.basis %></td></tr>
+<% }) %>
+</tbody>
+</table>
+<% } %>
+</section>
+<section>
 <h2>Evidence</h2>
 <table class="evidence">
 <thead><tr><th scope="col">Probe</th><th scope="col">Observation</th><th scope="col">Port</th><th scope="col">Value as sent by the device</th><th scope="col">Signature</th></tr></thead>

@@ -7,6 +7,8 @@ export const overview = `<h1>Sites</h1>
 <section class="site">
   <h2><a href="/devices?site=<%= encodeURIComponent(s.site) %>"><%= s.site %></a></h2>
   <p class="meta">Last scan <% if (s.lastScan) { %><time datetime="<%= s.lastScan %>" title="<%= s.lastScan %>"><%= it.show.time(s.lastScan) %></time><% } else { %>never<% } %> · <%= s.agents %> agent<%= s.agents === 1 ? '' : 's' %></p>
+  <% if (s.rules) { %><p class="meta<%= s.rules.stale ? ' error' : '' %>"><%= s.rules.text %></p><% } %>
+  <p class="attestation">Attestation: <a href="/attestation?site=<%= encodeURIComponent(s.site) %>&amp;format=pdf">PDF</a> · <a href="/attestation?site=<%= encodeURIComponent(s.site) %>&amp;format=html">HTML</a></p>
   <table class="counts">
     <tr>
       <th scope="col">Covered</th><th scope="col">Suspect</th><th scope="col">Not covered</th><th scope="col">Unknown</th>

@@ -75,6 +75,7 @@ const COMMANDS: Record<string, () => Promise<{ run: CommandMain }>> = {
   verify: () => import('../../../agent/commands/verify.js'),
   explain: () => import('../../../agent/commands/explain.js'),
   collector: () => import('../../../agent/commands/collector.js'),
+  report: () => import('../../../agent/commands/report.js'),
 };
 
 async function helpOf(command: string): Promise<string> {
