@@ -99,6 +99,21 @@ const definitions: readonly KeyDefinition[] = [
   // Link layer
   { pattern: 'mac.address', meaning: 'MAC address, lower case, colon separated' },
   { pattern: 'mac.oui.org', meaning: 'IEEE registry organisation for the MAC prefix' },
+  // Switch- and router-side tables read over SNMP (src/agent/probes/switch)
+  { pattern: 'switch.device', meaning: 'address of the switch whose forwarding table holds the MAC' },
+  { pattern: 'switch.name', meaning: 'sysName of that switch' },
+  { pattern: 'switch.port', meaning: 'ifName (else ifDescr) of the access port the MAC was learned on' },
+  { pattern: 'switch.portAlias', meaning: 'ifAlias of that port (the admin label)' },
+  { pattern: 'switch.vlan', meaning: '802.1Q VLAN id of the forwarding entry' },
+  {
+    pattern: 'switch.read',
+    meaning: 'on the switch itself: outcome of reading its tables (read: counts, or failed: why)',
+  },
+  { pattern: 'lldp.sysName', meaning: 'LLDP-MIB lldpRemSysName a neighbour announced' },
+  { pattern: 'lldp.sysDesc', meaning: 'LLDP-MIB lldpRemSysDesc a neighbour announced' },
+  { pattern: 'lldp.chassisId', meaning: 'lldpRemChassisId, a MAC when its subtype says so' },
+  { pattern: 'lldp.portId', meaning: 'lldpRemPortId of the neighbour' },
+  { pattern: 'lldp.portDesc', meaning: 'lldpRemPortDesc of the neighbour' },
 ];
 
 const exact = new Set<string>();

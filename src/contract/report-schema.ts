@@ -13,6 +13,13 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { type Static, type TSchema, Type } from 'typebox';
 import { addFormats } from './ajv-formats.js';
+import {
+  type BlindSpotSchema,
+  CoverageSchema,
+  LocationSchema,
+  type SubnetCoverageSchema,
+  type SwitchCoverageSchema,
+} from './coverage-schema.js';
 import { checkReportBounds, REPORT_MAX_DEVICES } from './report-bounds.js';
 import { DEVICE_TYPES, type DeviceType } from './vocabulary.js';
 
@@ -111,6 +118,27 @@ export const FindingSchema = closed({
   source: Type.Optional(str(1024)),
 });
 
+/**
+ * A published, known vulnerability whose affected firmware range contains the firmware string
+ * this device already reported (signatures/advisories). Found by comparison only: nothing is sent
+ * to a device to test it. Kept apart from the sanctions verdict, which it never changes.
+ */
+export const RiskSchema = closed({
+  /** Advisory id from signatures/advisories. */
+  advisory: str(64),
+  cve: Type.String({ pattern: '^CVE-\\d{4}-\\d{4,7}$' }),
+  title: str(512),
+  /** Listed in CISA's Known Exploited Vulnerabilities catalogue. */
+  kev: Type.Boolean(),
+  /** `possible` when the range is broader than the vendor's per-model list. */
+  certainty: Type.Enum(['affected', 'possible']),
+  /** The vendor's fixed version, in words. */
+  fixed: str(1024),
+  /** Why it matched, e.g. "firmware V5.4.0 build 160530: version 5.4.0 within 5.2.0 – 5.4.0; …". */
+  basis: str(2048),
+  source: str(1024),
+});
+
 export const DeviceSchema = closed({
   ip: ipv4,
   mac: Type.Unsafe<string | null>({ type: ['string', 'null'], pattern: '^[0-9a-f]{2}(:[0-9a-f]{2}){5}$' }),
@@ -119,8 +147,12 @@ export const DeviceSchema = closed({
   verdict: VerdictSchema,
   findings: Type.Array(FindingSchema, { maxItems: 64 }),
   evidence: Type.Array(EvidenceSchema, { maxItems: 512 }),
+  /** Firmware risk findings; absent in reports from older agents and when nothing matched. */
+  risks: Type.Optional(Type.Array(RiskSchema, { maxItems: 64 })),
   /** Every observation of this host, so nothing scanned is dropped and explain can trace. */
   observations: Type.Optional(Type.Array(ObservationSchema, { maxItems: 4096 })),
+  /** Where the device is plugged in, from a switch's forwarding table (issue 12). */
+  location: Type.Optional(LocationSchema),
 });
 
 /** `deadline`: the probe's own deadline; `scan-deadline`: the whole scan's; `abort`: the user. */
@@ -195,6 +227,12 @@ export const ScanSchema = closed({
   targets: Type.Array(str(64), { maxItems: 4096 }),
   probes: Type.Array(str(32), { maxItems: 64 }),
   rulesVersion: str(64),
+  /** Newest `reviewed` date of the rule data (YYYY-MM-DD): how current the rules are. */
+  rulesAsOf: Type.Optional(Type.String({ format: 'date' })),
+  /** Probe rate limit the scan ran under (packets per second), for the attestation's method. */
+  rate: Type.Optional(Type.Number({ minimum: 0 })),
+  /** Addresses the configuration said never to touch. */
+  exclusions: Type.Optional(Type.Array(str(64), { maxItems: 4096 })),
   profile: Type.Optional(str(64)),
   /** True when the scan was cut short (Ctrl-C, SIGTERM, deadline): the report is partial. */
   partial: Type.Optional(Type.Boolean()),
@@ -212,6 +250,8 @@ export const ReportSchema = Type.Object(
     scan: ScanSchema,
     summary: ReportSummarySchema,
     devices: Type.Array(DeviceSchema, { maxItems: REPORT_MAX_DEVICES }),
+    /** What the scan reached and what it could not (issue 12); absent from older agents. */
+    coverage: Type.Optional(CoverageSchema),
   },
   {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -243,7 +283,13 @@ export type SkippedWork = Frozen<Static<typeof SkippedWorkSchema>>;
 export type ScanSkipped = Frozen<Static<typeof ScanSkippedSchema>>;
 export type DiscoveryMode = Frozen<Static<typeof DiscoveryModeSchema>>;
 export type ReportSummary = Frozen<Static<typeof ReportSummarySchema>>;
+export type Risk = Frozen<Static<typeof RiskSchema>>;
 export type Verdict = Static<typeof VerdictSchema>;
+export type DeviceLocation = Frozen<Static<typeof LocationSchema>>;
+export type Coverage = Frozen<Static<typeof CoverageSchema>>;
+export type SubnetCoverage = Frozen<Static<typeof SubnetCoverageSchema>>;
+export type SwitchCoverage = Frozen<Static<typeof SwitchCoverageSchema>>;
+export type BlindSpot = Frozen<Static<typeof BlindSpotSchema>>;
 
 export interface SchemaProblem {
   /** JSON pointer of the offending field, e.g. `/devices/0/ip`. */

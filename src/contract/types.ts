@@ -6,9 +6,12 @@
  */
 
 export {
+  type BlindSpot,
+  type Coverage,
   type CutShortReason,
   DEVICE_TYPES,
   type Device,
+  type DeviceLocation,
   type DeviceType,
   type DiscoveryMode,
   type Evidence,
@@ -19,8 +22,11 @@ export {
   REPORT_SCHEMA_ID,
   type Report,
   type ReportSummary,
+  type Risk,
   type ScanSkipped,
   type SkippedWork,
+  type SubnetCoverage,
+  type SwitchCoverage,
   type Verdict,
 } from './report-schema.js';
 

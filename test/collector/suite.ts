@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentToken, revokeAgentToken } from '../../src/collector/store/access.js';
-import { listDevices, setRemediation } from '../../src/collector/store/queries.js';
+import { deviceDetail, listDevices, overview, setRemediation } from '../../src/collector/store/queries.js';
 import type { Report } from '../../src/contract/types.js';
 import {
   axisCamera,
@@ -14,6 +14,7 @@ import {
   hikvisionCamera,
   labReport,
   makeReport,
+  switchLabReport,
   unknownHost,
   XSS_BANNER,
   XSS_HOSTNAME,
@@ -407,6 +408,45 @@ export function collectorSuite(name: string, backend: Backend | null, skipReason
         expect(doc.devices.flatMap((d) => d.evidence.map((e) => e.value))).toContain(XSS_BANNER);
         const anonymous = await c.app.inject({ method: 'GET', url: '/export/devices.csv' });
         expect(anonymous.statusCode).toBe(303);
+      });
+
+      it('stores the coverage of each scan and the switch, port and VLAN of each device, filterable and sortable', async () => {
+        const { token } = await createAgentToken(c.db, 'pump-station', null);
+        const report = switchLabReport({ site: 'pump-station', at: '2026-06-01T02:00:00.000Z' });
+        expect((await post(c.app, token, report)).status).toBe(201);
+        const site = (await overview(c.db)).find((s) => s.site === 'pump-station')!;
+        expect(site.coverage?.coverage).toEqual(report.coverage);
+        const byVlan = await listDevices(
+          c.db,
+          { site: 'pump-station', vlan: 79, sort: 'ip', dir: 'desc' },
+          { offset: 0, limit: 10 },
+        );
+        expect(byVlan.rows.map((d) => [d.ip, d.switchLabel, d.location?.port])).toEqual([
+          ['10.79.0.65', 'core-sw-lab (10.77.0.5)', '1/1/8'],
+          ['10.79.0.64', 'core-sw-lab (10.77.0.5)', '1/1/7'],
+        ]);
+        const bySwitch = await listDevices(
+          c.db,
+          { switch: 'core-sw-lab (10.77.0.5)', sort: 'vlan' },
+          { offset: 0, limit: 10 },
+        );
+        expect(bySwitch.rows.map((d) => d.vlan)).toEqual([1, 79, 79]);
+        // "open" is a remediation state of covered and suspect devices only.
+        const open = await listDevices(
+          c.db,
+          { site: 'pump-station', state: 'open' },
+          { offset: 0, limit: 10 },
+        );
+        expect(open.rows.map((d) => d.verdict).sort()).toEqual(['covered', 'suspect']);
+        const unknown = bySwitch.rows.find((d) => d.verdict === 'unknown')!;
+        const detail = await deviceDetail(c.db, unknown.id);
+        expect(detail?.seen.ports).toEqual([22, 23]);
+        expect(detail?.seen.items.map((x) => x.label)).toEqual([
+          'SSH greeting',
+          'Telnet greeting',
+          'SNMP sysDescr',
+          'MAC registered to',
+        ]);
       });
 
       it('throttles sign-in after repeated failures, even with the right password', async () => {

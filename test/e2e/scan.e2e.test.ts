@@ -5,10 +5,12 @@
  * A second case runs camsweep on a host whose only network is public and checks it refuses
  * to scan and sends nothing. Needs root; skips with the reason outside CI.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run as reportCommand } from '../../agent/commands/report.js';
 import { checkReport } from '../../src/contract/report-schema.js';
 import type { Device, Report } from '../../src/contract/types.js';
 import {
@@ -21,6 +23,7 @@ import {
 import { buildLab, type ExecResult, findRepoRoot, type Lab } from '../lab/lab.js';
 import { distPaths, labSkipReason } from '../lab/preflight.js';
 import { buildStandaloneHost, type StandaloneHost } from '../lab/standalone.js';
+import { runCommand } from '../unit/attest/helpers.js';
 
 const skipReason = await labSkipReason();
 const skip = skipReason !== null && !process.env.CI;
@@ -141,6 +144,28 @@ describe.skipIf(skip)('camsweep scan in the lab', () => {
   it('prints a report that passes the camsweep.report/v1 schema', () => {
     expect(checkReport(parseReport(jsonScan))).toEqual([]);
   });
+
+  it('turns the lab scan into an attestation PDF that pdftotext and pdftoppm read back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'camsweep-e2e-attest-'));
+    const reportFile = join(dir, 'lab-report.json');
+    const pdf = join(dir, 'attestation.pdf');
+    writeFileSync(reportFile, jsonScan.stdout);
+    const res = await runCommand(reportCommand, ['--from', reportFile, '--pdf', pdf, '--org', 'Lab Town']);
+    expect(res.code, res.stderr).toBe(0);
+    const hash = /SHA-256 ([0-9a-f]{64})/.exec(res.stdout)?.[1];
+    const text = execFileSync('pdftotext', [pdf, '-'], { encoding: 'utf8' }).replace(/\s+/g, '');
+    expect(text).toContain(hash);
+    const listed = parseReport(jsonScan).devices.filter(
+      (d) => d.verdict === 'covered' || d.verdict === 'suspect',
+    );
+    expect(listed.length).toBeGreaterThan(0);
+    for (const d of listed) {
+      expect(text, d.ip).toContain(d.ip);
+      for (const f of d.findings) expect(text, f.rule).toContain(f.citation.replace(/\s+/g, ''));
+    }
+    execFileSync('pdftoppm', ['-png', '-r', '40', pdf, join(dir, 'page')]);
+    expect(readdirSync(dir).filter((f) => /^page-\d+\.png$/.test(f)).length).toBeGreaterThan(1);
+  }, 90_000);
 
   it('scans only the connected private subnet by default', () => {
     const report = parseReport(jsonScan);

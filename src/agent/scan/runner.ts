@@ -22,7 +22,9 @@ import type {
   Probe,
   ProbeContext,
   ProbePhase,
+  ReachOutcome,
 } from '../probes/shared/types.js';
+import { createLedger } from './ledger.js';
 import { createHostGate, createPacer, type PacketPacer } from './rate.js';
 
 export interface RunOptions {
@@ -45,6 +47,8 @@ export interface RunOptions {
    * scans): enrichment reaches them even if no discovery probe hears them again.
    */
   readonly liveHosts?: readonly string[];
+  /** For probes with `reportsBeyondScope`: which out-of-scope addresses they may report. */
+  readonly mayReportBeyondScope?: (ip: string) => boolean;
 }
 
 export interface Progress {
@@ -66,12 +70,23 @@ export interface RunResult {
   readonly packetsSent: number;
   /** Hosts known alive when enrichment began (what the enrich probes were aimed at). */
   readonly liveHosts: number;
+  /** Per host, how unicast attempts ended (for the coverage section). */
+  readonly reach: ReadonlyMap<string, HostReach>;
+}
+
+export interface HostReach {
+  answered: number;
+  timeout: number;
+  unreachable: number;
 }
 
 /** Time a probe gets after its deadline to return before the runner stops waiting for it. */
 const GRACE_MS = 2000;
-/** `neighbours` sits between the two so enrichment reaches hosts seen only in the ARP table. */
-const PHASES: readonly ProbePhase[] = ['discover', 'neighbours', 'enrich'];
+/**
+ * `neighbours` follows discovery so enrichment reaches hosts seen only in the ARP table;
+ * `infrastructure` (switch and router tables) follows so the addresses it learns are enriched too.
+ */
+const PHASES: readonly ProbePhase[] = ['discover', 'neighbours', 'infrastructure', 'enrich'];
 const HOST_SAMPLE = 16;
 /** A phase that would start with less time than this left cannot do its work: skip it, by name. */
 const MIN_PHASE_MS = 1000;
@@ -83,6 +98,7 @@ export async function runProbes(options: RunOptions): Promise<RunResult> {
   for (const host of options.liveHosts ?? []) if (options.scope.has(host)) known.set(host, new Set());
   const pacer = createPacer(options.packetsPerSecond);
   const withHost = createHostGate(options.perHostConcurrency);
+  const shared: Shared = { reach: new Map(), ledger: createLedger() };
   let done = 0;
   let partial = false;
   let liveHosts = 0;
@@ -109,7 +125,7 @@ export async function runProbes(options: RunOptions): Promise<RunResult> {
     report(phase, running);
     const results = await Promise.all(
       batch.map(async (probe) => {
-        const result = await runOne(probe, options, pacer, withHost, observations, known);
+        const result = await runOne(probe, options, pacer, withHost, observations, known, shared);
         running.delete(probe.id);
         done++;
         report(phase, running);
@@ -144,6 +160,7 @@ export async function runProbes(options: RunOptions): Promise<RunResult> {
     ...(skipped ? { skipped } : {}),
     packetsSent: pacer.sent,
     liveHosts,
+    reach: shared.reach,
   };
 }
 
@@ -167,6 +184,12 @@ export function summariseSkipped(status: readonly ProbeStatus[]): ScanSkipped {
   };
 }
 
+/** State every probe of one run shares besides observations. */
+interface Shared {
+  readonly reach: Map<string, HostReach>;
+  readonly ledger: ReturnType<typeof createLedger>;
+}
+
 async function runOne(
   probe: Probe,
   options: RunOptions,
@@ -174,6 +197,7 @@ async function runOne(
   withHost: ReturnType<typeof createHostGate>,
   sink: Observation[],
   known: Map<string, Set<number>>,
+  shared: Shared,
 ): Promise<ProbeStatus> {
   const started = Date.now();
   const config = options.probeConfig(probe.id);
@@ -194,7 +218,8 @@ async function runOne(
       log.error({ key: cap(input.key, 128) }, 'probe emitted an undeclared observation key; refused');
       return;
     }
-    if (!options.scope.has(input.host)) {
+    const beyond = probe.reportsBeyondScope === true && options.mayReportBeyondScope?.(input.host) === true;
+    if (!options.scope.has(input.host) && !beyond) {
       outOfScope++;
       log.debug({ host: cap(input.host, 64) }, 'reply from a host outside scope ignored');
       return;
@@ -226,6 +251,15 @@ async function runOne(
     skipped: (work) => {
       skipped = capSkipped(work);
     },
+    noteReach: (host: string, outcome: ReachOutcome) => {
+      let r = shared.reach.get(host);
+      if (!r) {
+        r = { answered: 0, timeout: 0, unreachable: 0 };
+        shared.reach.set(host, r);
+      }
+      r[outcome]++;
+    },
+    ledger: shared.ledger,
   };
 
   log.debug({ deadline: new Date(deadline).toISOString() }, 'probe starting');

@@ -1,8 +1,24 @@
 /** One device: identity, rules, evidence, history, and the remediation form. */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { DeviceType } from '../../contract/types.js';
+import { loadRiskAssessor, type RiskAssessor } from '../../knowledge/advisories/index.js';
 import type { Session } from '../store/access.js';
-import { deviceDetail, REMEDIATION_STATES, type RemediationState, setRemediation } from '../store/queries.js';
-import { type DashboardOptions, field, formSchema, frameOf, sendPage, sessionOf } from './context.js';
+import {
+  deviceDetail,
+  REMEDIATION_STATES,
+  type RemediationState,
+  remediable,
+  setRemediation,
+} from '../store/queries.js';
+import {
+  type DashboardOptions,
+  displayOf,
+  field,
+  formSchema,
+  frameOf,
+  sendPage,
+  sessionOf,
+} from './context.js';
 import { checkExpiry } from './expiry.js';
 
 const idParams = {
@@ -14,7 +30,9 @@ const idParams = {
 
 const idOf = (params: unknown) => Number((params as { id: string }).id);
 
-export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, { db, log }) => {
+export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, opts) => {
+  const { db, log } = opts;
+  let assessor: RiskAssessor | undefined;
   const showDevice = async (
     reply: FastifyReply,
     s: Session,
@@ -32,11 +50,25 @@ export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, { db
         404,
       );
     }
+    // Firmware risk is recomputed from the stored firmware string against today's advisories.
+    assessor ??= loadRiskAssessor();
+    const risks = assessor.risks(
+      {
+        manufacturer: d.manufacturer,
+        brand: d.brand,
+        deviceType: d.deviceType as DeviceType | null,
+        model: d.model,
+        firmware: d.firmware,
+        serial: d.serial,
+        confidence: d.confidence,
+      },
+      new Date(),
+    );
     return sendPage(
       reply,
       'device',
       frameOf(s, `${d.ip} · ${d.site}`),
-      { d, states: REMEDIATION_STATES, error },
+      { ...displayOf(opts), d, risks, states: REMEDIATION_STATES, error, remediable: remediable(d.verdict) },
       status,
     );
   };
@@ -68,6 +100,9 @@ export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, { db
       const expires = field(req.body, 'expires').trim();
       if (!REMEDIATION_STATES.includes(state))
         return showDevice(reply, s, id, 'Choose a remediation state.', 400);
+      const current = await deviceDetail(db, id);
+      if (current && !remediable(current.verdict))
+        return showDevice(reply, s, id, 'Remediation applies only to covered or suspect devices.', 400);
       let expiresAt: string | null = null;
       if (state === 'exempted') {
         // An exception names who approved it, why, and until when (docs: remediation).

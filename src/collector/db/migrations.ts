@@ -72,6 +72,17 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
   // Issue 14: report ids are keyed by site and content; users can be disabled; a sign-in
   // attempt is reserved (ok = -1, pending) before the password is checked.
   [`ALTER TABLE scans ADD COLUMN content_sha256 TEXT`, `ALTER TABLE users ADD COLUMN disabled_at TEXT`],
+  // 3 (issue 12): each scan's coverage section; where each device is plugged in (switch, port,
+  // VLAN) and a short list of what was seen of it, so an unidentified device can be judged.
+  [
+    `ALTER TABLE scans ADD COLUMN coverage TEXT`,
+    `ALTER TABLE devices ADD COLUMN location TEXT`,
+    `ALTER TABLE devices ADD COLUMN switch_label TEXT`,
+    `ALTER TABLE devices ADD COLUMN vlan INTEGER`,
+    `ALTER TABLE devices ADD COLUMN seen TEXT`,
+    `CREATE INDEX devices_site_switch ON devices (site_id, switch_label)`,
+    `CREATE INDEX devices_site_vlan ON devices (site_id, vlan)`,
+  ],
 ];
 
 function render(statement: string, dialect: Dialect): string {

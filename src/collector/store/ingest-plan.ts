@@ -10,12 +10,27 @@
 import { pickDevice, usableSerial } from '../../contract/identity.js';
 import type { Device, Report, Verdict } from '../../contract/types.js';
 import { type Candidate, CandidateIndex } from './device-match.js';
+import { deviceContext } from './seen.js';
 
 export const VERDICT_RANK: Record<Verdict, number> = { covered: 0, suspect: 1, unknown: 2, 'not-covered': 3 };
 
 export function searchText(d: Device): string {
   const i = d.identity;
-  return [d.ip, d.mac, i.serial, i.manufacturer, i.brand, i.model, i.firmware, i.deviceType, ...d.hostnames]
+  const where = d.location
+    ? [d.location.switchName, d.location.switch, d.location.port, d.location.portAlias]
+    : [];
+  return [
+    d.ip,
+    d.mac,
+    i.serial,
+    i.manufacturer,
+    i.brand,
+    i.model,
+    i.firmware,
+    i.deviceType,
+    ...d.hostnames,
+    ...where,
+  ]
     .filter(Boolean)
     .join(' ')
     .toLowerCase()
@@ -39,6 +54,11 @@ export interface DeviceState {
   readonly evidence: string;
   readonly rules_version: string;
   readonly search: string;
+  /** Where a switch saw it (JSON), the switch label and VLAN for filtering, and what was seen. */
+  readonly location: string | null;
+  readonly switch_label: string | null;
+  readonly vlan: number | null;
+  readonly seen: string;
 }
 
 export const DEVICE_COLUMNS: readonly (keyof DeviceState)[] = [
@@ -57,6 +77,10 @@ export const DEVICE_COLUMNS: readonly (keyof DeviceState)[] = [
   'evidence',
   'rules_version',
   'search',
+  'location',
+  'switch_label',
+  'vlan',
+  'seen',
 ];
 
 /** A row this report writes in full: new (`isNew`) or an existing row's final state. */
@@ -116,7 +140,13 @@ function stateOf(d: Device, rulesVersion: string): DeviceState {
     evidence: JSON.stringify(d.evidence),
     rules_version: rulesVersion,
     search: searchText(d),
+    ...locationColumns(d),
   };
+}
+
+function locationColumns(d: Device): Pick<DeviceState, 'location' | 'switch_label' | 'vlan' | 'seen'> {
+  const [location, switch_label, vlan, seen] = deviceContext(d);
+  return { location, switch_label, vlan, seen };
 }
 
 export function planIngest(report: Report, stored: readonly Candidate[]): IngestPlan {

@@ -126,6 +126,10 @@ const PG_TYPES: Record<(typeof DEVICE_COLUMNS)[number], string> = {
   evidence: 'text',
   rules_version: 'text',
   search: 'text',
+  location: 'text',
+  switch_label: 'text',
+  vlan: 'int4',
+  seen: 'text',
 };
 
 const columnArrays = (writes: readonly RowWrite[]) =>

@@ -59,8 +59,8 @@ async function insertScan(
   const s = report.summary;
   const row = await q.get<{ id: number }>(
     `INSERT INTO scans (report_id, site_id, agent_id, started_at, finished_at, received_at, rules_version, partial,
-       targets, probes, probe_status, hosts, devices, covered, suspect, not_covered, unknown, content_sha256)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id) DO NOTHING RETURNING id`,
+       targets, probes, probe_status, hosts, devices, covered, suspect, not_covered, unknown, content_sha256, coverage)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id) DO NOTHING RETURNING id`,
     [
       report.reportId,
       siteId,
@@ -80,6 +80,7 @@ async function insertScan(
       s.notCovered,
       s.unknown,
       ids.digest,
+      report.coverage ? JSON.stringify(report.coverage) : null,
     ],
   );
   return row?.id;

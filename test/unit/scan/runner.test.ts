@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Probe, ProbeContext } from '../../../src/agent/probes/shared/types.js';
+import { beyondScopeGuard } from '../../../src/agent/scan/beyond-scope.js';
 import { createHostGate, createPacer } from '../../../src/agent/scan/rate.js';
 import { runProbes } from '../../../src/agent/scan/runner.js';
 import { silentLogger } from '../../../src/core/log.js';
@@ -242,5 +243,71 @@ describe('rate cap and host gate', () => {
       });
     await Promise.all(Array.from({ length: 10 }, work));
     expect(peak).toBe(2);
+  });
+});
+
+describe('infrastructure phase', () => {
+  it('runs between discovery and enrichment, so enrich probes see the hosts switches named', async () => {
+    const order: string[] = [];
+    let enrichSaw: string[] = [];
+    await runProbes(
+      options([
+        probe('late', 'enrich', async (ctx) => {
+          order.push('enrich');
+          enrichSaw = [...ctx.known().keys()];
+        }),
+        probe('switchish', 'infrastructure', async (ctx) => {
+          order.push('infrastructure');
+          ctx.emit({ host: '10.0.0.3', key: 'tcp.open', value: 80 });
+        }),
+        probe('sweep', 'discover', async () => {
+          order.push('discover');
+        }),
+      ]),
+    );
+    expect(order).toEqual(['discover', 'infrastructure', 'enrich']);
+    expect(enrichSaw).toEqual(['10.0.0.3']);
+  });
+
+  it('never lets a second probe repeat a credential that already failed on a device', async () => {
+    const tried: string[] = [];
+    const attempt = (who: string) => async (ctx: ProbeContext) => {
+      for (const cred of ['community-a', 'community-b']) {
+        const state = ctx.ledger!.claim('10.0.0.2', cred);
+        if (state === 'failed' || state === 'pending') continue;
+        tried.push(`${who}:${cred}:${state}`);
+        if (state === 'untried') ctx.ledger!.settle('10.0.0.2', cred, cred === 'community-b');
+      }
+    };
+    await runProbes(
+      options([
+        probe('switchish', 'infrastructure', attempt('switch')),
+        probe('snmpish', 'enrich', attempt('snmp')),
+      ]),
+    );
+    expect(tried).toEqual([
+      'switch:community-a:untried',
+      'switch:community-b:untried',
+      'snmp:community-b:worked',
+    ]);
+  });
+
+  it('accepts out-of-scope private addresses only from table-reading probes, never excluded ones', async () => {
+    const emitAll = async (ctx: ProbeContext) => {
+      for (const host of ['10.0.0.2', '10.79.0.64', '10.9.9.9', '8.8.8.8'])
+        ctx.emit({ host, key: 'tcp.open', value: 80 });
+    };
+    const result = await runProbes(
+      options(
+        [
+          { ...probe('switchish', 'infrastructure', emitAll), reportsBeyondScope: true },
+          probe('plain', 'discover', emitAll),
+        ],
+        { mayReportBeyondScope: beyondScopeGuard(['10.9.9.0/24']) },
+      ),
+    );
+    const by = (id: string) => result.observations.filter((o) => o.probe === id).map((o) => o.host);
+    expect(by('switchish')).toEqual(['10.0.0.2', '10.79.0.64']);
+    expect(by('plain')).toEqual(['10.0.0.2']);
   });
 });

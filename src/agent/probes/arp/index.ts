@@ -41,6 +41,7 @@ export const arpProbe: Probe = {
   id: 'arp',
   title: 'MAC addresses from the neighbour table, with IEEE OUI organisation',
   phase: 'neighbours',
+  reach: 'segment',
   emits: ['mac.address', 'mac.oui.org'],
   identityKeys: { mac: ['mac.address'] },
   config,

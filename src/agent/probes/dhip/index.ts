@@ -31,6 +31,7 @@ export const dhipProbe: Probe = {
   id: 'dhip',
   title: 'Dahua DHIP discovery',
   phase: 'discover',
+  reach: 'segment',
   emits: ['dhip.*', 'mac.address'],
   identityKeys: { mac: ['dhip.mac', 'mac.address'], serial: ['dhip.SerialNo'] },
   config,

@@ -126,6 +126,7 @@ export const mdnsProbe: Probe = {
   id: 'mdns',
   title: 'mDNS / DNS-SD browsing for camera service types',
   phase: 'discover',
+  reach: 'segment',
   emits: ['mdns.service', 'mdns.instance', 'mdns.host', 'mdns.txt.*'],
   // Listens for the same service types the active probe asks for.
   passive: (settings) => mdnsAnnouncementDecoder(probeSettings(config, settings).services),

@@ -136,6 +136,7 @@ export const onvifProbe: Probe = {
   id: 'onvif',
   title: 'ONVIF WS-Discovery and device service',
   phase: 'discover',
+  reach: 'segment',
   emits: [
     'onvif.endpoint',
     'onvif.types',

@@ -26,6 +26,7 @@ export const sadpProbe: Probe = {
   id: 'sadp',
   title: 'Hikvision SADP inquiry',
   phase: 'discover',
+  reach: 'segment',
   emits: ['sadp.*', 'mac.address'],
   identityKeys: { mac: ['sadp.MAC', 'mac.address'], serial: ['sadp.DeviceSN'] },
   config,

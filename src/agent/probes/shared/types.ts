@@ -68,14 +68,36 @@ export interface ProbeContext {
    * probe stops early; the runner reports it if a deadline or an abort cut the probe short.
    */
   skipped(work: SkippedWork): void;
+  /**
+   * Records how one unicast attempt at a host ended, for the report's coverage section: a
+   * subnet where every connect timed out is filtered, not empty. Optional so test contexts
+   * may leave it out.
+   */
+  noteReach?(host: string, outcome: ReachOutcome): void;
+  /** One run's record of which login each device was already asked with (see CredentialLedger). */
+  readonly ledger?: CredentialLedger;
+}
+
+export type ReachOutcome = 'answered' | 'timeout' | 'unreachable';
+
+/**
+ * Never more than one attempt per credential per device per run (politeness,
+ * docs/architecture.md §7): probes that share a protocol (snmp, switch) ask the ledger before
+ * trying a credential. Keys stay in memory only; they may hold a community and are never logged.
+ */
+export interface CredentialLedger {
+  /** `untried` claims the attempt for the caller; `worked`/`failed` report an earlier one. */
+  claim(host: string, credentialKey: string): 'untried' | 'worked' | 'failed' | 'pending';
+  settle(host: string, credentialKey: string, worked: boolean): void;
 }
 
 /**
  * `discover` probes run first, in parallel; `neighbours` (the neighbour-table reader) runs once
- * they have finished talking to every address, so hosts that answered only ARP are known
- * before `enrich` probes choose their targets.
+ * they have finished talking to every address, so hosts that answered only ARP are known;
+ * `infrastructure` probes (switch and router tables) next, so the addresses they learn join the
+ * hosts the `enrich` probes then ask.
  */
-export type ProbePhase = 'discover' | 'neighbours' | 'enrich';
+export type ProbePhase = 'discover' | 'neighbours' | 'infrastructure' | 'enrich';
 
 /**
  * Receive-only decoding of announcements a protocol's devices send unasked (a WS-Discovery
@@ -96,7 +118,7 @@ export interface Probe {
   readonly title: string;
   /**
    * `discover` probes run first, in parallel (multicast, broadcast, the TCP sweep);
-   * `enrich` probes run after them against the hosts found.
+   * `infrastructure` probes read switches next; `enrich` probes run last against the hosts found.
    */
   readonly phase: ProbePhase;
   /**
@@ -120,6 +142,16 @@ export interface Probe {
   readonly config: ConfigSpec;
   /** Whether the probe runs when the config does not say (`probes.<id>.enabled`). */
   readonly enabledByDefault: boolean;
+  /**
+   * `segment`: multicast, broadcast or the local neighbour table, so it sees only the agent's
+   * own subnets; `routed` (default): unicast that crosses routers. Feeds the coverage section.
+   */
+  readonly reach?: 'segment' | 'routed';
+  /**
+   * True for probes that read other devices' tables (switch FDB/ARP): they may report private
+   * addresses outside the scan scope, which no probe sends to (the scope still guards packets).
+   */
+  readonly reportsBeyondScope?: boolean;
   run(ctx: ProbeContext): Promise<void>;
 }
 

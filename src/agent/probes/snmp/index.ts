@@ -18,7 +18,7 @@ import {
   VENDOR_SUBTREES,
   varbindText,
 } from './codec.js';
-import { type Credential, credentialLabel, SafeSession, type Varbind } from './session.js';
+import { type Credential, credentialKey, credentialLabel, SafeSession, type Varbind } from './session.js';
 
 const config = defineSpec({
   communities: {
@@ -103,12 +103,16 @@ async function walk(ctx: ProbeContext, s: SafeSession, root: string, set: Settin
 async function queryHost(ctx: ProbeContext, host: string, set: Settings): Promise<void> {
   for (const credential of credentialsToTry(ctx, host)) {
     if (ctx.signal.aborted) return;
+    // The switch probe may have asked this host already: never repeat a credential that failed.
+    const earlier = ctx.ledger?.claim(host, credentialKey(credential)) ?? 'untried';
+    if (earlier === 'failed' || earlier === 'pending') continue;
     const s = new SafeSession(host, credential, set);
     try {
       if (!(await paced(ctx, set.retries + 1))) return;
       // GETNEXT on each column's prefix finds the scalar without a noSuchName failure on v1
       // agents that lack one of them (Hikvision camera walks have no system group at all).
       const system = await s.getNext(SYSTEM_OID_LIST.map((o) => o.slice(0, -2)));
+      ctx.ledger?.settle(host, credentialKey(credential), system.ok);
       if (!system.ok) {
         ctx.log.debug(
           { host, credential: credentialLabel(credential), reason: system.reason },

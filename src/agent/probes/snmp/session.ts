@@ -29,6 +29,16 @@ export function credentialLabel(c: Credential): string {
   return c.version === 'v3' ? `v3:${c.username}` : c.version;
 }
 
+/**
+ * The credential's identity for the run's ledger (probes/types.ts): holds the community, so it
+ * stays in memory and is never logged.
+ */
+export function credentialKey(c: Credential): string {
+  return c.version === 'v3'
+    ? `snmp:v3:${c.username}:${c.authKey ?? ''}:${c.privKey ?? ''}`
+    : `snmp:${c.version}:${c.community}`;
+}
+
 function v3User(c: Extract<Credential, { version: 'v3' }>): snmp.User {
   if (c.authProtocol === 'none' || c.authKey === null)
     return { name: c.username, level: snmp.SecurityLevel.noAuthNoPriv };
@@ -103,6 +113,10 @@ export class SafeSession {
         settle({ ok: false, reason: 'error', message: (err as Error).message });
       }
     });
+  }
+
+  get(oids: string[]): Promise<Outcome<Varbind[]>> {
+    return this.call((done) => this.session.get(oids, (e, v) => done(e, v)));
   }
 
   getNext(oids: string[]): Promise<Outcome<Varbind[]>> {

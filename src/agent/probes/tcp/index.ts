@@ -204,6 +204,9 @@ class Sweep {
       await sleep(50, this.ctx.signal);
       if (!(await paced(this.ctx, 1))) return;
     }
+    if (result.state === 'open' || result.state === 'closed') this.ctx.noteReach?.(job.host, 'answered');
+    else if (result.state === 'filtered') this.ctx.noteReach?.(job.host, 'timeout');
+    else if (result.state === 'unreachable') this.ctx.noteReach?.(job.host, 'unreachable');
     if (result.rttMs !== null) {
       this.timer.observe(result.rttMs);
       this.markLive(job.host).add(job.port);
