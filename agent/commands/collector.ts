@@ -20,7 +20,7 @@ import {
 } from '../../src/collector/store/access.js';
 import { checkTimeZone } from '../../src/collector/views/display.js';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
-import { dashboardAttestation } from '../attestation.js';
+import { dashboardAttestation } from './attestation.js';
 import type { CommandIO } from './io.js';
 
 const HELP = `Usage:

@@ -9,8 +9,8 @@ import { openDatabase } from '../../src/collector/db/index.js';
 import { siteSnapshots } from '../../src/collector/store/snapshot.js';
 import { rulesFreshness } from '../../src/contract/rules-as-of.js';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
-import { attest, fromSnapshots, readReportFile, renderFile } from '../attestation.js';
 import { parseCommandArgs } from './args.js';
+import { attest, fromSnapshots, readReportFile, renderFile } from './attestation.js';
 import { defaultDb } from './collector.js';
 import type { CommandIO } from './io.js';
 

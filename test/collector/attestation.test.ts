@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dashboardAttestation } from '../../agent/attestation.js';
+import { dashboardAttestation } from '../../agent/commands/attestation.js';
 import { run as report } from '../../agent/commands/report.js';
 import { listDevices, setRemediation } from '../../src/collector/store/queries.js';
 import { runCommand } from '../unit/attest/helpers.js';

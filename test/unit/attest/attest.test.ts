@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { attest } from '../../../agent/attestation.js';
+import { attest } from '../../../agent/commands/attestation.js';
 import { run as report } from '../../../agent/commands/report.js';
 import { canonicalJson, sha256Hex } from '../../../src/attest/canonical.js';
 import { deviceKey, readEmbedded, renderAttestation } from '../../../src/attest/index.js';

@@ -13,12 +13,12 @@ import {
   renderAttestation,
   renderAttestationPdf,
   type SiteInput,
-} from '../src/attest/index.js';
-import type { SiteSnapshot } from '../src/collector/store/snapshot.js';
-import { checkReport } from '../src/contract/report-schema.js';
-import type { Report } from '../src/contract/types.js';
-import { CamsweepError } from '../src/core/errors.js';
-import { loadRiskAssessor } from '../src/knowledge/advisories/index.js';
+} from '../../src/attest/index.js';
+import type { SiteSnapshot } from '../../src/collector/store/snapshot.js';
+import { checkReport } from '../../src/contract/report-schema.js';
+import type { Report } from '../../src/contract/types.js';
+import { CamsweepError } from '../../src/core/errors.js';
+import { loadRiskAssessor } from '../../src/knowledge/advisories/index.js';
 
 export interface AttestOptions {
   readonly organisation: string | null;
