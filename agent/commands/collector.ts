@@ -208,12 +208,12 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
     throw new CamsweepError('E_USAGE', '--tls-cert and --tls-key go together');
   }
-  const timeZone = values['time-zone'] ?? process.env.CAMSWEEP_TIME_ZONE ?? 'UTC';
+  const timeZone = values['time-zone'] ?? io.env.CAMSWEEP_TIME_ZONE ?? 'UTC';
   try {
     checkTimeZone(timeZone);
   } catch (err) {
     throw new CamsweepError('E_USAGE', (err as Error).message, {
-      fix: 'pass --time-zone with a name from the tz database, e.g. America/Chicago',
+      fix: 'pass --time-zone (or set CAMSWEEP_TIME_ZONE) to a name from the tz database, e.g. America/Chicago',
     });
   }
   const database = await openDatabase(db);

@@ -38,6 +38,7 @@ const FOREIGN_FLAGS: Record<string, string[]> = {
   ],
   node: ['--trace-warnings', '--max-old-space-size'],
   'npm run lab': ['--only'],
+  'npm run attack (the attack suite runner, test/attack)': ['--root', '--only', '--quick'],
   'nmap (saved output for camsweep identify)': ['--script'],
   'camsweep (top level)': ['--help', '--version'],
 };
