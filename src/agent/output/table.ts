@@ -123,10 +123,6 @@ export function renderTable(report: Report, options: TableOptions): string {
     for (const p of troubled)
       out.push(`probe ${p.probe}: ${p.outcome}${p.message ? ` — ${forTerminal(p.message)}` : ''}`);
   }
-  if (report.coverage) {
-    out.push('');
-    out.push(coverageParagraph(report.coverage));
-  }
   const risky = devices.flatMap((d) => (d.risks ?? []).map((r) => ({ d, r })));
   if (risky.length > 0) {
     out.push('');
@@ -137,6 +133,11 @@ export function renderTable(report: Report, options: TableOptions): string {
   const rules = rulesFreshness(report.scan, new Date(report.scan.startedAt));
   out.push('');
   out.push(`${forTerminal(rules.text)}; rules version ${forTerminal(report.scan.rulesVersion)}`);
+  // The table ends with where camsweep looked and where it could not (coverage).
+  if (report.coverage) {
+    out.push('');
+    out.push(coverageParagraph(report.coverage));
+  }
   return `${out.join('\n')}\n`;
 }
 
