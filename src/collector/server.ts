@@ -3,8 +3,10 @@
  * security headers on every answer. Stateless apart from the database handed in.
  */
 import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import fastifyCookie from '@fastify/cookie';
-import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../core/log.js';
 import type { AttestationRenderer } from './dashboard/attestation.js';
 import { cookieNames, dashboard } from './dashboard/index.js';
@@ -57,14 +59,18 @@ export async function buildCollector(options: CollectorOptions): Promise<Fastify
           : {}),
       }
     : null;
+  const logger: FastifyBaseLogger = options.log.child({ component: 'collector' });
   const app = Fastify({
-    loggerInstance: options.log.child({ component: 'collector' }),
+    loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: options.trustProxy ?? false,
     bodyLimit: 64 * 1024,
     requestTimeout: 120_000,
-    ...(https ? { https } : {}),
-  }) as unknown as FastifyInstance;
+    // We make the server ourselves so the instance has one type whether or not TLS is on
+    // (fastify's `https` option changes the instance's type parameters).
+    serverFactory: (handler): Server =>
+      https ? createHttpsServer(https, handler) : createHttpServer(handler),
+  });
   await app.register(fastifyCookie);
 
   app.addHook('onSend', async (_req, reply, payload) => {

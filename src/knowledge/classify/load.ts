@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { Static } from 'typebox';
 import { type Evidence, type Identity, UNKNOWN_IDENTITY } from '../../contract/types.js';
 import { SIGNATURES_DIR } from '../../core/version.js';
 import type { Problem } from '../signatures/problem.js';
@@ -59,16 +60,15 @@ function toExample(raw: Record<string, unknown>): RuleExample {
   };
 }
 
-function toRule(v: Record<string, unknown>, file: string): Rule {
-  const covers = (v.covers as Record<string, unknown>[]).map(
-    (c) => ({ ...c, verified: c.verified !== false }) as unknown as Cover,
-  );
+function toRule(v: Static<typeof ruleSchema>, file: string): Rule {
+  const { covers, examples, counterexamples, unverified, ...fields } = v;
   return {
-    ...(v as unknown as Rule),
-    unverified: (v.unverified as string[] | undefined) ?? [],
-    covers,
-    examples: (v.examples as Record<string, unknown>[]).map(toExample),
-    counterexamples: (v.counterexamples as Record<string, unknown>[]).map(toExample),
+    ...fields,
+    unverified: unverified ?? [],
+    // An entry is verified unless the YAML says otherwise.
+    covers: covers.map((c): Cover => ({ ...c, verified: c.verified !== false })),
+    examples: examples.map(toExample),
+    counterexamples: counterexamples.map(toExample),
     file,
   };
 }
@@ -177,7 +177,7 @@ function loadClasses(dir: string, check: Checker, texts: string[]): Map<string, 
   const classes = new Map<string, readonly string[]>();
   for (const item of file.items) {
     if (!checkShape(equipmentSchema, item, file, check.problems)) continue;
-    const { id, deviceTypes } = item.value as { id: string; deviceTypes: string[] };
+    const { id, deviceTypes } = item.value;
     deviceTypes.forEach((t, i) => {
       if (!check.vocab.deviceTypes.has(t))
         check.at(file, item, ['deviceTypes', i], `"${t}" is not in signatures/vocabulary/device-types.yaml`);
@@ -199,7 +199,7 @@ function loadProfiles(
   const lines = new Map<string, YamlItem>();
   for (const item of file.items) {
     if (!checkShape(profileSchema, item, file, check.problems)) continue;
-    const p = item.value as unknown as Profile;
+    const p: Profile = item.value;
     if (profiles.has(p.id)) check.at(file, item, ['id'], `duplicate profile id "${p.id}"`);
     profiles.set(p.id, p);
     lines.set(p.id, item);

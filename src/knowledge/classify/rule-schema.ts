@@ -4,149 +4,108 @@
  * load.ts and verify.ts, which know the vocabulary.
  */
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { type Static, type TSchema, Type } from 'typebox';
 import type { Problem } from '../signatures/problem.js';
 import type { YamlFile, YamlItem } from '../signatures/yaml-file.js';
 
-const id = { type: 'string', pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$', maxLength: 64 } as const;
-const text = { type: 'string', minLength: 1, maxLength: 2048 } as const;
+// Each schema is a TypeBox value: plain JSON Schema for ajv at run time, and its `Static` type is
+// what load.ts reads after a successful check, so the loader needs no casts.
+const id = Type.String({ pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$', maxLength: 64 });
+const text = Type.String({ minLength: 1, maxLength: 2048 });
 // Findings copy these into reports, whose schema (src/contract/report-schema.ts) caps them.
-const upTo = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
-const day = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const;
-const nullableId = { anyOf: [id, { type: 'null' }] } as const;
-const nullableText = { anyOf: [{ type: 'string', maxLength: 256 }, { type: 'null' }] } as const;
+const upTo = (maxLength: number) => Type.String({ minLength: 1, maxLength });
+const day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
+const nullableId = Type.Union([id, Type.Null()]);
+const nullableText = Type.Union([Type.String({ maxLength: 256 }), Type.Null()]);
+const closed = <P extends Parameters<typeof Type.Object>[0]>(properties: P) =>
+  Type.Object(properties, { additionalProperties: false });
 
-const example = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['note', 'identity'],
-  properties: {
-    note: text,
-    at: day,
-    verdict: { enum: ['covered', 'suspect', 'not-covered', 'unknown'] },
-    identity: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['confidence'],
-      properties: {
-        manufacturer: nullableId,
-        brand: nullableId,
-        deviceType: nullableId,
-        model: nullableText,
-        firmware: nullableText,
-        serial: nullableText,
-        confidence: { type: 'number', minimum: 0, maximum: 1 },
-        alternatives: {
-          type: 'array',
-          items: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['manufacturer', 'confidence'],
-            properties: { manufacturer: id, confidence: { type: 'number', minimum: 0, maximum: 1 } },
-          },
-        },
-      },
-    },
-    evidence: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['probe', 'key', 'value'],
-        properties: {
-          probe: id,
-          key: text,
-          value: { type: 'string', maxLength: 4096 },
-          port: { type: 'integer', minimum: 0, maximum: 65535 },
-          path: text,
-          signature: id,
-        },
-      },
-    },
-  },
-} as const;
+const example = closed({
+  note: text,
+  at: Type.Optional(day),
+  verdict: Type.Optional(Type.Enum(['covered', 'suspect', 'not-covered', 'unknown'])),
+  identity: closed({
+    manufacturer: Type.Optional(nullableId),
+    brand: Type.Optional(nullableId),
+    deviceType: Type.Optional(nullableId),
+    model: Type.Optional(nullableText),
+    firmware: Type.Optional(nullableText),
+    serial: Type.Optional(nullableText),
+    confidence: Type.Number({ minimum: 0, maximum: 1 }),
+    alternatives: Type.Optional(
+      Type.Array(closed({ manufacturer: id, confidence: Type.Number({ minimum: 0, maximum: 1 }) })),
+    ),
+  }),
+  evidence: Type.Optional(
+    Type.Array(
+      closed({
+        probe: id,
+        key: text,
+        value: Type.String({ maxLength: 4096 }),
+        port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+        path: Type.Optional(text),
+        signature: Type.Optional(id),
+      }),
+    ),
+  ),
+});
+export type ExampleYaml = Static<typeof example>;
 
-const cover = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['equipment', 'subsidiaries', 'affiliates', 'oem'],
-  properties: {
-    entity: id,
-    country: { type: 'string', pattern: '^[A-Z]{2}$' },
-    equipment: { anyOf: [{ const: 'any' }, { type: 'array', minItems: 1, items: id }] },
-    subsidiaries: { type: 'boolean' },
-    affiliates: { type: 'boolean' },
-    oem: { type: 'boolean' },
-    from: day,
-    until: day,
-    verified: { type: 'boolean' },
-    note: upTo(512),
-  },
-} as const;
+const cover = closed({
+  entity: Type.Optional(id),
+  country: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$' })),
+  equipment: Type.Union([Type.Literal('any'), Type.Array(id, { minItems: 1 })]),
+  subsidiaries: Type.Boolean(),
+  affiliates: Type.Boolean(),
+  oem: Type.Boolean(),
+  from: Type.Optional(day),
+  until: Type.Optional(day),
+  verified: Type.Optional(Type.Boolean()),
+  note: Type.Optional(upTo(512)),
+});
 
-export const ruleSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: [
-    'id',
-    'title',
-    'authority',
-    'citation',
-    'jurisdiction',
-    'effective',
-    'binds',
-    'prohibits',
-    'source',
-    'verified',
-    'reviewed',
-    'covers',
-    'examples',
-    'counterexamples',
-  ],
-  properties: {
-    id,
-    title: upTo(512),
-    authority: upTo(256),
-    citation: upTo(1024),
-    jurisdiction: { type: 'string', pattern: '^[a-z]{2}(?:-[a-z]{2})?$' },
-    effective: day,
-    ends: day,
-    binds: text,
-    prohibits: text,
-    source: { type: 'string', pattern: '^https://[^\\s]+$', maxLength: 1024 },
-    verified: { type: 'boolean' },
-    unverified: { type: 'array', items: text },
-    reviewed: day,
-    covers: { type: 'array', items: cover },
-    examples: { type: 'array', items: example },
-    counterexamples: { type: 'array', minItems: 1, items: example },
-  },
-} as const;
+export const ruleSchema = closed({
+  id,
+  title: upTo(512),
+  authority: upTo(256),
+  citation: upTo(1024),
+  jurisdiction: Type.String({ pattern: '^[a-z]{2}(?:-[a-z]{2})?$' }),
+  effective: day,
+  ends: Type.Optional(day),
+  binds: text,
+  prohibits: text,
+  source: Type.String({ pattern: '^https://[^\\s]+$', maxLength: 1024 }),
+  verified: Type.Boolean(),
+  unverified: Type.Optional(Type.Array(text)),
+  reviewed: day,
+  covers: Type.Array(cover),
+  examples: Type.Array(example),
+  counterexamples: Type.Array(example, { minItems: 1 }),
+});
 
-export const profileSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['id', 'description', 'rules'],
-  properties: {
-    id,
-    description: text,
-    extends: id,
-    default: { type: 'boolean' },
-    rules: { type: 'array', items: id },
-  },
-} as const;
+export const profileSchema = closed({
+  id,
+  description: text,
+  extends: Type.Optional(id),
+  default: Type.Optional(Type.Boolean()),
+  rules: Type.Array(id),
+});
 
-export const equipmentSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['id', 'meaning', 'deviceTypes'],
-  properties: { id, meaning: text, deviceTypes: { type: 'array', minItems: 1, items: id } },
-} as const;
+export const equipmentSchema = closed({ id, meaning: text, deviceTypes: Type.Array(id, { minItems: 1 }) });
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 const compiled = new Map<object, ValidateFunction>();
 
-/** Checks one YAML entry against a schema; each error names its line. Returns true when valid. */
-export function checkShape(schema: object, item: YamlItem, file: YamlFile, problems: Problem[]): boolean {
+/** A YAML entry whose value passed `schema`. */
+export type CheckedItem<S extends TSchema> = YamlItem & { readonly value: Static<S> };
+
+/** Checks one YAML entry against a schema; each error names its line. True when valid. */
+export function checkShape<S extends TSchema>(
+  schema: S,
+  item: YamlItem,
+  file: YamlFile,
+  problems: Problem[],
+): item is CheckedItem<S> {
   let validate = compiled.get(schema);
   if (!validate) {
     validate = ajv.compile(schema);
