@@ -4,6 +4,8 @@
  *   camsweep collector token create --site NAME [--label TEXT] | token list | token revoke ID
  *   camsweep collector user create --username NAME   (password on stdin; generated when stdin is empty)
  *   camsweep collector user disable|enable|delete --username NAME | user list
+ *   camsweep collector user grant|revoke --username NAME --role ROLE (--site S | --group G | --all-sites)
+ *   camsweep collector user roles | group add|remove --group G --site S | group list
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -18,6 +20,15 @@ import {
   revokeAgentToken,
   setUserDisabled,
 } from '../../src/collector/store/access.js';
+import {
+  addSiteToGroup,
+  grantRole,
+  listGrants,
+  listGroups,
+  parseGrant,
+  removeSiteFromGroup,
+  revokeRole,
+} from '../../src/collector/store/roles.js';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
 import type { CommandIO } from './io.js';
 
@@ -35,6 +46,13 @@ const HELP = `Usage:
                                               stop (or allow again) a user signing in, or remove
                                               the user; disable and delete end its sessions
   camsweep collector user list                list users and whether they are disabled
+  camsweep collector user grant|revoke --username NAME --role ROLE (--site NAME | --group NAME | --all-sites)
+                                              give or take a role (viewer, auditor, operator,
+                                              approver, admin) over a site, a site group or all
+  camsweep collector user roles               list every user's roles and scopes
+  camsweep collector group add|remove --group NAME --site NAME
+                                              put a site in a site group (or take it out)
+  camsweep collector group list               list site groups and their sites
 
 Options:
   --db LOCATION        SQLite file, or postgres://user@host/db (env CAMSWEEP_COLLECTOR_DB;
@@ -62,6 +80,9 @@ const OPTIONS = {
   site: { type: 'string' },
   label: { type: 'string' },
   username: { type: 'string' },
+  role: { type: 'string' },
+  group: { type: 'string' },
+  'all-sites': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -164,7 +185,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     await withDb(db, (d) => createUser(d, username, password));
     if (generated) out(password);
     io.stderr.write(
-      `dashboard user "${username}" saved${generated ? '; the generated password above is shown once' : ''}.\n`,
+      `dashboard user "${username}" saved${generated ? '; the generated password above is shown once' : ''}. A new user has no role until one is granted: camsweep collector user grant --username ${username} --role viewer --site NAME\n`,
     );
     return EXIT.ok;
   }
@@ -190,6 +211,57 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
       delete: 'deleted; its sessions ended',
     };
     out(`dashboard user "${username}" ${past[action]}`);
+    return EXIT.ok;
+  }
+  if (verb === 'user' && (action === 'grant' || action === 'revoke')) {
+    const username = values.username?.trim();
+    if (!username) throw new CamsweepError('E_USAGE', `user ${action} needs --username NAME`);
+    const grant = parseGrant(values.role, values.site, values.group, values['all-sites']);
+    if (typeof grant === 'string')
+      throw new CamsweepError('E_USAGE', `user ${action}: ${grant}`, {
+        fix: 'see `camsweep collector --help`',
+      });
+    const done = await withDb(db, (d) =>
+      action === 'grant' ? grantRole(d, username, grant) : revokeRole(d, username, grant),
+    );
+    const where = grant.kind === 'all' ? 'every site' : `${grant.kind} "${grant.name}"`;
+    if (!done)
+      throw new CamsweepError(
+        'E_USAGE',
+        action === 'grant'
+          ? `no dashboard user "${username}"`
+          : `"${username}" does not hold ${grant.role} over ${where}`,
+        { fix: 'run `camsweep collector user roles`' },
+      );
+    out(`${action === 'grant' ? 'granted' : 'revoked'}: "${username}" ${grant.role} over ${where}`);
+    return EXIT.ok;
+  }
+  if (verb === 'user' && action === 'roles') {
+    const rows = await withDb(db, (d) => listGrants(d));
+    out(['username', 'role', 'scope', 'name'].join('\t'));
+    for (const r of rows) out([r.username, r.role, r.kind, r.name].join('\t'));
+    return EXIT.ok;
+  }
+  if (verb === 'group' && (action === 'add' || action === 'remove')) {
+    const group = values.group?.trim();
+    const site = values.site?.trim();
+    if (!group || !site || group.length > 128 || site.length > 128)
+      throw new CamsweepError(
+        'E_USAGE',
+        `group ${action} needs --group NAME and --site NAME (at most 128 characters)`,
+      );
+    if (action === 'add') await withDb(db, (d) => addSiteToGroup(d, group, site));
+    else if (!(await withDb(db, (d) => removeSiteFromGroup(d, group, site))))
+      throw new CamsweepError('E_USAGE', `site "${site}" is not in group "${group}"`, {
+        fix: 'run `camsweep collector group list`',
+      });
+    out(`site "${site}" ${action === 'add' ? 'added to' : 'removed from'} group "${group}"`);
+    return EXIT.ok;
+  }
+  if (verb === 'group' && action === 'list') {
+    const rows = await withDb(db, (d) => listGroups(d));
+    out(['group', 'site'].join('\t'));
+    for (const r of rows) out([r.group, r.site].join('\t'));
     return EXIT.ok;
   }
   if (verb !== 'serve')

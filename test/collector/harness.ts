@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { type Database, openDatabase } from '../../src/collector/db/index.js';
 import { buildCollector, type CollectorOptions } from '../../src/collector/server.js';
 import { createAgentToken, createUser } from '../../src/collector/store/access.js';
+import { grantRole, ROLES } from '../../src/collector/store/roles.js';
 import { silentLogger } from '../../src/core/log.js';
 
 export interface RunningCollector {
@@ -26,13 +27,19 @@ export function tempDir(prefix: string): { path: string; remove(): void } {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
+/** A user holding every role on every site, as the tests that predate roles expect. */
+export async function createUserWithEveryRole(db: Database, username: string, password: string) {
+  await createUser(db, username, password);
+  for (const role of ROLES) await grantRole(db, username, { role, kind: 'all', name: '' });
+}
+
 export async function startCollector(
   location: string,
   options: Partial<Omit<CollectorOptions, 'db' | 'log'>> & { site?: string; port?: number } = {},
 ): Promise<RunningCollector> {
   const db = await openDatabase(location);
   const { token } = await createAgentToken(db, options.site ?? 'city-hall', 'test');
-  await createUser(db, ADMIN.username, ADMIN.password);
+  await createUserWithEveryRole(db, ADMIN.username, ADMIN.password);
   const app = await buildCollector({ db, log: silentLogger, ...options });
   await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const address = app.server.address();

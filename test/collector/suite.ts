@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentToken, revokeAgentToken } from '../../src/collector/store/access.js';
 import { listDevices, setRemediation } from '../../src/collector/store/queries.js';
+import { ALL_SITES } from '../../src/collector/store/roles.js';
 import type { Report } from '../../src/contract/types.js';
 import {
   axisCamera,
@@ -81,7 +82,7 @@ export function collectorSuite(name: string, backend: Backend | null, skipReason
       });
 
       const deviceCount = async (site = 'city-hall') =>
-        (await listDevices(c.db, { site }, { offset: 0, limit: 1 })).total;
+        (await listDevices(c.db, { site }, { offset: 0, limit: 1 }, ALL_SITES)).total;
 
       it('stores a report once, answers duplicate for a resend, also for concurrent resends', async () => {
         const report = labReport({ site: 'city-hall' });
@@ -164,7 +165,7 @@ export function collectorSuite(name: string, backend: Backend | null, skipReason
             { site, at: t1 },
           ),
         );
-        const { rows } = await listDevices(c.db, { site }, { offset: 0, limit: 50 });
+        const { rows } = await listDevices(c.db, { site }, { offset: 0, limit: 50 }, ALL_SITES);
         expect(rows.map((r) => [r.ip, r.mac, r.firstSeen, r.lastSeen]).sort()).toEqual(
           [
             ['10.20.0.99', '58:50:ed:1f:e3:85', t0, t1],
@@ -186,7 +187,7 @@ export function collectorSuite(name: string, backend: Backend | null, skipReason
         const { token } = await createAgentToken(c.db, site, null);
         const suspect = hikvisionCamera({ verdict: 'suspect', findings: [] });
         await post(c.app, token, makeReport([suspect], { site, at: '2025-02-01T00:00:00.000Z' }));
-        const id = (await listDevices(c.db, { site }, { offset: 0, limit: 1 })).rows[0]!.id;
+        const id = (await listDevices(c.db, { site }, { offset: 0, limit: 1 }, ALL_SITES)).rows[0]!.id;
         await setRemediation(
           c.db,
           id,
@@ -201,7 +202,7 @@ export function collectorSuite(name: string, backend: Backend | null, skipReason
         await post(c.app, token, makeReport([hikvisionCamera()], { site, at: '2025-03-01T00:00:00.000Z' }));
         // A report that sat in a spool during an outage arrives after the newer one.
         await post(c.app, token, makeReport([suspect], { site, at: '2025-02-15T00:00:00.000Z' }));
-        const row = (await listDevices(c.db, { site }, { offset: 0, limit: 1 })).rows[0]!;
+        const row = (await listDevices(c.db, { site }, { offset: 0, limit: 1 }, ALL_SITES)).rows[0]!;
         expect(row).toMatchObject({
           verdict: 'covered',
           state: 'exempted',
@@ -227,7 +228,9 @@ export function collectorSuite(name: string, backend: Backend | null, skipReason
           { state: 'exempted', approver: 'x', reason: 'y', expiresAt: '2000-01-01T00:00:00.000Z' },
           'auditor',
         );
-        expect((await listDevices(c.db, { site, state: 'open' }, { offset: 0, limit: 1 })).total).toBe(1);
+        expect(
+          (await listDevices(c.db, { site, state: 'open' }, { offset: 0, limit: 1 }, ALL_SITES)).total,
+        ).toBe(1);
       });
 
       it('sends the dashboard to the login page, and the login needs its CSRF token', async () => {
@@ -269,6 +272,7 @@ export function collectorSuite(name: string, backend: Backend | null, skipReason
           c.db,
           { site: 'city-hall', verdict: 'covered' },
           { offset: 0, limit: 1 },
+          ALL_SITES,
         );
         const url = `/devices/${rows[0]!.id}/remediation`;
         const noToken = await c.app.inject({
@@ -310,6 +314,7 @@ export function collectorSuite(name: string, backend: Backend | null, skipReason
           c.db,
           { site: 'city-hall', state: 'exempted' },
           { offset: 0, limit: 5 },
+          ALL_SITES,
         );
         expect(after.rows.map((r) => [r.id, r.approver, r.expiresAt])).toContainEqual([
           rows[0]!.id,

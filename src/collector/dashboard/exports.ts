@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { deviceExtras } from '../store/queries.js';
-import { type DashboardOptions, sessionOf } from './context.js';
+import { type DashboardOptions, scopeOf, sessionOf } from './context.js';
 import { devicesCsv, devicesJson } from './export.js';
 import { type FilterQuery, filterQuerySchema, toFilter } from './filter.js';
 
@@ -20,17 +20,21 @@ function exportHeaders(reply: FastifyReply, type: string, ext: string) {
 }
 
 export const exportRoutes: FastifyPluginAsync<DashboardOptions> = async (app, { db, log }) => {
-  const route = { config: { access: 'signed-in' as const }, schema: { querystring: filterQuerySchema } };
+  const route = { config: { access: 'export' as const }, schema: { querystring: filterQuerySchema } };
 
   app.get('/export/devices.csv', route, async (req, reply) => {
     log.info({ by: sessionOf(req).username }, 'CSV export');
     const filter = toFilter(req.query as FilterQuery);
-    return exportHeaders(reply, 'text/csv; charset=utf-8', 'csv').send(Readable.from(devicesCsv(db, filter)));
+    return exportHeaders(reply, 'text/csv; charset=utf-8', 'csv').send(
+      Readable.from(devicesCsv(db, filter, scopeOf(req, 'export'))),
+    );
   });
 
   app.get('/export/devices.json', route, async (req, reply) => {
     log.info({ by: sessionOf(req).username }, 'JSON export');
-    const stream = devicesJson(db, toFilter(req.query as FilterQuery), (id) => deviceExtras(db, id));
+    const stream = devicesJson(db, toFilter(req.query as FilterQuery), scopeOf(req, 'export'), (id) =>
+      deviceExtras(db, id),
+    );
     return exportHeaders(reply, 'application/json; charset=utf-8', 'json').send(Readable.from(stream));
   });
 };

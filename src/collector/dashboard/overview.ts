@@ -1,14 +1,14 @@
 /** The overview page: per site, verdict counts, the trend over the last scans, remediation. */
 import type { FastifyPluginAsync } from 'fastify';
 import { overview } from '../store/queries.js';
-import { type DashboardOptions, frameOf, sendPage, sessionOf } from './context.js';
+import { type DashboardOptions, frameOf, scopeOf, sendPage, sessionOf } from './context.js';
 
 export const overviewPage: FastifyPluginAsync<DashboardOptions> = async (app, { db }) => {
   app.get(
     '/',
-    { config: { access: 'signed-in' }, schema: { querystring: { type: 'object', properties: {} } } },
+    { config: { access: 'read' }, schema: { querystring: { type: 'object', properties: {} } } },
     async (req, reply) => {
-      const sites = (await overview(db)).map((site) => {
+      const sites = (await overview(db, scopeOf(req, 'read'))).map((site) => {
         const max = Math.max(1, ...site.trend.map((t) => t.covered + t.suspect + t.notCovered + t.unknown));
         const bars = site.trend.map((t, i) => {
           let y = 60;

@@ -72,6 +72,21 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
   // Issue 14: report ids are keyed by site and content; users can be disabled; a sign-in
   // attempt is reserved (ok = -1, pending) before the password is checked.
   [`ALTER TABLE scans ADD COLUMN content_sha256 TEXT`, `ALTER TABLE users ADD COLUMN disabled_at TEXT`],
+  // Issue 16: roles scoped to sites or site groups (store/roles.ts). A group may name a site
+  // that has not reported yet, so members are kept by site name.
+  [
+    `CREATE TABLE site_groups (id {{pk}}, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL)`,
+    `CREATE TABLE site_group_members (
+       group_id BIGINT NOT NULL REFERENCES site_groups(id), site_name TEXT NOT NULL, PRIMARY KEY (group_id, site_name))`,
+    `CREATE TABLE user_roles (
+       id {{pk}}, user_id BIGINT NOT NULL REFERENCES users(id), role TEXT NOT NULL, scope_kind TEXT NOT NULL,
+       scope_name TEXT NOT NULL, created_at TEXT NOT NULL, UNIQUE (user_id, role, scope_kind, scope_name))`,
+    // Users from before roles could do everything; they keep every role on every site.
+    ...['viewer', 'auditor', 'operator', 'approver', 'admin'].map(
+      (role) =>
+        `INSERT INTO user_roles (user_id, role, scope_kind, scope_name, created_at) SELECT id, '${role}', 'all', '', created_at FROM users`,
+    ),
+  ],
 ];
 
 function render(statement: string, dialect: Dialect): string {

@@ -5,6 +5,7 @@
 import type { Evidence, Finding, Identity, Verdict } from '../../contract/types.js';
 import { likePattern, type Sql } from '../db/sql.js';
 import { VERDICT_RANK } from './ingest.js';
+import type { SiteScope } from './roles.js';
 
 export const VERDICTS: readonly Verdict[] = ['covered', 'suspect', 'unknown', 'not-covered'];
 export const REMEDIATION_STATES = ['open', 'exempted', 'replaced', 'removed'] as const;
@@ -62,9 +63,25 @@ function finish(row: RawRow, now: string): DeviceRow {
   return { ...rest, state: effectiveState(row, now) };
 }
 
-function where(filter: DeviceFilter, now: string): { sql: string; params: unknown[]; remediation: boolean } {
-  const parts: string[] = [];
-  const params: unknown[] = [];
+/** The SQL condition limiting `alias`.site_id to a scope; a scope with no sites matches nothing. */
+export function scopeCondition(scope: SiteScope, alias = 'd'): { sql: string; params: string[] } {
+  if (scope.all) return { sql: '1 = 1', params: [] };
+  if (scope.sites.length === 0) return { sql: '1 = 0', params: [] };
+  const marks = scope.sites.map(() => '?').join(', ');
+  return {
+    sql: `${alias}.site_id IN (SELECT id FROM sites WHERE name IN (${marks}))`,
+    params: [...scope.sites],
+  };
+}
+
+function where(
+  filter: DeviceFilter,
+  now: string,
+  scope: SiteScope,
+): { sql: string; params: unknown[]; remediation: boolean } {
+  const limit = scopeCondition(scope);
+  const parts: string[] = scope.all ? [] : [limit.sql];
+  const params: unknown[] = [...limit.params];
   if (filter.site) {
     parts.push('d.site_id = (SELECT id FROM sites WHERE name = ?)');
     params.push(filter.site);
@@ -96,9 +113,10 @@ export async function listDevices(
   q: Sql,
   filter: DeviceFilter,
   page: { offset: number; limit: number },
+  scope: SiteScope,
 ): Promise<{ rows: DeviceRow[]; total: number }> {
   const now = new Date().toISOString();
-  const w = where(filter, now);
+  const w = where(filter, now, scope);
   const rows = await q.all<RawRow>(
     `SELECT ${DEVICE_COLUMNS} ${FROM} ${w.sql} ORDER BY d.verdict_rank, d.last_seen DESC, d.id DESC LIMIT ? OFFSET ?`,
     [...w.params, page.limit, page.offset],
@@ -110,9 +128,14 @@ export async function listDevices(
 }
 
 /** Every matching device, in pages, for exports that must not hold 100,000 rows at once. */
-export async function* allDevices(q: Sql, filter: DeviceFilter, pageSize = 2000): AsyncGenerator<DeviceRow> {
+export async function* allDevices(
+  q: Sql,
+  filter: DeviceFilter,
+  scope: SiteScope,
+  pageSize = 2000,
+): AsyncGenerator<DeviceRow> {
   const now = new Date().toISOString();
-  const w = where(filter, now);
+  const w = where(filter, now, scope);
   let after = 0;
   for (;;) {
     const cond = w.sql ? `${w.sql} AND d.id > ?` : 'WHERE d.id > ?';
@@ -151,11 +174,13 @@ export interface DeviceDetail extends DeviceRow {
   readonly seenAfterRemoval: boolean;
 }
 
-export async function deviceDetail(q: Sql, id: number): Promise<DeviceDetail | null> {
+/** One device, or null when it does not exist or lies outside the scope (the two look alike). */
+export async function deviceDetail(q: Sql, id: number, scope: SiteScope): Promise<DeviceDetail | null> {
   const now = new Date().toISOString();
+  const limit = scopeCondition(scope);
   const row = await q.get<RawRow & { hostnames: string; findings: string; evidence: string }>(
-    `SELECT ${DEVICE_COLUMNS}, d.hostnames, d.findings, d.evidence ${FROM} WHERE d.id = ?`,
-    [id],
+    `SELECT ${DEVICE_COLUMNS}, d.hostnames, d.findings, d.evidence ${FROM} WHERE d.id = ? AND ${limit.sql}`,
+    [id, ...limit.params],
   );
   if (!row) return null;
   const sightings = await q.all<{
@@ -236,9 +261,11 @@ export interface SiteOverview {
   readonly trend: { at: string; covered: number; suspect: number; notCovered: number; unknown: number }[];
 }
 
-export async function overview(q: Sql, trendPoints = 12): Promise<SiteOverview[]> {
+export async function overview(q: Sql, scope: SiteScope, trendPoints = 12): Promise<SiteOverview[]> {
   const now = new Date().toISOString();
-  const sites = await q.all<{ id: number; name: string }>('SELECT id, name FROM sites ORDER BY name');
+  const sites = (
+    await q.all<{ id: number; name: string }>('SELECT id, name FROM sites ORDER BY name')
+  ).filter((site) => scope.all || scope.sites.includes(site.name));
   const counts = await q.all<{ site_id: number; verdict: Verdict; n: number }>(
     'SELECT site_id, verdict, COUNT(*) AS n FROM devices GROUP BY site_id, verdict',
   );
@@ -277,8 +304,18 @@ export async function overview(q: Sql, trendPoints = 12): Promise<SiteOverview[]
   return result;
 }
 
-export async function siteNames(q: Sql): Promise<string[]> {
-  return (await q.all<{ name: string }>('SELECT name FROM sites ORDER BY name')).map((r) => r.name);
+export async function siteNames(q: Sql, scope: SiteScope): Promise<string[]> {
+  const names = (await q.all<{ name: string }>('SELECT name FROM sites ORDER BY name')).map((r) => r.name);
+  return names.filter((name) => scope.all || scope.sites.includes(name));
+}
+
+/** The site a device belongs to, or null when there is no such device. */
+export async function siteOfDevice(q: Sql, id: number): Promise<string | null> {
+  const row = await q.get<{ name: string }>(
+    'SELECT s.name FROM devices d JOIN sites s ON s.id = d.site_id WHERE d.id = ?',
+    [id],
+  );
+  return row?.name ?? null;
 }
 
 export async function deviceExtras(

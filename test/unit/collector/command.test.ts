@@ -13,6 +13,7 @@ import {
   findSession,
   verifyAgentToken,
 } from '../../../src/collector/store/access.js';
+import { loadAuthority } from '../../../src/collector/store/roles.js';
 import { parseAgentToken } from '../../../src/collector/store/secrets.js';
 import { silentLogger } from '../../../src/core/log.js';
 
@@ -95,6 +96,49 @@ describe('camsweep collector management', () => {
     expect((await cli(['user', 'list'])).out).not.toContain('guard');
     await d.close();
     await expect(cli(['user', 'delete', '--username', 'guard'])).rejects.toMatchObject({ code: 'E_USAGE' });
+  });
+
+  it('grants and revokes roles over a site, a site group or every site', async () => {
+    await cli(['user', 'create', '--username', 'school-it'], 'a long enough password\n');
+    expect((await cli(['group', 'add', '--group', 'schools', '--site', 'school-east'])).code).toBe(0);
+    const granted = await cli([
+      'user',
+      'grant',
+      '--username',
+      'school-it',
+      '--role',
+      'operator',
+      '--group',
+      'schools',
+    ]);
+    expect(granted.out).toContain('"school-it" operator over group "schools"');
+    await cli(['user', 'grant', '--username', 'school-it', '--role', 'viewer', '--site', 'library']);
+    expect((await cli(['user', 'roles'])).out).toContain('school-it\toperator\tgroup\tschools');
+    expect((await cli(['group', 'list'])).out).toContain('schools\tschool-east');
+    const d = await openDatabase(db);
+    const id = (await d.get<{ id: number }>('SELECT id FROM users WHERE username = ?', ['school-it']))!.id;
+    const before = await loadAuthority(d, id);
+    expect(before.scope('remediate')).toEqual({ all: false, sites: ['school-east'] });
+    expect(before.scope('read')).toEqual({ all: false, sites: ['library', 'school-east'] });
+    expect(before.scope('exempt')).toEqual({ all: false, sites: [] });
+    await cli(['user', 'revoke', '--username', 'school-it', '--role', 'operator', '--group', 'schools']);
+    await cli(['user', 'grant', '--username', 'school-it', '--role', 'auditor', '--all-sites']);
+    const after = await loadAuthority(d, id);
+    expect(after.scope('remediate')).toEqual({ all: false, sites: [] });
+    expect(after.scope('export')).toEqual({ all: true });
+    await d.close();
+    await expect(
+      cli(['user', 'grant', '--username', 'school-it', '--role', 'superuser', '--all-sites']),
+    ).rejects.toMatchObject({ code: 'E_USAGE' });
+    await expect(
+      cli(['user', 'grant', '--username', 'school-it', '--role', 'viewer', '--site', 'a', '--all-sites']),
+    ).rejects.toMatchObject({ code: 'E_USAGE' });
+    await expect(
+      cli(['user', 'grant', '--username', 'nobody', '--role', 'viewer', '--all-sites']),
+    ).rejects.toMatchObject({ code: 'E_USAGE' });
+    await expect(
+      cli(['user', 'revoke', '--username', 'school-it', '--role', 'approver', '--all-sites']),
+    ).rejects.toMatchObject({ code: 'E_USAGE' });
   });
 
   it('refuses unknown subcommands and bad flags as usage errors', async () => {
