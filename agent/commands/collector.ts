@@ -6,10 +6,12 @@
  *   camsweep collector user disable|enable|delete --username NAME | user list
  *   camsweep collector user grant|revoke --username NAME --role ROLE (--site S | --group G | --all-sites)
  *   camsweep collector user roles | group add|remove --group G --site S | group list
+ *   camsweep collector audit verify
  */
 import { randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { type Database, openDatabase } from '../../src/collector/db/index.js';
+import { type Database, openDatabase, type Sql } from '../../src/collector/db/index.js';
 import { buildCollector } from '../../src/collector/server.js';
 import {
   createAgentToken,
@@ -20,6 +22,7 @@ import {
   revokeAgentToken,
   setUserDisabled,
 } from '../../src/collector/store/access.js';
+import { appendAudit, verifyAudit } from '../../src/collector/store/audit.js';
 import {
   addSiteToGroup,
   grantRole,
@@ -53,6 +56,8 @@ const HELP = `Usage:
   camsweep collector group add|remove --group NAME --site NAME
                                               put a site in a site group (or take it out)
   camsweep collector group list               list site groups and their sites
+  camsweep collector audit verify             check the audit trail's hash chain; exit 1 when
+                                              a row was deleted or edited
 
 Options:
   --db LOCATION        SQLite file, or postgres://user@host/db (env CAMSWEEP_COLLECTOR_DB;
@@ -128,6 +133,32 @@ async function withDb<T>(location: string, fn: (db: Database) => Promise<T>): Pr
   }
 }
 
+/** Who ran a management command, for the audit trail. */
+function cliActor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return `cli:uid-${process.getuid?.() ?? 'unknown'}`;
+  }
+}
+
+/** Runs a management change and, when it changed something, records it in the audit trail in the same transaction. */
+async function auditedChange<T>(
+  location: string,
+  action: string,
+  target: string,
+  after: unknown,
+  change: (d: Sql) => Promise<T>,
+): Promise<T> {
+  return withDb(location, (d) =>
+    d.tx(async (t) => {
+      const result = await change(t);
+      if (result !== false) await appendAudit(t, { actor: cliActor(), source: 'cli', action, target, after });
+      return result;
+    }),
+  );
+}
+
 export async function run(argv: string[], io: CommandIO): Promise<number> {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   try {
@@ -148,7 +179,13 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     const site = values.site?.trim();
     if (!site || site.length > 128)
       throw new CamsweepError('E_USAGE', 'token create needs --site NAME (at most 128 characters)');
-    const created = await withDb(db, (d) => createAgentToken(d, site, values.label ?? null));
+    const created = await auditedChange(
+      db,
+      'token.create',
+      `site ${site}`,
+      { label: values.label ?? null },
+      (d) => createAgentToken(d, site, values.label ?? null),
+    );
     out(created.token);
     io.stderr.write(
       `token ${created.id} for site "${site}" created. It is shown only this once: store it in the agent's push.tokenFile (mode 0600).\n`,
@@ -164,7 +201,9 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   }
   if (verb === 'token' && action === 'revoke') {
     if (!arg) throw new CamsweepError('E_USAGE', 'token revoke needs the token id (see `token list`)');
-    const done = await withDb(db, (d) => revokeAgentToken(d, arg));
+    const done = await auditedChange(db, 'token.revoke', `token ${arg}`, null, (d) =>
+      revokeAgentToken(d, arg),
+    );
     if (!done)
       throw new CamsweepError('E_USAGE', `no active token with id "${arg}"`, {
         fix: 'run `camsweep collector token list`',
@@ -182,7 +221,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     if (generated) password = randomBytes(18).toString('base64url');
     if (password.length < 12)
       throw new CamsweepError('E_USAGE', 'the password must have at least 12 characters');
-    await withDb(db, (d) => createUser(d, username, password));
+    await auditedChange(db, 'user.create-or-reset', username, null, (d) => createUser(d, username, password));
     if (generated) out(password);
     io.stderr.write(
       `dashboard user "${username}" saved${generated ? '; the generated password above is shown once' : ''}. A new user has no role until one is granted: camsweep collector user grant --username ${username} --role viewer --site NAME\n`,
@@ -198,7 +237,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   if (verb === 'user' && (action === 'disable' || action === 'enable' || action === 'delete')) {
     const username = values.username?.trim();
     if (!username) throw new CamsweepError('E_USAGE', `user ${action} needs --username NAME`);
-    const done = await withDb(db, (d) =>
+    const done = await auditedChange(db, `user.${action}`, username, null, (d) =>
       action === 'delete' ? deleteUser(d, username) : setUserDisabled(d, username, action === 'disable'),
     );
     if (!done)
@@ -221,7 +260,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
       throw new CamsweepError('E_USAGE', `user ${action}: ${grant}`, {
         fix: 'see `camsweep collector --help`',
       });
-    const done = await withDb(db, (d) =>
+    const done = await auditedChange(db, `role.${action}`, username, grant, (d) =>
       action === 'grant' ? grantRole(d, username, grant) : revokeRole(d, username, grant),
     );
     const where = grant.kind === 'all' ? 'every site' : `${grant.kind} "${grant.name}"`;
@@ -250,8 +289,12 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
         'E_USAGE',
         `group ${action} needs --group NAME and --site NAME (at most 128 characters)`,
       );
-    if (action === 'add') await withDb(db, (d) => addSiteToGroup(d, group, site));
-    else if (!(await withDb(db, (d) => removeSiteFromGroup(d, group, site))))
+    const target = `group ${group}`;
+    if (action === 'add')
+      await auditedChange(db, 'group.add', target, { site }, (d) => addSiteToGroup(d, group, site));
+    else if (
+      !(await auditedChange(db, 'group.remove', target, { site }, (d) => removeSiteFromGroup(d, group, site)))
+    )
       throw new CamsweepError('E_USAGE', `site "${site}" is not in group "${group}"`, {
         fix: 'run `camsweep collector group list`',
       });
@@ -263,6 +306,23 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     out(['group', 'site'].join('\t'));
     for (const r of rows) out([r.group, r.site].join('\t'));
     return EXIT.ok;
+  }
+  if (verb === 'audit' && action === 'verify') {
+    const verdict = await withDb(db, (d) => verifyAudit(d));
+    if (verdict.ok) {
+      out(`audit trail intact: ${verdict.entries} entries, head ${verdict.head}`);
+      io.stderr.write(
+        'Keep the head hash somewhere else (a ticket, the SIEM): removing the newest entries leaves no gap to find.\n',
+      );
+      return EXIT.ok;
+    }
+    out(
+      `audit trail BROKEN at entry ${verdict.brokenAt}: ${verdict.reason} (${verdict.entries} entries before it verify)`,
+    );
+    io.stderr.write(
+      'Someone changed the audit_log table outside the collector; restore it from a backup and find out who.\n',
+    );
+    return EXIT.failure;
   }
   if (verb !== 'serve')
     throw new CamsweepError('E_USAGE', `unknown collector command "${positionals.join(' ')}"`, {

@@ -46,6 +46,16 @@ interface Probe {
 const EXEMPTION = { state: 'exempted', reason: 'replacement ordered', expires: '2027-06-30' };
 const all = (status: number, who: readonly string[]) => Object.fromEntries(who.map((w) => [w, status]));
 
+/** Exports and the audit trail: auditors only, each within their sites. */
+function auditorOnly(url: string): Probe {
+  return {
+    method: 'GET',
+    url: () => url,
+    expect: { auditor: 200, 'school-auditor': 200, anonymous: 303 },
+    otherwise: 403,
+  };
+}
+
 /** The matrix, keyed by the route as fastify registered it. */
 const MATRIX: Record<string, Probe[]> = {
   'GET /': [
@@ -123,27 +133,13 @@ const MATRIX: Record<string, Probe[]> = {
     },
   ],
   'GET /export/devices.csv': [
-    {
-      method: 'GET',
-      url: () => '/export/devices.csv',
-      expect: { auditor: 200, 'school-auditor': 200, anonymous: 303 },
-      otherwise: 403,
-    },
-    {
-      method: 'GET',
-      url: () => '/export/devices.csv?site=city-hall',
-      expect: { auditor: 200, 'school-auditor': 200, anonymous: 303 },
-      otherwise: 403,
-    },
+    auditorOnly('/export/devices.csv'),
+    auditorOnly('/export/devices.csv?site=city-hall'),
   ],
-  'GET /export/devices.json': [
-    {
-      method: 'GET',
-      url: () => '/export/devices.json',
-      expect: { auditor: 200, 'school-auditor': 200, anonymous: 303 },
-      otherwise: 403,
-    },
-  ],
+  'GET /export/devices.json': [auditorOnly('/export/devices.json')],
+  // The audit trail: auditors (a scoped one sees only entries about their sites); admins manage, they do not audit.
+  'GET /audit': [auditorOnly('/audit')],
+  'GET /export/audit.csv': [auditorOnly('/export/audit.csv')],
   'POST /logout': [
     { method: 'POST', url: () => '/logout', body: {}, expect: { ...all(303, SIGNED_IN) }, otherwise: 403 },
   ],

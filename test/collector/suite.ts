@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentToken, revokeAgentToken } from '../../src/collector/store/access.js';
+import { verifyAudit } from '../../src/collector/store/audit.js';
 import { listDevices, setRemediation } from '../../src/collector/store/queries.js';
 import { ALL_SITES } from '../../src/collector/store/roles.js';
 import type { Report } from '../../src/contract/types.js';
@@ -321,6 +322,12 @@ export function collectorSuite(name: string, backend: Backend | null, skipReason
           'City CIO',
           '2026-12-31T23:59:59.999Z',
         ]);
+        // The exemption is on the audit trail, and the hash chain verifies on this database.
+        const entry = await c.db.get<{ action: string; actor: string }>(
+          `SELECT action, actor FROM audit_log WHERE action = 'exemption' ORDER BY id DESC LIMIT 1`,
+        );
+        expect(entry).toEqual({ action: 'exemption', actor: ADMIN.username });
+        expect(await verifyAudit(c.db)).toMatchObject({ ok: true });
       });
 
       it('exports CSV with formulas neutralised and JSON with evidence', async () => {

@@ -109,6 +109,7 @@ export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, { db
         id,
         { state, approver: state === 'exempted' ? approver : null, reason, expiresAt },
         s.username,
+        req.ip,
       );
       if (!ok) return showDevice(reply, s, read, id, null, 404);
       log.info({ deviceId: id, state, by: s.username }, 'remediation recorded');

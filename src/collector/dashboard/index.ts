@@ -9,6 +9,7 @@ import fastifyFormbody from '@fastify/formbody';
 import type { FastifyPluginAsync } from 'fastify';
 import { stylesheet } from '../views/index.js';
 import { installAccessHooks } from './access.js';
+import { auditPages } from './audit.js';
 import type { DashboardOptions } from './context.js';
 import { devicePage } from './device.js';
 import { devicesPage } from './devices.js';
@@ -19,7 +20,14 @@ import { overviewPage } from './overview.js';
 export { type CookieNames, cookieNames, type DashboardOptions } from './context.js';
 
 /** Every page plugin, in one list: the contract test (test/collector/pages.contract.test.ts) walks their routes. */
-export const DASHBOARD_PAGES = [loginPages, overviewPage, devicesPage, devicePage, exportRoutes] as const;
+export const DASHBOARD_PAGES = [
+  loginPages,
+  overviewPage,
+  devicesPage,
+  devicePage,
+  exportRoutes,
+  auditPages,
+] as const;
 
 export const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, opts) => {
   await app.register(fastifyFormbody, { bodyLimit: 16 * 1024 });

@@ -87,6 +87,15 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
         `INSERT INTO user_roles (user_id, role, scope_kind, scope_name, created_at) SELECT id, '${role}', 'all', '', created_at FROM users`,
     ),
   ],
+  // Issue 16: the audit trail (store/audit.ts). Ids are assigned by the writer, gapless, so a
+  // deleted row shows as a gap as well as a broken link.
+  [
+    `CREATE TABLE audit_log (
+       id BIGINT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, source TEXT NOT NULL, action TEXT NOT NULL,
+       target TEXT NOT NULL, site TEXT, before_json TEXT, after_json TEXT, prev_sha256 TEXT NOT NULL,
+       sha256 TEXT NOT NULL)`,
+    `CREATE INDEX audit_log_site ON audit_log (site, id)`,
+  ],
 ];
 
 function render(statement: string, dialect: Dialect): string {

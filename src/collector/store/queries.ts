@@ -4,6 +4,7 @@
  */
 import type { Evidence, Finding, Identity, Verdict } from '../../contract/types.js';
 import { likePattern, type Sql } from '../db/sql.js';
+import { appendAudit } from './audit.js';
 import { VERDICT_RANK } from './ingest.js';
 import type { SiteScope } from './roles.js';
 
@@ -228,9 +229,18 @@ export async function setRemediation(
   deviceId: number,
   input: RemediationInput,
   by: string,
+  source = 'local',
 ): Promise<boolean> {
   return q.tx(async (t) => {
-    if (!(await t.get('SELECT 1 AS one FROM devices WHERE id = ?', [deviceId]))) return false;
+    const device = await t.get<{ site: string }>(
+      'SELECT s.name AS site FROM devices d JOIN sites s ON s.id = d.site_id WHERE d.id = ?',
+      [deviceId],
+    );
+    if (!device) return false;
+    const before = await t.get<RemediationInput>(
+      'SELECT state, approver, reason, expires_at AS "expiresAt" FROM remediation WHERE device_id = ?',
+      [deviceId],
+    );
     const at = new Date().toISOString();
     const values = [input.state, input.approver, input.reason, input.expiresAt, by, at];
     await t.run(
@@ -245,6 +255,15 @@ export async function setRemediation(
       `INSERT INTO remediation_log (device_id, state, approver, reason, expires_at, by_user, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
       [deviceId, ...values],
     );
+    await appendAudit(t, {
+      actor: by,
+      source,
+      action: input.state === 'exempted' ? 'exemption' : 'remediation',
+      target: `device ${deviceId}`,
+      site: device.site,
+      before: before ?? { state: 'open' },
+      after: input,
+    });
     return true;
   });
 }

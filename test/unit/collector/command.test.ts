@@ -141,6 +141,64 @@ describe('camsweep collector management', () => {
     ).rejects.toMatchObject({ code: 'E_USAGE' });
   });
 
+  it('records management commands in the audit trail and detects a deleted or an edited row', async () => {
+    await cli(['token', 'create', '--site', 'library']);
+    await cli(['user', 'create', '--username', 'audited'], 'a long enough password\n');
+    await cli(['user', 'grant', '--username', 'audited', '--role', 'viewer', '--site', 'library']);
+    await cli(['user', 'disable', '--username', 'audited']);
+    const d = await openDatabase(db);
+    const rows = await d.all<{
+      id: number;
+      actor: string;
+      source: string;
+      action: string;
+      target: string;
+      after_json: string;
+    }>('SELECT id, actor, source, action, target, after_json FROM audit_log ORDER BY id');
+    const mine = rows.filter((r) => r.target === 'audited');
+    expect(mine.map((r) => r.action)).toEqual(['user.create-or-reset', 'role.grant', 'user.disable']);
+    expect(mine[1]!.actor).toMatch(/^cli:/);
+    expect(mine[1]!.source).toBe('cli');
+    expect(JSON.parse(mine[1]!.after_json)).toEqual({ role: 'viewer', kind: 'site', name: 'library' });
+    expect(rows.some((r) => r.action === 'token.create' && r.target === 'site library')).toBe(true);
+    // A refused change records nothing.
+    const before = rows.length;
+    await expect(cli(['user', 'disable', '--username', 'nobody-here'])).rejects.toMatchObject({
+      code: 'E_USAGE',
+    });
+    expect((await d.get<{ n: number }>('SELECT COUNT(*) AS n FROM audit_log'))!.n).toBe(before);
+
+    const intact = await cli(['audit', 'verify']);
+    expect(intact.code).toBe(0);
+    expect(intact.out).toMatch(new RegExp(`audit trail intact: ${before} entries, head [0-9a-f]{64}`));
+
+    // Edit a row's content: its hash no longer matches.
+    const edited = mine[1]!;
+    await d.run('UPDATE audit_log SET after_json = ? WHERE id = ?', [
+      JSON.stringify({ role: 'admin', kind: 'all', name: '' }),
+      edited.id,
+    ]);
+    const afterEdit = await cli(['audit', 'verify']);
+    expect(afterEdit.code).toBe(1);
+    expect(afterEdit.out).toContain(
+      `BROKEN at entry ${edited.id}: its content does not match its hash (edited)`,
+    );
+    await d.run('UPDATE audit_log SET after_json = ? WHERE id = ?', [edited.after_json, edited.id]);
+    expect((await cli(['audit', 'verify'])).code).toBe(0);
+
+    // Delete a row: the next one's link breaks (and its id leaves a gap).
+    await d.run('DELETE FROM audit_log WHERE id = ?', [edited.id]);
+    const afterDelete = await cli(['audit', 'verify']);
+    expect(afterDelete.code).toBe(1);
+    expect(afterDelete.out).toContain(`BROKEN at entry ${edited.id + 1}`);
+    // Renumbering to hide the gap still breaks the chain.
+    await d.run('UPDATE audit_log SET id = id - 1 WHERE id > ?', [edited.id]);
+    const renumbered = await cli(['audit', 'verify']);
+    expect(renumbered.code).toBe(1);
+    expect(renumbered.out).toContain(`BROKEN at entry ${edited.id}`);
+    await d.close();
+  });
+
   it('refuses unknown subcommands and bad flags as usage errors', async () => {
     await expect(cli(['frobnicate'])).rejects.toMatchObject({ code: 'E_USAGE' });
     await expect(cli(['serve', '--listen', 'nonsense'])).rejects.toMatchObject({ code: 'E_USAGE' });
