@@ -7,6 +7,7 @@
  *   camsweep collector user grant|revoke --username NAME --role ROLE (--site S | --group G | --all-sites)
  *   camsweep collector user roles | group add|remove --group G --site S | group list
  *   camsweep collector audit verify
+ *   camsweep collector webhook add --url URL | webhook list | webhook disable ID
  */
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
@@ -23,6 +24,7 @@ import {
   setUserDisabled,
 } from '../../src/collector/store/access.js';
 import { appendAudit, verifyAudit } from '../../src/collector/store/audit.js';
+import { addWebhook, disableWebhook, listWebhooks } from '../../src/collector/store/outbox.js';
 import {
   addSiteToGroup,
   grantRole,
@@ -56,6 +58,10 @@ const HELP = `Usage:
   camsweep collector group add|remove --group NAME --site NAME
                                               put a site in a site group (or take it out)
   camsweep collector group list               list site groups and their sites
+  camsweep collector webhook add --url URL    send events (new covered/suspect device, verdict
+                                              change) to URL, signed with HMAC-SHA256; the
+                                              signing secret is printed once
+  camsweep collector webhook list | webhook disable ID
   camsweep collector audit verify             check the audit trail's hash chain; exit 1 when
                                               a row was deleted or edited
 
@@ -86,6 +92,7 @@ const OPTIONS = {
   label: { type: 'string' },
   username: { type: 'string' },
   role: { type: 'string' },
+  url: { type: 'string' },
   group: { type: 'string' },
   'all-sites': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -305,6 +312,36 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     const rows = await withDb(db, (d) => listGroups(d));
     out(['group', 'site'].join('\t'));
     for (const r of rows) out([r.group, r.site].join('\t'));
+    return EXIT.ok;
+  }
+  if (verb === 'webhook' && action === 'add') {
+    const url = values.url?.trim() ?? '';
+    if (!/^https?:\/\/[^\s]{1,2000}$/.test(url) || !URL.canParse(url))
+      throw new CamsweepError('E_USAGE', 'webhook add needs --url http(s)://HOST/PATH', {
+        fix: 'e.g. --url https://siem.example.org/hooks/camsweep',
+      });
+    const created = await auditedChange(db, 'webhook.add', url, null, (d) => addWebhook(d, url));
+    out(created.secret);
+    io.stderr.write(
+      `webhook ${created.id} added; the signing secret above is shown once: give it to the receiver to check X-Camsweep-Signature.\n`,
+    );
+    return EXIT.ok;
+  }
+  if (verb === 'webhook' && action === 'list') {
+    const rows = await withDb(db, (d) => listWebhooks(d));
+    out(['id', 'url', 'created', 'disabled'].join('\t'));
+    for (const r of rows) out([r.id, r.url, r.createdAt, r.disabledAt ?? ''].join('\t'));
+    return EXIT.ok;
+  }
+  if (verb === 'webhook' && action === 'disable') {
+    const id = Number(arg);
+    if (!arg || !Number.isSafeInteger(id))
+      throw new CamsweepError('E_USAGE', 'webhook disable needs the webhook id (see `webhook list`)');
+    if (!(await auditedChange(db, 'webhook.disable', `webhook ${id}`, null, (d) => disableWebhook(d, id))))
+      throw new CamsweepError('E_USAGE', `no active webhook ${id}`, {
+        fix: 'run `camsweep collector webhook list`',
+      });
+    out(`webhook ${id} disabled`);
     return EXIT.ok;
   }
   if (verb === 'audit' && action === 'verify') {

@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../core/log.js';
 import { cookieNames, dashboard } from './dashboard/index.js';
 import type { Database } from './db/index.js';
+import { type DispatcherOptions, startDispatcher } from './events/webhooks.js';
 import { CollectorError, errorHandler } from './routes/errors.js';
 import { RateLimiter } from './routes/rate-limit.js';
 import { reportRoutes } from './routes/reports.js';
@@ -26,6 +27,8 @@ export interface CollectorOptions {
   readonly secureCookies?: boolean;
   /** Trust X-Forwarded-For from the proxy in front (for login throttling by client address). */
   readonly trustProxy?: boolean;
+  /** Webhook delivery timing (events/webhooks.ts); false runs no dispatcher on this instance. */
+  readonly deliveries?: DispatcherOptions | false;
 }
 
 /** Largest report accepted by default, in bytes (collector --max-body). */
@@ -90,5 +93,15 @@ export async function buildCollector(options: CollectorOptions): Promise<Fastify
     log: options.log,
     cookies: cookieNames(Boolean(https) || Boolean(options.secureCookies)),
   });
+  if (options.deliveries !== false) {
+    const deliveries = options.deliveries;
+    let stop: (() => Promise<void>) | undefined;
+    app.addHook('onReady', async () => {
+      stop = startDispatcher(options.db, options.log, deliveries);
+    });
+    app.addHook('onClose', async () => {
+      await stop?.();
+    });
+  }
   return app;
 }

@@ -3,6 +3,7 @@
  * throwaway PostgreSQL cluster, for tests. Returns what a test needs to talk to it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -21,6 +22,15 @@ export interface RunningCollector {
 }
 
 export const ADMIN = { username: 'auditor', password: 'correct horse battery staple' };
+
+/** A loopback port nothing listens on right now (for a peer that starts later). */
+export async function freePort(): Promise<number> {
+  const s = createNetServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
 
 export function tempDir(prefix: string): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));

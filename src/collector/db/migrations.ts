@@ -96,6 +96,18 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
        sha256 TEXT NOT NULL)`,
     `CREATE INDEX audit_log_site ON audit_log (site, id)`,
   ],
+  // Issue 16: outbound events, queued durably (store/outbox.ts) and delivered to webhooks.
+  [
+    `CREATE TABLE webhooks (id {{pk}}, url TEXT NOT NULL, secret TEXT NOT NULL, created_at TEXT NOT NULL, disabled_at TEXT)`,
+    `CREATE TABLE outbox_events (id {{pk}}, kind TEXT NOT NULL, site TEXT NOT NULL, payload TEXT NOT NULL, created_at TEXT NOT NULL)`,
+    `CREATE TABLE webhook_deliveries (
+       id {{pk}}, event_id BIGINT NOT NULL REFERENCES outbox_events(id), webhook_id BIGINT NOT NULL REFERENCES webhooks(id),
+       state TEXT NOT NULL, attempts INTEGER NOT NULL, next_at TEXT NOT NULL, lease_until TEXT, delivered_at TEXT,
+       UNIQUE (event_id, webhook_id))`,
+    `CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_at)`,
+    `CREATE TABLE webhook_attempts (
+       id {{pk}}, delivery_id BIGINT NOT NULL REFERENCES webhook_deliveries(id), at TEXT NOT NULL, status INTEGER, error TEXT)`,
+  ],
 ];
 
 function render(statement: string, dialect: Dialect): string {

@@ -6,10 +6,12 @@
  * (same site, same content hash) is a no-op answered `duplicate`; the same id from another site
  * or with other content is a `conflict`, refused, and stored nowhere.
  */
+
 import { createHash } from 'node:crypto';
 import { pickDevice, usableSerial } from '../../contract/identity.js';
 import type { Device, Report, Verdict } from '../../contract/types.js';
 import type { Sql } from '../db/sql.js';
+import { enqueueEvent } from './outbox.js';
 
 export const VERDICT_RANK: Record<Verdict, number> = { covered: 0, suspect: 1, unknown: 2, 'not-covered': 3 };
 
@@ -215,6 +217,28 @@ export async function ingestReport(
         [deviceId, scanId, seenAt, previousVerdict, d.verdict],
       );
       if (match) verdictChanges++;
+      // Receivers hear of new covered/suspect devices and of every verdict change (store/outbox.ts).
+      if (match || d.verdict === 'covered' || d.verdict === 'suspect')
+        await enqueueEvent(
+          q,
+          {
+            kind: match ? 'device.verdict-changed' : 'device.new',
+            site: report.agent.site,
+            data: {
+              deviceId,
+              site: report.agent.site,
+              ip: d.ip,
+              mac,
+              manufacturer: i.manufacturer,
+              model: i.model,
+              from: previousVerdict,
+              verdict: d.verdict,
+              rules: d.findings.map((f) => f.rule),
+              seenAt,
+            },
+          },
+          now,
+        );
     }
   }
   return { status: 'stored', devices: report.devices.length, newDevices, verdictChanges };
