@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * camsweep entry point: dispatches to one module per subcommand (agent/commands/<name>.ts,
- * each exporting `run(argv, io)`). Thin by design (design.md: the composition root holds no
+ * each exporting `run(argv, io)`). Thin by design (docs/architecture.md §2: the composition root holds no
  * protocol or matching logic).
  */
 import { CamsweepError, describeError, EXIT } from '../src/core/errors.js';
@@ -30,6 +30,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
     summary: 'explain a device verdict from a saved report: rule → identity → evidence',
     load: () => import('./commands/explain.js'),
   },
+  report: {
+    summary: 'attestation HTML/PDF of a site (collector or report JSON); sign and verify it',
+    load: () => import('./commands/report.js'),
+  },
   collector: {
     summary: 'run the central collector and dashboard',
     load: () => import('./commands/collector.js'),
@@ -50,10 +54,10 @@ async function loadCommand(name: string, load: () => Promise<{ run: CommandMain 
     if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
     const missing =
       /Cannot find (?:package|module) '([^']+)'/.exec((err as Error).message)?.[1] ?? 'a module';
-    if (name === 'collector')
+    if (name === 'collector' || name === 'report')
       throw new CamsweepError(
         'E_USAGE',
-        `camsweep collector is not part of this installation (${missing} is missing): the agent package leaves out the collector and its dependencies (${COLLECTOR_PACKAGES})`,
+        `camsweep ${name} is not part of this installation (${missing} is missing): the agent package leaves out the collector and its dependencies (${COLLECTOR_PACKAGES})`,
         {
           fix: 'run the collector from the full camsweep package (npm install -g camsweep-<version>.tgz, made by `npm pack` in a checkout; see systemd/README.md)',
         },

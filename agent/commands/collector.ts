@@ -34,7 +34,9 @@ import {
   removeSiteFromGroup,
   revokeRole,
 } from '../../src/collector/store/roles.js';
+import { checkTimeZone } from '../../src/collector/views/display.js';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
+import { dashboardAttestation } from './attestation.js';
 import type { CommandIO } from './io.js';
 
 const HELP = `Usage:
@@ -76,6 +78,9 @@ Options:
   --rate N             reports per minute per agent token (default 60)
   --secure-cookies     mark cookies Secure behind a TLS-terminating proxy
   --trust-proxy        take the client address from X-Forwarded-For (behind a proxy)
+  --time-zone ZONE     IANA time zone the dashboard shows times in, e.g. Europe/Berlin
+                       (env CAMSWEEP_TIME_ZONE; default UTC; the ISO time shows on hover)
+  --org NAME           organisation named on attestations from the dashboard's Attestation button
 `;
 
 const OPTIONS = {
@@ -88,6 +93,7 @@ const OPTIONS = {
   rate: { type: 'string' },
   'secure-cookies': { type: 'boolean' },
   'trust-proxy': { type: 'boolean' },
+  'time-zone': { type: 'string' },
   site: { type: 'string' },
   label: { type: 'string' },
   username: { type: 'string' },
@@ -95,10 +101,11 @@ const OPTIONS = {
   url: { type: 'string' },
   group: { type: 'string' },
   'all-sites': { type: 'boolean' },
+  org: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function defaultDb(env: NodeJS.ProcessEnv): string {
+export function defaultDb(env: NodeJS.ProcessEnv): string {
   if (env.CAMSWEEP_COLLECTOR_DB) return env.CAMSWEEP_COLLECTOR_DB;
   const state = env.STATE_DIRECTORY?.split(':')[0];
   return `${state ?? '/var/lib/camsweep-collector'}/collector.db`;
@@ -370,6 +377,14 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
     throw new CamsweepError('E_USAGE', '--tls-cert and --tls-key go together');
   }
+  const timeZone = values['time-zone'] ?? io.env.CAMSWEEP_TIME_ZONE ?? 'UTC';
+  try {
+    checkTimeZone(timeZone);
+  } catch (err) {
+    throw new CamsweepError('E_USAGE', (err as Error).message, {
+      fix: 'pass --time-zone (or set CAMSWEEP_TIME_ZONE) to a name from the tz database, e.g. America/Chicago',
+    });
+  }
   const database = await openDatabase(db);
   const tls = values['tls-cert']
     ? {
@@ -386,6 +401,8 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     ingestPerMinute: positiveInt(values.rate, 'rate', 60),
     secureCookies: values['secure-cookies'] === true,
     trustProxy: values['trust-proxy'] === true,
+    timeZone,
+    attestation: (snapshots, format) => dashboardAttestation(snapshots, format, values.org ?? null),
   });
   if (!tls && !/^(127\.|::1$|localhost$)/.test(listen.host)) {
     io.log.warn(

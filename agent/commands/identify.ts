@@ -1,5 +1,5 @@
 /**
- * `camsweep identify`: offline identification of saved observations (design.md) or of another
+ * `camsweep identify`: offline identification of saved observations (docs/architecture.md §1) or of another
  * scanner's output. Input is JSON lines (stdin or files) or nmap XML; observations are fused
  * per host, and each host is written as one JSON line (identity, verdict, findings, evidence)
  * or as a row of the scan's table. Bad input lines are reported as `line N: why` on stderr and

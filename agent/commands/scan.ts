@@ -1,5 +1,5 @@
 /**
- * `camsweep scan [TARGET…]`: one scan, one report. Exit codes (design.md): 0 nothing covered,
+ * `camsweep scan [TARGET…]`: one scan, one report. Exit codes (docs/architecture.md §5): 0 nothing covered,
  * 3 covered or suspect found, 2 usage or config error, 1 failure (including a scan cut short
  * with nothing covered found — the report is still written).
  */
@@ -31,13 +31,17 @@ Options:
   --rate N                  global packet-rate cap per second (0 = uncapped)
   --per-host N              probe operations in flight per host
   --timeout DURATION        hard deadline for the whole scan, e.g. 5m
+  --discovery MODE          two-phase (default: live hosts first, then every port on them)
+                            or full (every port on every address, for networks that drop
+                            unsolicited connects to closed ports)
   --probes a,b,c            run only these probes
   --skip a,b,c              do not run these probes
   --site NAME               site name in the report
   --credentials FILE        credentials file keyed by CIDR (mode 600)
   -h, --help                this help
 
-Exit codes: 0 nothing covered, 3 covered or suspect found, 2 usage/config error, 1 failure.
+Exit codes: 0 nothing covered, 3 covered or suspect found, 2 usage/config error, 1 failure
+(including a scan cut short by a deadline or Ctrl-C unless something covered was found).
 `;
 
 export async function run(argv: string[], io: CommandIO): Promise<number> {
@@ -53,6 +57,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     'scan.rate': values.rate,
     'scan.perHostConcurrency': values['per-host'],
     'scan.timeout': values.timeout,
+    'probes.tcp.discovery': values.discovery,
     'output.format': values.format ?? formatFromExtension(values.out),
     'output.out': values.out,
     'classify.profile': values.profile,
@@ -108,8 +113,14 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   if (pushUrl) pushFailed = !(await pushReport(config, report, io));
 
   if (schemaProblems.length > 0) return EXIT.failure;
-  if (report.summary.covered + report.summary.suspect > 0) return EXIT.found;
-  if (report.scan.partial || pushFailed) return EXIT.failure;
+  if (report.summary.covered > 0) return EXIT.found;
+  // A cut-short scan proves nothing about what it skipped: never a clean or "suspect only" exit.
+  if (report.scan.partial) {
+    io.stderr.write(`camsweep: ${describePartial(report)}\n`);
+    return EXIT.failure;
+  }
+  if (report.summary.suspect > 0) return EXIT.found;
+  if (pushFailed) return EXIT.failure;
   return EXIT.ok;
 }
 
@@ -125,11 +136,22 @@ const OPTIONS = {
   rate: { type: 'string' },
   'per-host': { type: 'string' },
   timeout: { type: 'string' },
+  discovery: { type: 'string' },
   probes: { type: 'string' },
   skip: { type: 'string' },
   site: { type: 'string' },
   credentials: { type: 'string' },
 } as const;
+
+/** One line naming what a partial scan skipped, so the exit code 1 never goes unexplained. */
+function describePartial(report: Report): string {
+  const s = report.scan.skipped;
+  if (!s) return 'the scan was cut short; the report is partial';
+  const parts = [`probes ${s.probes.join(', ') || 'none'}`];
+  if (s.ports.length > 0) parts.push(`ports ${s.ports.join(',')}`);
+  if (s.hosts > 0) parts.push(`${s.hosts} hosts`);
+  return `the scan was cut short (${s.reasons.join(', ')}) and is partial; not done: ${parts.join('; ')}. Nothing found is not proof that nothing is there`;
+}
 
 function splitList(text: string | undefined): string[] {
   return (text ?? '')

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { EXIT } from '../../src/core/errors.js';
 import { SIGNATURES_DIR } from '../../src/core/version.js';
+import { verifyAdvisories } from '../../src/knowledge/advisories/verify.js';
 import { verifyRules } from '../../src/knowledge/classify/verify.js';
 import { formatProblem, type Problem } from '../../src/knowledge/signatures/problem.js';
 import { verifySignatures } from '../../src/knowledge/verify/signatures.js';
@@ -42,13 +43,15 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   const problems: Problem[] = [...result.problems];
 
   problems.push(...verifyRules({ rulesDir: join(signaturesDir, 'rules') }));
+  const advisories = verifyAdvisories(join(signaturesDir, 'advisories'));
+  problems.push(...advisories.problems);
 
   for (const p of problems) io.stdout.write(`${formatProblem(p)}\n`);
   const c = result.counts;
   io.stdout.write(
     `camsweep verify: ${c.signatures} signatures, ${c.examples} examples, ${c.counterexamples} counterexamples, ` +
       `${c.modelFamilies} model families, ${c.genericObservations} generic observations` +
-      `, rules; signatures version ${result.version}; ` +
+      `, rules, ${advisories.count} firmware advisories; signatures version ${result.version}; ` +
       `${problems.length === 0 ? 'no problems' : `${problems.length} problem(s)`}\n`,
   );
   return problems.length === 0 ? EXIT.ok : EXIT.failure;

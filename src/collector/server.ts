@@ -6,12 +6,14 @@ import { readFileSync } from 'node:fs';
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../core/log.js';
+import type { AttestationRenderer } from './dashboard/attestation.js';
 import { cookieNames, dashboard } from './dashboard/index.js';
 import type { Database } from './db/index.js';
 import { type DispatcherOptions, startDispatcher } from './events/webhooks.js';
 import { CollectorError, errorHandler } from './routes/errors.js';
 import { RateLimiter } from './routes/rate-limit.js';
 import { reportRoutes } from './routes/reports.js';
+import { createDisplay } from './views/display.js';
 
 export interface CollectorOptions {
   readonly db: Database;
@@ -29,6 +31,10 @@ export interface CollectorOptions {
   readonly trustProxy?: boolean;
   /** Webhook delivery timing (events/webhooks.ts); false runs no dispatcher on this instance. */
   readonly deliveries?: DispatcherOptions | false;
+  /** IANA time zone the dashboard shows times in (ISO UTC on hover); default UTC. */
+  readonly timeZone?: string;
+  /** Renders the dashboard's Attestation download; without it the button's route is absent. */
+  readonly attestation?: AttestationRenderer;
 }
 
 /** Largest report accepted by default, in bytes (collector --max-body). */
@@ -92,6 +98,8 @@ export async function buildCollector(options: CollectorOptions): Promise<Fastify
     db: options.db,
     log: options.log,
     cookies: cookieNames(Boolean(https) || Boolean(options.secureCookies)),
+    display: createDisplay(options.timeZone ?? 'UTC'),
+    ...(options.attestation ? { attestation: options.attestation } : {}),
   });
   if (options.deliveries !== false) {
     const deliveries = options.deliveries;

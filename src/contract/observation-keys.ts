@@ -1,7 +1,7 @@
 /**
  * The observation-key registry: the one place that says which keys exist.
  *
- * Keys are `<proto>.<field>[.<sub>]` (design.md, "Observation keys"). A pattern ending in
+ * Keys are `<proto>.<field>[.<sub>]` (docs/architecture.md §3). A pattern ending in
  * `.*` stands for a family whose last part comes from the device (`http.header.server`,
  * `sadp.DeviceSN`). Probes declare the patterns they emit and the runner refuses anything
  * else; signatures may only read keys that match a pattern here, which `camsweep verify`
@@ -15,7 +15,7 @@ export interface KeyDefinition {
 }
 
 const definitions: readonly KeyDefinition[] = [
-  // ONVIF WS-Discovery ProbeMatch / Hello, and the device service (protocols.md §1)
+  // ONVIF WS-Discovery ProbeMatch / Hello, and the device service (docs/protocols.md §1)
   { pattern: 'onvif.endpoint', meaning: 'EndpointReference address, normalised (no urn:/uuid:, lower case)' },
   { pattern: 'onvif.types', meaning: 'WS-Discovery Types, space separated QNames as sent' },
   { pattern: 'onvif.xaddr', meaning: 'one XAddr URL (one observation per URL)' },
@@ -33,7 +33,7 @@ const definitions: readonly KeyDefinition[] = [
     pattern: 'onvif.clock.tz',
     meaning: 'device time zone string from GetSystemDateAndTime, e.g. CST-8:00:00',
   },
-  // Hikvision SADP (protocols.md §2) and Dahua DHIP discovery (§3)
+  // Hikvision SADP (docs/protocols.md §2) and Dahua DHIP discovery (§3)
   { pattern: 'sadp.*', meaning: 'SADP ProbeMatch element, as sent (sadp.DeviceDescription)' },
   { pattern: 'dhip.*', meaning: 'DHIP deviceInfo field, as sent (dhip.SerialNo), plus dhip.mac' },
   // mDNS / DNS-SD (§5.6)
@@ -99,6 +99,21 @@ const definitions: readonly KeyDefinition[] = [
   // Link layer
   { pattern: 'mac.address', meaning: 'MAC address, lower case, colon separated' },
   { pattern: 'mac.oui.org', meaning: 'IEEE registry organisation for the MAC prefix' },
+  // Switch- and router-side tables read over SNMP (src/agent/probes/switch)
+  { pattern: 'switch.device', meaning: 'address of the switch whose forwarding table holds the MAC' },
+  { pattern: 'switch.name', meaning: 'sysName of that switch' },
+  { pattern: 'switch.port', meaning: 'ifName (else ifDescr) of the access port the MAC was learned on' },
+  { pattern: 'switch.portAlias', meaning: 'ifAlias of that port (the admin label)' },
+  { pattern: 'switch.vlan', meaning: '802.1Q VLAN id of the forwarding entry' },
+  {
+    pattern: 'switch.read',
+    meaning: 'on the switch itself: outcome of reading its tables (read: counts, or failed: why)',
+  },
+  { pattern: 'lldp.sysName', meaning: 'LLDP-MIB lldpRemSysName a neighbour announced' },
+  { pattern: 'lldp.sysDesc', meaning: 'LLDP-MIB lldpRemSysDesc a neighbour announced' },
+  { pattern: 'lldp.chassisId', meaning: 'lldpRemChassisId, a MAC when its subtype says so' },
+  { pattern: 'lldp.portId', meaning: 'lldpRemPortId of the neighbour' },
+  { pattern: 'lldp.portDesc', meaning: 'lldpRemPortDesc of the neighbour' },
 ];
 
 const exact = new Set<string>();

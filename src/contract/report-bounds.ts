@@ -6,6 +6,7 @@
  * million item validations. The caps equal the schema's maxItems (test/unit/contract checks).
  */
 import type { JsonBounds } from '../core/json-bounds.js';
+import { COVERAGE_CAPS } from './coverage-schema.js';
 
 export const REPORT_MAX_DEVICES = 70_000;
 
@@ -20,6 +21,10 @@ export const REPORT_ARRAY_CAPS = {
   'device.findings': 64,
   'device.evidence': 512,
   'device.observations': 4096,
+  'coverage.subnets': COVERAGE_CAPS.subnets,
+  'coverage.probeTrouble': COVERAGE_CAPS.probeTrouble,
+  'coverage.switches': COVERAGE_CAPS.switches,
+  'coverage.blindSpots': COVERAGE_CAPS.blindSpots,
 } as const;
 
 /**
@@ -57,6 +62,11 @@ export function checkReportBounds(candidate: unknown): BoundsProblem | null {
   const scan = member(candidate, 'scan');
   for (const key of ['targets', 'probes', 'probeStatus'] as const) {
     const p = over(member(scan, key), REPORT_ARRAY_CAPS[`scan.${key}`], `/scan/${key}`);
+    if (p) return p;
+  }
+  const coverage = member(candidate, 'coverage');
+  for (const key of ['subnets', 'probeTrouble', 'switches', 'blindSpots'] as const) {
+    const p = over(member(coverage, key), REPORT_ARRAY_CAPS[`coverage.${key}`], `/coverage/${key}`);
     if (p) return p;
   }
   const devices = member(candidate, 'devices');

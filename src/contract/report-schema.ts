@@ -13,6 +13,13 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { type Static, type TSchema, Type } from 'typebox';
 import { addFormats } from './ajv-formats.js';
+import {
+  type BlindSpotSchema,
+  CoverageSchema,
+  LocationSchema,
+  type SubnetCoverageSchema,
+  type SwitchCoverageSchema,
+} from './coverage-schema.js';
 import { checkReportBounds, REPORT_MAX_DEVICES } from './report-bounds.js';
 import { DEVICE_TYPES, type DeviceType } from './vocabulary.js';
 
@@ -111,6 +118,27 @@ export const FindingSchema = closed({
   source: Type.Optional(str(1024)),
 });
 
+/**
+ * A published, known vulnerability whose affected firmware range contains the firmware string
+ * this device already reported (signatures/advisories). Found by comparison only: nothing is sent
+ * to a device to test it. Kept apart from the sanctions verdict, which it never changes.
+ */
+export const RiskSchema = closed({
+  /** Advisory id from signatures/advisories. */
+  advisory: str(64),
+  cve: Type.String({ pattern: '^CVE-\\d{4}-\\d{4,7}$' }),
+  title: str(512),
+  /** Listed in CISA's Known Exploited Vulnerabilities catalogue. */
+  kev: Type.Boolean(),
+  /** `possible` when the range is broader than the vendor's per-model list. */
+  certainty: Type.Enum(['affected', 'possible']),
+  /** The vendor's fixed version, in words. */
+  fixed: str(1024),
+  /** Why it matched, e.g. "firmware V5.4.0 build 160530: version 5.4.0 within 5.2.0 – 5.4.0; …". */
+  basis: str(2048),
+  source: str(1024),
+});
+
 export const DeviceSchema = closed({
   ip: ipv4,
   mac: Type.Unsafe<string | null>({ type: ['string', 'null'], pattern: '^[0-9a-f]{2}(:[0-9a-f]{2}){5}$' }),
@@ -119,8 +147,31 @@ export const DeviceSchema = closed({
   verdict: VerdictSchema,
   findings: Type.Array(FindingSchema, { maxItems: 64 }),
   evidence: Type.Array(EvidenceSchema, { maxItems: 512 }),
+  /** Firmware risk findings; absent in reports from older agents and when nothing matched. */
+  risks: Type.Optional(Type.Array(RiskSchema, { maxItems: 64 })),
   /** Every observation of this host, so nothing scanned is dropped and explain can trace. */
   observations: Type.Optional(Type.Array(ObservationSchema, { maxItems: 4096 })),
+  /** Where the device is plugged in, from a switch's forwarding table (issue 12). */
+  location: Type.Optional(LocationSchema),
+});
+
+/** `deadline`: the probe's own deadline; `scan-deadline`: the whole scan's; `abort`: the user. */
+export const CutShortReasonSchema = Type.Enum(['deadline', 'scan-deadline', 'abort']);
+const portList = Type.Array(port, { maxItems: 65536 });
+/** A few of the hosts skipped (capped), so a person can check by hand. */
+const hostSample = Type.Array(ipv4, { maxItems: 64 });
+
+/** The work a probe never did, as far as it could tell. */
+export const SkippedWorkSchema = closed({
+  /** Ports not tried on every host they were planned for. */
+  ports: Type.Optional(portList),
+  /** How many hosts had at least one planned check skipped. */
+  hosts: Type.Optional(count),
+  hostSample: Type.Optional(hostSample),
+  /** Planned attempts (connects, requests) never made. */
+  attempts: Type.Optional(count),
+  /** Listening time a discovery probe lost to the deadline (replies that may never be heard). */
+  listenMs: Type.Optional(count),
 });
 
 /** Per-probe outcome, so a failed probe is visible rather than silently missing. */
@@ -130,6 +181,35 @@ export const ProbeStatusSchema = closed({
   observations: count,
   durationMs: Type.Number({ minimum: 0 }),
   message: Type.Optional(str(1024)),
+  /** Why the probe stopped before finishing its work; absent when it finished. */
+  cutShort: Type.Optional(CutShortReasonSchema),
+  skipped: Type.Optional(SkippedWorkSchema),
+});
+
+/**
+ * Present whenever some planned work was not done (a deadline or an abort cut it short): which
+ * probes, ports and hosts were skipped. A report with this field is always partial.
+ */
+export const ScanSkippedSchema = closed({
+  reasons: Type.Array(CutShortReasonSchema, { maxItems: 3 }),
+  /** Probes cut short or never started. */
+  probes: Type.Array(str(32), { maxItems: 64 }),
+  ports: portList,
+  /** Largest host count any one probe skipped (hosts overlap between probes). */
+  hosts: count,
+  hostSample,
+});
+
+/** How live hosts were found, and what that method cannot see. */
+export const DiscoveryModeSchema = closed({
+  /** `two-phase`: live hosts first, then every port on them; `full`: every port on every address. */
+  mode: Type.Enum(['two-phase', 'full']),
+  /** Ports phase 1 tried on every address (two-phase only). */
+  phase1Ports: Type.Optional(Type.Array(port, { maxItems: 64 })),
+  /** Hosts found live (and given the full port list and enrichment). */
+  liveHosts: count,
+  /** What this mode cannot see, in words. */
+  blindSpots: str(1024),
 });
 
 export const ReportSummarySchema = closed({
@@ -147,10 +227,18 @@ export const ScanSchema = closed({
   targets: Type.Array(str(64), { maxItems: 4096 }),
   probes: Type.Array(str(32), { maxItems: 64 }),
   rulesVersion: str(64),
+  /** Newest `reviewed` date of the rule data (YYYY-MM-DD): how current the rules are. */
+  rulesAsOf: Type.Optional(Type.String({ format: 'date' })),
+  /** Probe rate limit the scan ran under (packets per second), for the attestation's method. */
+  rate: Type.Optional(Type.Number({ minimum: 0 })),
+  /** Addresses the configuration said never to touch. */
+  exclusions: Type.Optional(Type.Array(str(64), { maxItems: 4096 })),
   profile: Type.Optional(str(64)),
   /** True when the scan was cut short (Ctrl-C, SIGTERM, deadline): the report is partial. */
   partial: Type.Optional(Type.Boolean()),
   probeStatus: Type.Optional(Type.Array(ProbeStatusSchema, { maxItems: 64 })),
+  skipped: Type.Optional(ScanSkippedSchema),
+  discovery: Type.Optional(DiscoveryModeSchema),
 });
 
 export const ReportSchema = Type.Object(
@@ -162,6 +250,8 @@ export const ReportSchema = Type.Object(
     scan: ScanSchema,
     summary: ReportSummarySchema,
     devices: Type.Array(DeviceSchema, { maxItems: REPORT_MAX_DEVICES }),
+    /** What the scan reached and what it could not (issue 12); absent from older agents. */
+    coverage: Type.Optional(CoverageSchema),
   },
   {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -188,8 +278,18 @@ export type Evidence = Frozen<Static<typeof EvidenceSchema>>;
 export type Finding = Frozen<Static<typeof FindingSchema>>;
 export type Observation = Frozen<Static<typeof ObservationSchema>>;
 export type ProbeStatus = Frozen<Static<typeof ProbeStatusSchema>>;
+export type CutShortReason = Static<typeof CutShortReasonSchema>;
+export type SkippedWork = Frozen<Static<typeof SkippedWorkSchema>>;
+export type ScanSkipped = Frozen<Static<typeof ScanSkippedSchema>>;
+export type DiscoveryMode = Frozen<Static<typeof DiscoveryModeSchema>>;
 export type ReportSummary = Frozen<Static<typeof ReportSummarySchema>>;
+export type Risk = Frozen<Static<typeof RiskSchema>>;
 export type Verdict = Static<typeof VerdictSchema>;
+export type DeviceLocation = Frozen<Static<typeof LocationSchema>>;
+export type Coverage = Frozen<Static<typeof CoverageSchema>>;
+export type SubnetCoverage = Frozen<Static<typeof SubnetCoverageSchema>>;
+export type SwitchCoverage = Frozen<Static<typeof SwitchCoverageSchema>>;
+export type BlindSpot = Frozen<Static<typeof BlindSpotSchema>>;
 
 export interface SchemaProblem {
   /** JSON pointer of the offending field, e.g. `/devices/0/ip`. */
@@ -199,14 +299,23 @@ export interface SchemaProblem {
 
 // allErrors off: validation stops at the first problem, so its work is bounded by the input
 // (issue 14: with allErrors a million bad items were each checked and reported).
-const ajv = new Ajv2020({ allErrors: false, strict: true });
-addFormats(ajv);
-const validate = ajv.compile<Report>(ReportSchema);
+// Compiled on first use: a scan needs it only once its report exists, so the compiled
+// validator does not sit in memory while the probes run.
+let compiled: ReturnType<Ajv2020['compile']> | null = null;
+function validator(): ReturnType<Ajv2020['compile']> {
+  if (!compiled) {
+    const ajv = new Ajv2020({ allErrors: false, strict: true });
+    addFormats(ajv);
+    compiled = ajv.compile<Report>(ReportSchema);
+  }
+  return compiled;
+}
 
 /** Validates a report; returns the problems (empty when valid). */
 export function checkReport(candidate: unknown): SchemaProblem[] {
   const tooLong = checkReportBounds(candidate);
   if (tooLong) return [tooLong];
+  const validate = validator();
   if (validate(candidate)) return [];
   return (validate.errors ?? []).slice(0, 20).map((e) => ({
     field: e.instancePath || '/',
@@ -215,5 +324,5 @@ export function checkReport(candidate: unknown): SchemaProblem[] {
 }
 
 export function isReport(candidate: unknown): candidate is Report {
-  return checkReportBounds(candidate) === null && validate(candidate);
+  return checkReportBounds(candidate) === null && (validator()(candidate) as boolean);
 }

@@ -1,14 +1,19 @@
 /**
- * The data model that flows through camsweep (design.md, "The data flow"):
+ * The data model that flows through camsweep (docs/architecture.md §1):
  * probes → observations → identify → identities → classify → findings → sinks.
  * The report's shapes are inferred from its JSON Schema in report-schema.ts (one definition);
  * this module re-exports them next to the stage results that never leave the process.
  */
 
 export {
+  type BlindSpot,
+  type Coverage,
+  type CutShortReason,
   DEVICE_TYPES,
   type Device,
+  type DeviceLocation,
   type DeviceType,
+  type DiscoveryMode,
   type Evidence,
   type Finding,
   type Identity,
@@ -17,6 +22,11 @@ export {
   REPORT_SCHEMA_ID,
   type Report,
   type ReportSummary,
+  type Risk,
+  type ScanSkipped,
+  type SkippedWork,
+  type SubnetCoverage,
+  type SwitchCoverage,
   type Verdict,
 } from './report-schema.js';
 

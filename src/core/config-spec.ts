@@ -145,7 +145,7 @@ export function coerceField(spec: FieldSpec, raw: unknown): { value: unknown } |
       const list = typeof raw === 'string' ? (commaList(raw) as string[]).map(Number) : raw;
       if (!Array.isArray(list) || list.some((p) => !Number.isInteger(p) || p < 1 || p > 65535))
         return { error: 'must be a list of port numbers 1-65535' };
-      // Printer raw-print ports must never be swept: a stray byte prints a page (design.md).
+      // Printer raw-print ports must never be swept: a stray byte prints a page (docs/architecture.md §7).
       if (list.some((p) => p >= 9100 && p <= 9107))
         return { error: 'must not include 9100-9107 (printer ports)' };
       return { value: list };

@@ -29,6 +29,10 @@ export const errorCatalogue = {
     fix: 'pass --allow-public only for public addresses you are authorised to scan',
   },
   E_SCOPE_TOO_LARGE: { exit: EXIT.usage, fix: 'narrow the targets or raise scan.maxHosts in the config' },
+  E_SCAN_TOO_LONG: {
+    exit: EXIT.usage,
+    fix: 'raise --timeout or --rate, narrow the targets, or use two-phase discovery (the default)',
+  },
   E_PERMISSION: {
     exit: EXIT.failure,
     fix: 'run with the needed capability (see the README section on permissions)',

@@ -39,7 +39,7 @@ export function isGroupAddress(mac: string): boolean {
 
 /**
  * The MAC inside a Hikvision ONVIF endpoint: a time-based (version 1) UUID whose node field
- * is the device MAC (protocols.md §1.3, `…-b4a3820fd92d` ↔ `b4:a3:82:0f:d9:2d`). Random
+ * is the device MAC (docs/protocols.md §1.3, `…-b4a3820fd92d` ↔ `b4:a3:82:0f:d9:2d`). Random
  * (version 4) UUIDs, as Dahua sends, carry no MAC and give null.
  */
 export function macFromUuid(endpoint: string): string | null {

@@ -1,6 +1,6 @@
 /**
  * The scope guard. Turns what the user asked for into the exact set of addresses camsweep
- * may send to, and refuses anything it must not touch (design.md, "Network safety").
+ * may send to, and refuses anything it must not touch (docs/architecture.md §7).
  *
  * Default (no targets): the directly connected RFC 1918 subnets of interfaces that are up.
  * Public addresses need --allow-public. Loopback, multicast and reserved addresses are never

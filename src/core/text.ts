@@ -1,5 +1,5 @@
 /**
- * Device-supplied strings are attacker-controlled (design.md practice 7). These helpers are
+ * Device-supplied strings are attacker-controlled (docs/architecture.md §6 practice 7). These helpers are
  * the only sanctioned ways to put one in front of a person or into storage.
  */
 

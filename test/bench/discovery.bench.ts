@@ -1,32 +1,40 @@
 /**
- * Discovery benchmark (issue 3). Builds its own lab of 4,096 addresses (a /20: 256 live
- * hosts, the rest silently dropped, netem latency; see discovery/lab.ts), then runs, in the
- * scanner namespace and on the same ports:
- *   camsweep's default profile (the built CLI, every probe) and `nmap -sT -Pn`, both at the
- *   same packet-rate cap; then camsweep's TCP sweep alone, its whole discovery and nmap,
- *   all uncapped.
- * Prints wall times, the camsweep/nmap ratio, packets per second and camsweep's peak RSS.
- * Targets: capped, camsweep's whole discovery ≤ nmap's sweep alone; uncapped sweep no slower
- * than nmap; peak RSS < 200 MB. Prints figures and the verdict; asserts nothing.
+ * Discovery benchmark (issues 3 and 15). Builds its own lab — a /20 (4,096 addresses, 256 live)
+ * and a /16 (65,536 addresses, 656 live), the rest silently dropped, netem latency; see
+ * discovery/lab.ts — and runs, in the scanner namespace, on the same ports and at the same
+ * packet-rate cap: camsweep's two-phase discovery (the default), camsweep with
+ * `--discovery full`, `nmap -sT` with its default host discovery and `nmap -sT -Pn`.
+ * Each row shows wall time against the physical limit (packets the method needs ÷ cap + one
+ * timeout), packets sent, live hosts found and peak RSS. Prints figures; asserts nothing.
  * Needs root, iproute2, tc (netem) and nmap; skips with the reason otherwise.
  *
- * Env: CAMSWEEP_BENCH_RATE (cap, default 1000 = camsweep's default), CAMSWEEP_BENCH_DELAY_MS
- * (one-way netem delay, default 2).
+ * Env: CAMSWEEP_BENCH_LABS (`20,16`), CAMSWEEP_BENCH_RATES_20 (`1000`), CAMSWEEP_BENCH_RATES_16
+ * (`10000,1000`), CAMSWEEP_BENCH_DELAY_MS (one-way netem delay, default 2),
+ * CAMSWEEP_BENCH_SKIP_NMAP=1 (camsweep rows only), CAMSWEEP_BENCH_LIMIT_S (skip a row whose
+ * physical limit exceeds this, default 600), CAMSWEEP_BENCH_ROWS (only rows whose label contains
+ * one of these comma-separated strings), CAMSWEEP_BENCH_CLI (another build's dist/agent/cli.js).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_PORTS } from '../../src/agent/probes/tcp/ports.js';
+import { DEFAULT_PORTS, DISCOVERY_PORTS } from '../../src/agent/probes/tcp/ports.js';
 import { PACKAGE_ROOT } from '../../src/core/version.js';
-import { type BenchLab, buildLab, SCANNER_IP } from './discovery/lab.js';
+import { type BenchLab, buildLab, LAB_SIZES, type LabSize, SCANNER_IP, subnetOf } from './discovery/lab.js';
 import { type Measurement, measure } from './discovery/measure.js';
 
-const RATE = Number(process.env.CAMSWEEP_BENCH_RATE ?? 1000);
 const DELAY_MS = Number(process.env.CAMSWEEP_BENCH_DELAY_MS ?? 2);
-/** `CAMSWEEP_BENCH_SKIP_NMAP=1` runs only camsweep's rows (the nmap runs take minutes). */
 const SKIP_NMAP = process.env.CAMSWEEP_BENCH_SKIP_NMAP === '1';
-const RUN_LIMIT_MS = 20 * 60_000;
+const LIMIT_S = Number(process.env.CAMSWEEP_BENCH_LIMIT_S ?? 600);
+const LABS = (process.env.CAMSWEEP_BENCH_LABS ?? '20,16').split(',') as ('20' | '16')[];
+const RATES: Record<'20' | '16', number[]> = {
+  '20': (process.env.CAMSWEEP_BENCH_RATES_20 ?? '1000').split(',').map(Number),
+  '16': (process.env.CAMSWEEP_BENCH_RATES_16 ?? '10000,1000').split(',').map(Number),
+};
+/** The connect timeout the physical limit allows once (camsweep's and nmap's initial one). */
+const ONE_TIMEOUT_S = 1;
+/** Probes nmap's default host discovery sends per address as root (ICMP echo, SYN 443, ACK 80, timestamp). */
+const NMAP_DISCOVERY_PROBES = 4;
 
 function skipReason(): string | null {
   if (process.getuid?.() !== 0) return 'needs root (network namespaces)';
@@ -40,10 +48,10 @@ function skipReason(): string | null {
   return null;
 }
 
-/** The scope camsweep computes for the /20: every address but network, broadcast and its own. */
-function scopeHosts(): string[] {
+/** The scope camsweep computes: every address but network, broadcast and its own. */
+function scopeHosts(size: LabSize): string[] {
   const out: string[] = [];
-  for (let k = 1; k < 4095; k++) {
+  for (let k = 1; k < size.addresses - 1; k++) {
     const a = `10.64.${k >> 8}.${k & 255}`;
     if (a !== SCANNER_IP) out.push(a);
   }
@@ -62,25 +70,141 @@ async function startDevices(lab: BenchLab): Promise<() => void> {
   return () => child.kill('SIGKILL');
 }
 
-function openFromReport(file: string): number {
+/** Live lab hosts with at least one open port in camsweep's report. */
+function liveFromReport(file: string, live: ReadonlySet<string>): number {
   try {
     const report = JSON.parse(readFileSync(file, 'utf8')) as {
-      devices: { observations?: { key: string }[]; evidence?: { key: string }[] }[];
+      devices: { ip: string; observations?: { key: string }[] }[];
     };
-    return report.devices.reduce(
-      (n, d) => n + (d.observations ?? []).filter((o) => o.key === 'tcp.open').length,
-      0,
-    );
+    return report.devices.filter(
+      (d) => live.has(d.ip) && (d.observations ?? []).some((o) => o.key === 'tcp.open'),
+    ).length;
   } catch {
     return Number.NaN;
   }
 }
 
-function openFromNmap(file: string): number {
+/** Live lab hosts with an open port in nmap's grepable output. */
+function liveFromNmap(file: string, live: ReadonlySet<string>): number {
   try {
-    return (readFileSync(file, 'utf8').match(/\/open\/tcp\//g) ?? []).length;
+    const hosts = new Set<string>();
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const m = /^Host: (\S+) .*Ports: .*\/open\//.exec(line);
+      if (m && live.has(m[1]!)) hosts.add(m[1]!);
+    }
+    return hosts.size;
   } catch {
     return Number.NaN;
+  }
+}
+
+interface Row {
+  readonly label: string;
+  /** Packets the method needs at the least (SYNs and discovery probes). */
+  readonly needed: number;
+  run(): Promise<{ m: Measurement; found: number }>;
+}
+
+async function benchLab(key: '20' | '16'): Promise<void> {
+  const size = LAB_SIZES[key];
+  const subnet = subnetOf(size);
+  const work = mkdtempSync(join(tmpdir(), 'camsweep-bench-discovery-'));
+  const hostsFile = join(work, 'hosts.txt');
+  const scope = scopeHosts(size);
+  writeFileSync(hostsFile, `${scope.join('\n')}\n`);
+  const onePort = join(work, 'one-port.yaml');
+  writeFileSync(onePort, 'probes:\n  tcp:\n    discoveryPorts: [80]\n');
+  const ports = DEFAULT_PORTS.join(',');
+  // CAMSWEEP_BENCH_CLI runs another build (e.g. an older commit's) in the same lab.
+  const cli = process.env.CAMSWEEP_BENCH_CLI ?? join(PACKAGE_ROOT, 'dist', 'agent', 'cli.js');
+  const lab = buildLab(DELAY_MS, size);
+  const live = new Set(lab.live);
+  const dead = scope.length - live.size;
+  const cleanup = () => {
+    lab.teardown();
+    rmSync(work, { recursive: true, force: true });
+  };
+  const onInt = () => {
+    cleanup();
+    process.exit(130);
+  };
+  process.once('SIGINT', onInt);
+  let stopDevices = () => {};
+  try {
+    stopDevices = await startDevices(lab);
+    process.stdout.write(
+      `\nlab ${subnet}: ${size.addresses.toLocaleString('en')} addresses, ${live.size} live (each answers on 80 and 554, ` +
+        `some on 8000 and 22), the rest silently dropped; latency ${lab.latency}; ${DEFAULT_PORTS.length} ports\n`,
+    );
+    const env = { CAMSWEEP_LOG_LEVEL: 'warn' };
+    const camsweep = (label: string, rate: number, extra: string[]) => async () => {
+      const out = join(work, `${label.replace(/\W+/g, '-')}.json`);
+      const argv = [process.execPath, cli, 'scan', subnet, '--format', 'json', '--out', out];
+      argv.push('--rate', String(rate), '--timeout', '60m', ...extra);
+      const m = await measure(lab, label, argv, { env, limitMs: (LIMIT_S + 120) * 1000 });
+      return { m, found: liveFromReport(out, live) };
+    };
+    const nmap = (label: string, rate: number, extra: string[]) => async () => {
+      const out = join(work, `${label.replace(/\W+/g, '-')}.gnmap`);
+      const argv = ['nmap', '-sT', '-n', ...extra, '-p', ports, '-iL', hostsFile, '-oG', out];
+      argv.push('--max-rate', String(rate));
+      const m = await measure(lab, label, argv, { limitMs: (LIMIT_S + 120) * 1000 });
+      return { m, found: liveFromNmap(out, live) };
+    };
+    // Live hosts answer on port 80, the first port phase 1 tries: one connect each.
+    const twoPhase = (phase1: number) => live.size * DEFAULT_PORTS.length + dead * phase1;
+    const full = scope.length * DEFAULT_PORTS.length;
+    for (const rate of RATES[key]) {
+      const rows: Row[] = [
+        {
+          label: `camsweep two-phase, cap ${rate}/s`,
+          needed: twoPhase(DISCOVERY_PORTS.length),
+          run: camsweep(`camsweep two-phase ${rate}`, rate, []),
+        },
+        {
+          label: `camsweep two-phase, phase 1 port 80 only, cap ${rate}/s`,
+          needed: twoPhase(1),
+          run: camsweep(`camsweep two-phase p80 ${rate}`, rate, ['--config', onePort]),
+        },
+        {
+          label: `camsweep --discovery full, cap ${rate}/s`,
+          needed: full,
+          run: camsweep(`camsweep full ${rate}`, rate, ['--discovery', 'full']),
+        },
+      ];
+      if (!SKIP_NMAP)
+        rows.push(
+          {
+            label: `nmap -sT (default discovery), cap ${rate}/s`,
+            needed: scope.length * NMAP_DISCOVERY_PROBES + live.size * DEFAULT_PORTS.length,
+            run: nmap(`nmap default ${rate}`, rate, []),
+          },
+          { label: `nmap -sT -Pn, cap ${rate}/s`, needed: full, run: nmap(`nmap Pn ${rate}`, rate, ['-Pn']) },
+        );
+      process.stdout.write(
+        `\n${'run'.padEnd(50)} ${'wall'.padStart(8)} ${'limit'.padStart(8)} ${'ratio'.padStart(6)} ${'packets'.padStart(9)} ${'pkt/s'.padStart(7)}  live found  peak RSS  exit\n`,
+      );
+      const only = process.env.CAMSWEEP_BENCH_ROWS;
+      for (const row of rows.filter((r) => !only || only.split(',').some((o) => r.label.includes(o)))) {
+        const limitS = row.needed / rate + ONE_TIMEOUT_S;
+        if (limitS > LIMIT_S) {
+          process.stdout.write(
+            `${row.label.padEnd(50)} skipped: its physical limit ${limitS.toFixed(0)} s exceeds CAMSWEEP_BENCH_LIMIT_S=${LIMIT_S}\n`,
+          );
+          continue;
+        }
+        const { m, found } = await row.run();
+        const s = m.wallMs / 1000;
+        const rss = Number.isFinite(m.peakRssMb) ? `${m.peakRssMb.toFixed(0)} MB` : 'n/a';
+        process.stdout.write(
+          `${row.label.padEnd(50)} ${`${s.toFixed(1)} s`.padStart(8)} ${`${limitS.toFixed(1)} s`.padStart(8)} ${(s / limitS).toFixed(2).padStart(6)} ${String(m.packets).padStart(9)} ${String(Math.round(m.packets / s)).padStart(7)}  ${`${found}/${live.size}`.padStart(10)}  ${rss.padStart(8)}  ${m.exitCode}\n`,
+        );
+      }
+    }
+  } finally {
+    process.off('SIGINT', onInt);
+    stopDevices();
+    cleanup();
   }
 }
 
@@ -90,103 +214,10 @@ async function main(): Promise<void> {
     process.stdout.write(`discovery benchmark skipped: ${why}\n`);
     return;
   }
-  const work = mkdtempSync(join(tmpdir(), 'camsweep-bench-discovery-'));
-  const hostsFile = join(work, 'hosts.txt');
-  writeFileSync(hostsFile, `${scopeHosts().join('\n')}\n`);
-  const ports = DEFAULT_PORTS.join(',');
-  const cli = join(PACKAGE_ROOT, 'dist', 'agent', 'cli.js');
-  const lab = buildLab(DELAY_MS);
-  const cleanup = () => {
-    lab.teardown();
-    rmSync(work, { recursive: true, force: true });
-  };
-  process.once('SIGINT', () => {
-    cleanup();
-    process.exit(130);
-  });
-  let stopDevices = () => {};
-  try {
-    stopDevices = await startDevices(lab);
-    process.stdout.write(
-      `lab: 10.64.0.0/20 (4,096 addresses, ${lab.live.length} live, rest silently dropped), latency ${lab.latency}, ${DEFAULT_PORTS.length} ports\n`,
-    );
-    const env = { CAMSWEEP_LOG_LEVEL: 'warn' };
-    const camsweep = (label: string, rate: number, extra: string[] = []) => {
-      const out = join(work, `${label.replace(/\W+/g, '-')}.json`);
-      const argv = [
-        process.execPath,
-        cli,
-        'scan',
-        '10.64.0.0/20',
-        '--format',
-        'json',
-        '--out',
-        out,
-        '--rate',
-        String(rate),
-        '--timeout',
-        '20m',
-        ...extra,
-      ];
-      return measure(lab, label, argv, { env, limitMs: RUN_LIMIT_MS }).then((m) => ({
-        m,
-        open: openFromReport(out),
-      }));
-    };
-    const nmap = (label: string, rate: number) => {
-      const out = join(work, `${label.replace(/\W+/g, '-')}.gnmap`);
-      const argv = [
-        'nmap',
-        '-sT',
-        '-Pn',
-        '-n',
-        '-p',
-        ports,
-        '-iL',
-        hostsFile,
-        '-oG',
-        out,
-        ...(rate > 0 ? ['--max-rate', String(rate)] : []),
-      ];
-      return measure(lab, label, argv, { limitMs: RUN_LIMIT_MS }).then((m) => ({
-        m,
-        open: openFromNmap(out),
-      }));
-    };
-
-    // Each row is printed as soon as its run ends: the nmap runs take minutes.
-    const row = async (work: Promise<{ m: Measurement; open: number }>) => {
-      const r = await work;
-      const { m, open } = r;
-      const s = m.wallMs / 1000;
-      const rss = Number.isFinite(m.peakRssMb) ? `${m.peakRssMb.toFixed(0)} MB` : 'n/a';
-      process.stdout.write(
-        `${m.label.padEnd(42)} ${s.toFixed(1).padStart(7)} s  ${String(Math.round(m.packets / s)).padStart(6)} pkt/s  ${String(m.packets).padStart(7)} pkts  open ${String(open).padStart(4)}  peak RSS ${rss}  exit ${m.exitCode}\n`,
-      );
-      return r;
-    };
-    process.stdout.write('\n');
-    const capCam = await row(camsweep(`camsweep whole discovery, cap ${RATE}/s`, RATE));
-    const capNmap = SKIP_NMAP ? null : await row(nmap(`nmap -sT -Pn, cap ${RATE}/s`, RATE));
-    const freeSweep = await row(camsweep('camsweep TCP sweep only, uncapped', 0, ['--probes', 'tcp']));
-    const freeCam = await row(camsweep('camsweep whole discovery, uncapped', 0));
-    const freeNmap = SKIP_NMAP ? null : await row(nmap('nmap -sT -Pn, uncapped', 0));
-
-    const peak = Math.max(...[capCam, freeSweep, freeCam].map((r) => r.m.peakRssMb));
-    process.stdout.write('\n');
-    process.stdout.write(`peak RSS: ${peak.toFixed(0)} MB (target < 200) ${peak < 200 ? 'MET' : 'MISSED'}\n`);
-    if (!capNmap || !freeNmap) return;
-    const ratio = (a: Measurement, b: Measurement) => (a.wallMs / b.wallMs).toFixed(2);
-    process.stdout.write(
-      `capped:   camsweep whole discovery / nmap sweep = ${ratio(capCam.m, capNmap.m)} (target ≤ 1) ${capCam.m.wallMs <= capNmap.m.wallMs ? 'MET' : 'MISSED'}\n`,
-    );
-    process.stdout.write(
-      `uncapped: camsweep sweep / nmap sweep = ${ratio(freeSweep.m, freeNmap.m)} (target ≤ 1) ${freeSweep.m.wallMs <= freeNmap.m.wallMs ? 'MET' : 'MISSED'}; whole discovery / nmap = ${ratio(freeCam.m, freeNmap.m)}\n`,
-    );
-  } finally {
-    stopDevices();
-    cleanup();
-  }
+  process.stdout.write(
+    'limit = packets the method needs ÷ cap + one 1 s timeout; ratio = wall ÷ limit; packets = what the scanner namespace transmitted\n',
+  );
+  for (const key of LABS) await benchLab(key);
 }
 
 await main();

@@ -14,6 +14,7 @@ import {
   hikvisionCamera,
   labReport,
   makeReport,
+  switchLabReport,
   unknownHost,
   XSS_BANNER,
   XSS_HOSTNAME,
@@ -56,7 +57,7 @@ describe.skipIf(skip !== null)('dashboard in headless Chromium', () => {
   let c: RunningCollector;
   let browser: Browser;
   beforeAll(async () => {
-    c = await startCollector(`${dir.path}/c.db`);
+    c = await startCollector(`${dir.path}/c.db`, { timeZone: 'America/Chicago' });
     expect((await post(c.app, c.token, labReport({ site: 'city-hall' }))).status).toBe(201);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
   });
@@ -94,7 +95,10 @@ describe.skipIf(skip !== null)('dashboard in headless Chromium', () => {
     await expect(rows.count()).resolves.toBe(1);
     await rows.first().getByRole('link', { name: '10.20.0.64' }).click();
 
-    await expect(page.locator('h1').textContent()).resolves.toContain('hikvision DS-2CD2385G1-I');
+    // The maker shows under its vocabulary name, not its id.
+    await expect(page.locator('h1').textContent()).resolves.toContain(
+      'Hangzhou Hikvision Digital Technology Co., Ltd. DS-2CD2385G1-I',
+    );
     const evidence = page.locator('table.evidence');
     await expect(evidence.locator('pre.value', { hasText: XSS_BANNER }).textContent()).resolves.toBe(
       XSS_BANNER,
@@ -172,6 +176,84 @@ describe.skipIf(skip !== null)('dashboard in headless Chromium', () => {
       ...(process.env.CAMSWEEP_SCREENSHOT ? { path: process.env.CAMSWEEP_SCREENSHOT } : {}),
     });
     expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    await context.close();
+  });
+
+  it('answers what each device is and where it is, with the site coverage next to the counts', async () => {
+    const { createAgentToken } = await import('../../src/collector/store/access.js');
+    const { token } = await createAgentToken(c.db, 'water-works', null);
+    const at = '2026-06-01T02:00:00.000Z';
+    expect((await post(c.app, token, switchLabReport({ site: 'water-works', at }))).status).toBe(201);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const dialogs: string[] = [];
+    page.on('dialog', async (d) => {
+      dialogs.push(d.message());
+      await d.dismiss();
+    });
+    await page.goto(`${c.url}/login`);
+    await page.getByLabel('User name').fill(ADMIN.username);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${c.url}/`);
+
+    // Overview: coverage beside the verdict counts, the unreachable VLAN named as a blind spot.
+    const site = page.locator('.site', { has: page.getByRole('heading', { name: 'water-works' }) });
+    await expect(site.locator('table.counts').count()).resolves.toBe(1);
+    await expect(site.locator('table.subnets tbody tr').allTextContents()).resolves.toEqual([
+      expect.stringMatching(/10\.77\.0\.0\/24\s*3 of 253\s*3\s*0\s*local segment/),
+      expect.stringMatching(/10\.79\.0\.0\/24\s*0 of 254\s*0\s*2\s*routed/),
+    ]);
+    await expect(site.getByRole('list', { name: 'Blind spots' }).textContent()).resolves.toContain(
+      '10.79.0.0/24 unreachable',
+    );
+    // Times in the configured zone (Chicago, CDT in June), the ISO form on hover.
+    const when = site.locator('.coverage time');
+    await expect(when.textContent()).resolves.toBe('2026-05-31 21:00 CDT');
+    await expect(when.getAttribute('title')).resolves.toBe(at);
+
+    // Device list: filter by VLAN, see switch and port, sort, and no remediation for unknowns.
+    await page.goto(`${c.url}/devices?site=water-works`);
+    await page.getByLabel('VLAN').selectOption('79');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    const rows = page.locator('table.devices tbody tr');
+    await expect(rows.count()).resolves.toBe(2);
+    await page.getByRole('link', { name: 'IP', exact: true }).click();
+    await page.getByRole('link', { name: 'IP', exact: true }).click();
+    await expect(page.locator('th[aria-sort="descending"]').textContent()).resolves.toContain('IP');
+    const cells = async (i: number) =>
+      (await rows.nth(i).locator('td').allTextContents()).map((t) => t.trim());
+    const first = await cells(0);
+    expect(first.slice(2, 3)).toEqual(['10.79.0.65']);
+    expect(first).toEqual(
+      expect.arrayContaining([
+        'Hangzhou Hikvision Digital Technology Co., Ltd.',
+        'core-sw-lab (10.77.0.5)',
+        '1/1/8 (cam yard)',
+        '79',
+        'open',
+      ]),
+    );
+    await page.goto(
+      `${c.url}/devices?site=water-works&switch=${encodeURIComponent('core-sw-lab (10.77.0.5)')}&sort=vlan&dir=asc`,
+    );
+    await expect(rows.count()).resolves.toBe(3);
+    const unknownRow = await cells(0);
+    expect(unknownRow[2]).toBe('10.77.0.31');
+    expect(unknownRow[11]).toBe('—');
+
+    // The unknown device says what it showed, hostile text as text, and offers no remediation.
+    await rows.first().getByRole('link', { name: '10.77.0.31' }).click();
+    const seen = page.locator('table.seen');
+    await expect(seen.textContent()).resolves.toContain('SSH-2.0-dropbear_2019.78');
+    await expect(seen.textContent()).resolves.toContain('Linux gateway 4.9.37');
+    await expect(seen.textContent()).resolves.toContain('Intel Corporate');
+    await expect(seen.locator('pre.value', { hasText: XSS_BANNER }).textContent()).resolves.toBe(XSS_BANNER);
+    await expect(page.locator('main').textContent()).resolves.toContain('Open TCP ports: 22, 23');
+    await expect(page.locator('table.location').textContent()).resolves.toContain('1/1/31');
+    await expect(page.locator('form.remediation').count()).resolves.toBe(0);
+    await expect(page.locator('main script, main img').count()).resolves.toBe(0);
+    expect(dialogs).toEqual([]);
     await context.close();
   });
 });

@@ -149,3 +149,93 @@ export function makeReport(
 export function labReport(options: { site?: string; at?: string } = {}): Report {
   return makeReport([hikvisionCamera(), dahuaNvr(), axisCamera(), unknownHost()], options);
 }
+
+const SWITCH = { switch: '10.77.0.5', switchName: 'core-sw-lab' } as const;
+const obs = (key: string, value: string, probe: string, port?: number) => ({
+  host: '10.77.0.31',
+  key,
+  value,
+  probe,
+  at: '2026-06-01T02:00:00.000Z',
+  ...(port !== undefined ? { port } : {}),
+});
+
+/**
+ * The switch lab's outcome (test/fixtures/switch-lab) as pushed: two Hikvision units on a VLAN
+ * the agent cannot reach, located by the core switch, an unidentified lan host whose greetings
+ * were recorded (one hostile), and the coverage section naming the unreachable VLAN.
+ */
+export function switchLabReport(options: { site: string; at: string }): Report {
+  const covered = hikvisionCamera({
+    ip: '10.79.0.64',
+    mac: '58:50:ed:79:00:40',
+    hostnames: [],
+    identity: { ...hikvisionCamera().identity, model: 'DS-2CD2143G2-I', firmware: null, serial: null },
+    location: { ...SWITCH, port: '1/1/7', portAlias: 'cam lobby', vlan: 79 },
+  });
+  const suspect = hikvisionCamera({
+    ip: '10.79.0.65',
+    mac: '44:19:b6:79:00:41',
+    hostnames: [],
+    identity: { ...UNKNOWN_IDENTITY, manufacturer: 'hikvision', confidence: 0.3 },
+    verdict: 'suspect',
+    evidence: [
+      { probe: 'switch', key: 'mac.oui.org', value: 'Hangzhou Hikvision Digital Technology Co.,Ltd.' },
+    ],
+    location: { ...SWITCH, port: '1/1/8', portAlias: 'cam yard', vlan: 79 },
+  });
+  const unknown: Device = {
+    ...unknownHost('10.77.0.31'),
+    mac: '00:1b:21:77:00:1f',
+    observations: [
+      obs('tcp.open', '22', 'tcp', 22),
+      obs('tcp.open', '23', 'tcp', 23),
+      obs('ssh.banner', 'SSH-2.0-dropbear_2019.78', 'tcp', 22),
+      obs('telnet.banner', XSS_BANNER, 'tcp', 23),
+      obs('snmp.sysDescr', 'Linux gateway 4.9.37 #1 SMP armv7l', 'snmp', 161),
+      obs('mac.oui.org', 'Intel Corporate', 'arp'),
+    ],
+    location: { ...SWITCH, port: '1/1/31', vlan: 1 },
+  };
+  const report = makeReport([covered, suspect, unknown], { site: options.site, at: options.at });
+  return {
+    ...report,
+    coverage: {
+      subnets: [
+        {
+          target: '10.77.0.0/24',
+          inScope: 253,
+          answered: 3,
+          neighbours: 3,
+          viaSwitch: 0,
+          silent: 250,
+          local: true,
+          reachedBy: ['onvif', 'tcp', 'switch'],
+          connects: 'answered',
+        },
+        {
+          target: '10.79.0.0/24',
+          inScope: 254,
+          answered: 0,
+          neighbours: 0,
+          viaSwitch: 2,
+          silent: 254,
+          local: false,
+          reachedBy: ['tcp', 'switch'],
+          connects: 'all-unreachable',
+        },
+      ],
+      probeTrouble: [],
+      switches: [
+        { address: '10.77.0.5', outcome: 'read', macs: 5, macsWithoutAddress: 2, tables: ['dot1qTpFdbPort'] },
+      ],
+      blindSpots: [
+        {
+          kind: 'unreachable',
+          subject: '10.79.0.0/24',
+          detail: 'the agent has no route to 10.79.0.0/24 (every connect failed as unreachable)',
+        },
+      ],
+    },
+  };
+}

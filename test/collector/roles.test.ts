@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dashboardAttestation } from '../../agent/commands/attestation.js';
 import { type Database, openDatabase } from '../../src/collector/db/index.js';
 import { buildCollector } from '../../src/collector/server.js';
 import { createSession, createUser } from '../../src/collector/store/access.js';
@@ -140,6 +141,16 @@ const MATRIX: Record<string, Probe[]> = {
   // The audit trail: auditors (a scoped one sees only entries about their sites); admins manage, they do not audit.
   'GET /audit': [auditorOnly('/audit')],
   'GET /export/audit.csv': [auditorOnly('/export/audit.csv')],
+  // Attestations: auditors, over their own sites only (another site's is "no scan on record").
+  'GET /attestation': [
+    {
+      method: 'GET',
+      url: () => '/attestation?site=city-hall&format=html',
+      expect: { auditor: 200, 'school-auditor': 404, anonymous: 303 },
+      otherwise: 403,
+    },
+    auditorOnly('/attestation?format=html'),
+  ],
   'POST /logout': [
     { method: 'POST', url: () => '/logout', body: {}, expect: { ...all(303, SIGNED_IN) }, otherwise: 403 },
   ],
@@ -201,7 +212,11 @@ describe('roles and site scoping: every route with every role', () => {
       for (const g of grants) expect(await grantRole(db, name, g)).toBe(true);
       userIds[name] = (await db.get<{ id: number }>('SELECT id FROM users WHERE username = ?', [name]))!.id;
     }
-    app = await buildCollector({ db, log: silentLogger });
+    app = await buildCollector({
+      db,
+      log: silentLogger,
+      attestation: (snaps, format) => dashboardAttestation(snaps, format, 'County'),
+    });
     await app.ready();
   });
   afterAll(async () => {

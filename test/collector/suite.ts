@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentToken, revokeAgentToken } from '../../src/collector/store/access.js';
 import { verifyAudit } from '../../src/collector/store/audit.js';
-import { listDevices, setRemediation } from '../../src/collector/store/queries.js';
+import { deviceDetail, listDevices, overview, setRemediation } from '../../src/collector/store/queries.js';
 import { ALL_SITES } from '../../src/collector/store/roles.js';
 import type { Report } from '../../src/contract/types.js';
 import {
@@ -16,6 +16,7 @@ import {
   hikvisionCamera,
   labReport,
   makeReport,
+  switchLabReport,
   unknownHost,
   XSS_BANNER,
   XSS_HOSTNAME,
@@ -181,6 +182,64 @@ export function collectorSuite(name: string, backend: Backend | null, skipReason
           [cam.id],
         );
         expect(history.map((h) => h.ip)).toEqual(['10.20.0.64', '10.20.0.99']);
+      });
+
+      it('matches devices within one report as a row-by-row ingest would (set-based writes)', async () => {
+        const site = 'annex';
+        const { token } = await createAgentToken(c.db, site, null);
+        const t0 = '2025-04-01T10:00:00.000Z';
+        const t1 = '2025-04-02T10:00:00.000Z';
+        // One report: the NVR by MAC and again by serial alone (a second interface without a
+        // MAC), and a host at an address another device of the same report has just taken.
+        await post(
+          c.app,
+          token,
+          makeReport(
+            [
+              dahuaNvr(),
+              dahuaNvr({ ip: '10.20.0.72', mac: null }),
+              unknownHost('10.20.0.91'),
+              unknownHost('10.20.0.91'),
+            ],
+            { site, at: t0 },
+          ),
+        );
+        const first = await listDevices(c.db, { site }, { offset: 0, limit: 50 }, ALL_SITES);
+        expect(first.total).toBe(2);
+        // The rescan moves the NVR to its second address and changes its verdict: one update
+        // with the final state, one verdict change, a sighting per reported device.
+        await post(
+          c.app,
+          token,
+          makeReport(
+            [dahuaNvr({ ip: '10.20.0.72', verdict: 'suspect', findings: [] }), unknownHost('10.20.0.91')],
+            {
+              site,
+              at: t1,
+            },
+          ),
+        );
+        const { rows } = await listDevices(c.db, { site }, { offset: 0, limit: 50 }, ALL_SITES);
+        expect(rows.map((r) => [r.ip, r.verdict, r.firstSeen, r.lastSeen]).sort()).toEqual(
+          [
+            ['10.20.0.72', 'suspect', t0, t1],
+            ['10.20.0.91', 'unknown', t0, t1],
+          ].sort(),
+        );
+        const nvr = rows.find((r) => r.ip === '10.20.0.72')!;
+        const sightings = await c.db.all<{ ip: string }>(
+          'SELECT ip FROM sightings WHERE device_id = ? ORDER BY seen_at, id',
+          [nvr.id],
+        );
+        expect(sightings.map((x) => x.ip)).toEqual(['10.20.0.70', '10.20.0.72', '10.20.0.72']);
+        const changes = await c.db.all<{ from_verdict: string | null; to_verdict: string }>(
+          'SELECT from_verdict, to_verdict FROM verdict_changes WHERE device_id = ? ORDER BY id',
+          [nvr.id],
+        );
+        expect(changes).toEqual([
+          { from_verdict: null, to_verdict: 'covered' },
+          { from_verdict: 'covered', to_verdict: 'suspect' },
+        ]);
       });
 
       it('records verdict changes, keeps remediation across scans, and ignores a late older report for current state', async () => {
@@ -361,6 +420,48 @@ export function collectorSuite(name: string, backend: Backend | null, skipReason
         expect(doc.devices.flatMap((d) => d.evidence.map((e) => e.value))).toContain(XSS_BANNER);
         const anonymous = await c.app.inject({ method: 'GET', url: '/export/devices.csv' });
         expect(anonymous.statusCode).toBe(303);
+      });
+
+      it('stores the coverage of each scan and the switch, port and VLAN of each device, filterable and sortable', async () => {
+        const { token } = await createAgentToken(c.db, 'pump-station', null);
+        const report = switchLabReport({ site: 'pump-station', at: '2026-06-01T02:00:00.000Z' });
+        expect((await post(c.app, token, report)).status).toBe(201);
+        const site = (await overview(c.db, ALL_SITES)).find((s) => s.site === 'pump-station')!;
+        expect(site.coverage?.coverage).toEqual(report.coverage);
+        const byVlan = await listDevices(
+          c.db,
+          { site: 'pump-station', vlan: 79, sort: 'ip', dir: 'desc' },
+          { offset: 0, limit: 10 },
+          ALL_SITES,
+        );
+        expect(byVlan.rows.map((d) => [d.ip, d.switchLabel, d.location?.port])).toEqual([
+          ['10.79.0.65', 'core-sw-lab (10.77.0.5)', '1/1/8'],
+          ['10.79.0.64', 'core-sw-lab (10.77.0.5)', '1/1/7'],
+        ]);
+        const bySwitch = await listDevices(
+          c.db,
+          { switch: 'core-sw-lab (10.77.0.5)', sort: 'vlan' },
+          { offset: 0, limit: 10 },
+          ALL_SITES,
+        );
+        expect(bySwitch.rows.map((d) => d.vlan)).toEqual([1, 79, 79]);
+        // "open" is a remediation state of covered and suspect devices only.
+        const open = await listDevices(
+          c.db,
+          { site: 'pump-station', state: 'open' },
+          { offset: 0, limit: 10 },
+          ALL_SITES,
+        );
+        expect(open.rows.map((d) => d.verdict).sort()).toEqual(['covered', 'suspect']);
+        const unknown = bySwitch.rows.find((d) => d.verdict === 'unknown')!;
+        const detail = await deviceDetail(c.db, unknown.id, ALL_SITES);
+        expect(detail?.seen.ports).toEqual([22, 23]);
+        expect(detail?.seen.items.map((x) => x.label)).toEqual([
+          'SSH greeting',
+          'Telnet greeting',
+          'SNMP sysDescr',
+          'MAC registered to',
+        ]);
       });
 
       it('throttles sign-in after repeated failures, even with the right password', async () => {

@@ -5,7 +5,12 @@
  * A second case runs camsweep on a host whose only network is public and checks it refuses
  * to scan and sends nothing. Needs root; skips with the reason outside CI.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run as reportCommand } from '../../agent/commands/report.js';
 import { checkReport } from '../../src/contract/report-schema.js';
 import type { Device, Report } from '../../src/contract/types.js';
 import {
@@ -18,6 +23,7 @@ import {
 import { buildLab, type ExecResult, findRepoRoot, type Lab } from '../lab/lab.js';
 import { distPaths, labSkipReason } from '../lab/preflight.js';
 import { buildStandaloneHost, type StandaloneHost } from '../lab/standalone.js';
+import { runCommand } from '../unit/attest/helpers.js';
 
 const skipReason = await labSkipReason();
 const skip = skipReason !== null && !process.env.CI;
@@ -27,8 +33,11 @@ const repoRoot = findRepoRoot();
 const fixtures = loadFixtures(fixturesRoot(repoRoot)).filter((f) => f.expected !== null);
 const inDefaultScope = fixtures.filter((f) => f.expected!.scope !== 'explicit');
 const remoteOnly = fixtures.filter((f) => f.expected!.scope === 'explicit');
+/** Remote fixtures every discovery mode must find, and those only `--discovery full` can. */
+const remoteSeenByAll = remoteOnly.filter((f) => f.expected!.discovery !== 'full');
+const remoteFullOnly = remoteOnly.filter((f) => f.expected!.discovery === 'full');
 const CAMERA_TYPES = new Set(['camera', 'nvr', 'dvr', 'encoder', 'thermal']);
-const SCAN_TIMEOUT_MS = 50_000;
+const SCAN_TIMEOUT_MS = 150_000;
 
 /** What differs between a reported device and its fixture's expectations (empty: all good). */
 function mismatches(expected: ExpectedOutcome, device: Device | undefined): string[] {
@@ -86,6 +95,10 @@ describe.skipIf(skip)('camsweep scan in the lab', () => {
   let jsonScan: ExecResult;
   let tableScan: ExecResult;
   let remoteScan: ExecResult;
+  let fullScan: ExecResult;
+  let remoteFullScan: ExecResult;
+  let cutScan: ExecResult;
+  let cutConfig: string;
 
   beforeAll(async () => {
     lab = await buildLab({ repoRoot });
@@ -95,16 +108,30 @@ describe.skipIf(skip)('camsweep scan in the lab', () => {
         `lab devices without some simulators: ${missing.map((m) => `${m.device} (${m.sims.join(', ')})`).join('; ')}`,
       );
     }
-    // Three scans at once keep the suite fast; each is its own process with its own sockets.
+    // A scan forced past its deadline: a 2 s scan whose listeners want 3 s and whose enrichment
+    // never gets a turn. Its targets hold nothing covered, so only the exit code tells the truth.
+    cutConfig = join(mkdtempSync(join(tmpdir(), 'camsweep-e2e-')), 'cut.yaml');
+    writeFileSync(cutConfig, 'probes:\n  tcp:\n    timeout: 50ms\n');
+    const quietHosts = ['generic-nginx', 'windows-wsdd'].map((n) => fixtures.find((f) => f.name === n)!.ip);
+    const remote = `${SUBNETS.remote.prefix}.0/24`;
+    // Two batches of three scans at once keep the suite fast without starving a loaded machine.
     [jsonScan, tableScan, remoteScan] = await Promise.all([
       lab.scan(['--format', 'json'], { timeoutMs: SCAN_TIMEOUT_MS }),
       lab.scan(['--format', 'table'], { timeoutMs: SCAN_TIMEOUT_MS, env: { ...process.env, NO_COLOR: '1' } }),
-      lab.scan([`${SUBNETS.remote.prefix}.0/24`, '--format', 'json'], { timeoutMs: SCAN_TIMEOUT_MS }),
+      lab.scan([remote, '--format', 'json'], { timeoutMs: SCAN_TIMEOUT_MS }),
+    ]);
+    [fullScan, remoteFullScan, cutScan] = await Promise.all([
+      lab.scan(['--format', 'json', '--discovery', 'full'], { timeoutMs: SCAN_TIMEOUT_MS }),
+      lab.scan([remote, '--format', 'json', '--discovery', 'full'], { timeoutMs: SCAN_TIMEOUT_MS }),
+      lab.scan([...quietHosts, '--format', 'json', '--rate', '0', '--timeout', '2s', '--config', cutConfig], {
+        timeoutMs: SCAN_TIMEOUT_MS,
+      }),
     ]);
     console.info(
-      `scan durations: json ${jsonScan.durationMs} ms, table ${tableScan.durationMs} ms, remote ${remoteScan.durationMs} ms`,
+      `scan durations: json ${jsonScan.durationMs} ms, table ${tableScan.durationMs} ms, remote ${remoteScan.durationMs} ms, ` +
+        `full ${fullScan.durationMs} ms, remote full ${remoteFullScan.durationMs} ms, cut ${cutScan.durationMs} ms`,
     );
-  }, 120_000);
+  }, 400_000);
 
   afterAll(async () => {
     await lab?.down();
@@ -117,6 +144,28 @@ describe.skipIf(skip)('camsweep scan in the lab', () => {
   it('prints a report that passes the camsweep.report/v1 schema', () => {
     expect(checkReport(parseReport(jsonScan))).toEqual([]);
   });
+
+  it('turns the lab scan into an attestation PDF that pdftotext and pdftoppm read back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'camsweep-e2e-attest-'));
+    const reportFile = join(dir, 'lab-report.json');
+    const pdf = join(dir, 'attestation.pdf');
+    writeFileSync(reportFile, jsonScan.stdout);
+    const res = await runCommand(reportCommand, ['--from', reportFile, '--pdf', pdf, '--org', 'Lab Town']);
+    expect(res.code, res.stderr).toBe(0);
+    const hash = /SHA-256 ([0-9a-f]{64})/.exec(res.stdout)?.[1];
+    const text = execFileSync('pdftotext', [pdf, '-'], { encoding: 'utf8' }).replace(/\s+/g, '');
+    expect(text).toContain(hash);
+    const listed = parseReport(jsonScan).devices.filter(
+      (d) => d.verdict === 'covered' || d.verdict === 'suspect',
+    );
+    expect(listed.length).toBeGreaterThan(0);
+    for (const d of listed) {
+      expect(text, d.ip).toContain(d.ip);
+      for (const f of d.findings) expect(text, f.rule).toContain(f.citation.replace(/\s+/g, ''));
+    }
+    execFileSync('pdftoppm', ['-png', '-r', '40', pdf, join(dir, 'page')]);
+    expect(readdirSync(dir).filter((f) => /^page-\d+\.png$/.test(f)).length).toBeGreaterThan(1);
+  }, 90_000);
 
   it('scans only the connected private subnet by default', () => {
     const report = parseReport(jsonScan);
@@ -176,14 +225,60 @@ describe.skipIf(skip)('camsweep scan in the lab', () => {
     }
   });
 
-  for (const fixture of remoteOnly) {
+  for (const fixture of remoteSeenByAll) {
     it(`identifies ${fixture.name} behind the router by unicast alone when its subnet is named`, () => {
-      const report = parseReport(remoteScan);
-      expect(checkReport(report)).toEqual([]);
-      const device = report.devices.find((d) => d.ip === fixture.ip);
-      expect(mismatches(fixture.expected!, device), explain(lab, fixture, device, remoteScan)).toEqual([]);
+      for (const scan of [remoteScan, remoteFullScan]) {
+        const report = parseReport(scan);
+        expect(checkReport(report)).toEqual([]);
+        const device = report.devices.find((d) => d.ip === fixture.ip);
+        expect(mismatches(fixture.expected!, device), explain(lab, fixture, device, scan)).toEqual([]);
+      }
     });
   }
+
+  for (const fixture of remoteFullOnly) {
+    it(`finds ${fixture.name}, silent on every phase-1 port and off-link, only with --discovery full`, () => {
+      const full = parseReport(remoteFullScan);
+      expect(full.scan.discovery?.mode).toBe('full');
+      const device = full.devices.find((d) => d.ip === fixture.ip);
+      expect(mismatches(fixture.expected!, device), explain(lab, fixture, device, remoteFullScan)).toEqual(
+        [],
+      );
+      // Two-phase cannot see it, and its report says what kind of host it cannot see.
+      const twoPhase = parseReport(remoteScan);
+      expect(twoPhase.scan.discovery?.mode).toBe('two-phase');
+      expect(twoPhase.devices.find((d) => d.ip === fixture.ip)).toBeUndefined();
+      expect(twoPhase.scan.discovery?.blindSpots).toMatch(/silently drops those ports.*--discovery full/);
+    });
+  }
+
+  it('reports the same devices and verdicts in two-phase and full discovery', () => {
+    const two = parseReport(jsonScan);
+    const full = parseReport(fullScan);
+    expect(two.scan.discovery?.mode).toBe('two-phase');
+    expect(full.scan.discovery?.mode).toBe('full');
+    expect(full.scan.partial, JSON.stringify(full.scan.skipped)).toBe(false);
+    const digest = (r: Report) => r.devices.map((d) => `${d.ip} ${d.verdict} ${d.identity.manufacturer}`);
+    expect(digest(two)).toEqual(digest(full));
+    // Two-phase sends far fewer connects: phase 1 only touches the live hosts' other ports.
+    expect(two.scan.discovery!.liveHosts).toBe(full.scan.discovery!.liveHosts);
+  });
+
+  it('never reports a scan cut short by its deadline as complete, names what it skipped, and exits 1', () => {
+    const report = parseReport(cutScan);
+    expect(checkReport(report)).toEqual([]);
+    expect(report.scan.partial).toBe(true);
+    expect(report.summary.covered).toBe(0);
+    expect(cutScan.code, cutScan.stderr.slice(-1500)).toBe(1);
+    const skipped = report.scan.skipped!;
+    expect(skipped.reasons).toContain('scan-deadline');
+    // Enrichment never got a turn; every probe it skipped is named, in the report and on stderr.
+    for (const probe of ['snmp', 'http', 'rtsp']) expect(skipped.probes).toContain(probe);
+    const status = Object.fromEntries((report.scan.probeStatus ?? []).map((p) => [p.probe, p]));
+    expect(status.snmp).toMatchObject({ outcome: 'skipped', cutShort: 'scan-deadline' });
+    expect(status.onvif!.cutShort).toBeDefined();
+    expect(cutScan.stderr).toMatch(/cut short .*partial; not done: probes .*snmp/);
+  });
 });
 
 describe.skipIf(skip)('camsweep scan on a host with no private network', () => {

@@ -29,6 +29,27 @@ export function localSubnet(prefix: string): void {
   }
 }
 
+/**
+ * Routes `prefix`.0/24 through a veth pair to a gateway MAC nobody owns: every packet leaves
+ * and is dropped at the far end without an answer, so connects to those addresses are never
+ * answered (the "silently dropped" addresses of a real sweep). `link` names the pair.
+ */
+export function silentSubnet(prefix: string, link: string): void {
+  if (!isolated) return;
+  const ip = (args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
+  try {
+    ip(['link', 'add', `${link}a`, 'type', 'veth', 'peer', 'name', `${link}b`]);
+  } catch (err) {
+    if (!String((err as { stderr?: Buffer }).stderr ?? '').includes('File exists')) throw err;
+    return;
+  }
+  ip(['link', 'set', `${link}a`, 'up']);
+  ip(['link', 'set', `${link}b`, 'up']);
+  ip(['addr', 'add', '192.0.2.1/30', 'dev', `${link}a`]);
+  ip(['neigh', 'replace', '192.0.2.2', 'lladdr', '02:00:5e:00:53:01', 'dev', `${link}a`, 'nud', 'permanent']);
+  ip(['route', 'replace', `${prefix}.0/24`, 'via', '192.0.2.2', 'dev', `${link}a`]);
+}
+
 /** Adds one address to lo (needed where a socket joins multicast groups by interface address). */
 export function loAddress(address: string): void {
   if (!isolated) return;

@@ -11,6 +11,7 @@ import type {
   ProbeContext,
 } from '../../src/agent/probes/shared/types.js';
 import { isKnownKey, keyMatchesPatterns } from '../../src/contract/observation-keys.js';
+import type { SkippedWork } from '../../src/contract/types.js';
 import { defaultOf } from '../../src/core/config-spec.js';
 import { silentLogger } from '../../src/core/log.js';
 import { type LocalInterface, resolveScope } from '../../src/core/scope.js';
@@ -20,6 +21,8 @@ export interface FakeRun {
   readonly emitted: ObservationInput[];
   readonly refused: ObservationInput[];
   packets: number;
+  /** What the probe said it left undone (its last `skipped` call). */
+  skipped: SkippedWork | null;
 }
 
 export function fakeContext(
@@ -33,6 +36,7 @@ export function fakeContext(
     secrets?: (host: string) => HostSecrets | null;
     known?: Map<string, Set<number>>;
     signal?: AbortSignal;
+    packetsPerSecond?: number;
   },
 ): FakeRun {
   const scope = resolveScope({ targets: options.targets, interfaces: options.interfaces ?? [] });
@@ -47,6 +51,7 @@ export function fakeContext(
     emitted,
     refused,
     packets: 0,
+    skipped: null,
     ctx: {
       scope,
       config: Object.freeze({
@@ -70,6 +75,11 @@ export function fakeContext(
       credentialsFor: (host) => options.credentials?.(host) ?? null,
       secretsFor: (host) => options.secrets?.(host) ?? null,
       known: () => options.known ?? new Map(),
+      alive: () => {},
+      packetsPerSecond: options.packetsPerSecond ?? 0,
+      skipped: (work) => {
+        run.skipped = work;
+      },
     },
   };
   return run;

@@ -7,12 +7,16 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 
-export type LabSubnet = 'lan' | 'remote';
+export type LabSubnet = 'lan' | 'remote' | 'isolated';
 
-/** The two lab subnets (README "Topology"); the scanner sits on `lan`. */
+/**
+ * The lab subnets (README "Topology"); the scanner sits on `lan`. `isolated` is a VLAN
+ * segment nothing routes to: only a switch's tables know what is on it.
+ */
 export const SUBNETS: Readonly<Record<LabSubnet, { prefix: string; gateway: number }>> = {
   lan: { prefix: '10.77.0', gateway: 254 },
   remote: { prefix: '10.78.0', gateway: 1 },
+  isolated: { prefix: '10.79.0', gateway: 1 },
 };
 export const SCANNER_HOST = 2;
 const FIRST_DEVICE_HOST = 3;
@@ -29,6 +33,11 @@ export interface ExpectedOutcome {
   readonly rules: readonly string[];
   /** `explicit`: outside the default scope; only a scan naming its subnet reports it. */
   readonly scope?: 'default' | 'explicit';
+  /**
+   * `full`: only `--discovery full` can see it (it answers on no phase-1 port and is off-link);
+   * a two-phase scan must not report it, and must say in its blind spots why.
+   */
+  readonly discovery?: 'full';
 }
 
 export interface DeviceFixture {
@@ -66,6 +75,8 @@ function checkExpected(file: string, raw: unknown): ExpectedOutcome {
   if (raw.scope !== undefined && raw.scope !== 'default' && raw.scope !== 'explicit') {
     throw bad('"scope" must be "default" or "explicit"');
   }
+  if (raw.discovery !== undefined && raw.discovery !== 'full')
+    throw bad('"discovery" must be "full" when set');
   return raw as unknown as ExpectedOutcome;
 }
 
@@ -88,7 +99,8 @@ export function loadFixture(dir: string): DeviceFixture {
   // A multicast MAC (low bit of the first octet) cannot be set on an interface.
   if ((Number.parseInt(mac.slice(0, 2), 16) & 1) === 1) throw bad('"mac" must be a unicast address');
   const subnet = raw.subnet ?? 'lan';
-  if (subnet !== 'lan' && subnet !== 'remote') throw bad('"subnet" must be "lan" or "remote"');
+  if (subnet !== 'lan' && subnet !== 'remote' && subnet !== 'isolated')
+    throw bad('"subnet" must be "lan", "remote" or "isolated"');
   const host = raw.host;
   if (
     typeof host !== 'number' ||

@@ -102,6 +102,15 @@ describe.skipIf(skip)('network lab', () => {
   });
 
   it("shows the fixtures' vendor MACs in the scanner's neighbour table", async () => {
+    // Devices with no open TCP port (SNMP only) answer ARP all the same: one connect attempt,
+    // filtered or not, makes the kernel ask.
+    const quiet = lab.devices
+      .filter((d) => d.subnet === 'lan' && expectedPorts(d.fixture.services).length === 0)
+      .map((d) => [d.ip, 80]);
+    if (quiet.length > 0)
+      await lab.exec(process.execPath, ['-e', CONNECT_SCRIPT.replace('3000', '500'), JSON.stringify(quiet)], {
+        timeoutMs: 10_000,
+      });
     const neigh = JSON.parse(await ip(['-n', lab.scannerNs, '-j', 'neigh', 'show'])) as {
       dst: string;
       lladdr?: string;

@@ -30,6 +30,8 @@ export interface BuildOptions {
   /** How long a device may take to print its ready line. */
   readonly readyTimeoutMs?: number;
   readonly repoRoot?: string;
+  /** Fixture folder to build from (default test/fixtures/devices). */
+  readonly fixturesDir?: string;
 }
 
 export interface ReadyReport {
@@ -79,6 +81,18 @@ const REMOTE_PREFIX = SUBNETS.remote.prefix;
 const ROUTER_LAN_IP = `${LAN_PREFIX}.${SUBNETS.lan.gateway}`;
 const ROUTER_REMOTE_IP = `${REMOTE_PREFIX}.${SUBNETS.remote.gateway}`;
 const MULTICAST_ROUTE = 'route add 224.0.0.0/4 dev eth0';
+const BRIDGE_OF: Readonly<Record<DeviceFixture['subnet'], string>> = {
+  lan: 'br0',
+  remote: 'br1',
+  isolated: 'br2',
+};
+
+/** Routes a device gets: lan joins multicast, remote routes back via the router, isolated none. */
+function deviceRoutes(subnet: string): string[] {
+  if (subnet === 'lan') return [MULTICAST_ROUTE];
+  if (subnet === 'remote') return [`route add ${LAN_PREFIX}.0/24 via ${ROUTER_REMOTE_IP}`];
+  return [];
+}
 
 export function findRepoRoot(from = dirname(fileURLToPath(import.meta.url))): string {
   let dir = from;
@@ -118,7 +132,8 @@ async function buildSwitch(
   devices: readonly DeviceFixture[],
   ns: (r: string) => string,
 ) {
-  const lines = ['link add br0 type bridge', 'link add br1 type bridge'];
+  // br2 is the isolated VLAN segment: no router port, no scanner port.
+  const lines = ['link add br0 type bridge', 'link add br1 type bridge', 'link add br2 type bridge'];
   lines.push(
     veth('s0', state.scannerNs, 'eth0'),
     veth('r0', ns('rtr'), 'eth0'),
@@ -131,13 +146,13 @@ async function buildSwitch(
     ['s0', 'br0'],
     ['r0', 'br0'],
     ['r1', 'br1'],
-    ...devices.map((d, i): [string, string] => [`d${i}`, d.subnet === 'lan' ? 'br0' : 'br1']),
+    ...devices.map((d, i): [string, string] => [`d${i}`, BRIDGE_OF[d.subnet]]),
   ];
   // Forward multicast immediately: with snooping on, a bridge drops groups nobody has
   // joined by IGMP yet, and discovery replies would race the joins.
-  lines.push('link set br0 type bridge mcast_snooping 0', 'link set br1 type bridge mcast_snooping 0');
+  for (const br of ['br0', 'br1', 'br2']) lines.push(`link set ${br} type bridge mcast_snooping 0`);
   for (const [port, bridge] of ports) lines.push(`link set ${port} master ${bridge}`, `link set ${port} up`);
-  lines.push('link set br0 up', 'link set br1 up');
+  lines.push('link set br0 up', 'link set br1 up', 'link set br2 up');
   await ipBatch(lanNs, lines);
 }
 
@@ -243,7 +258,7 @@ function execIn(
 
 export async function buildLab(options: BuildOptions = {}): Promise<Lab> {
   const repoRoot = options.repoRoot ?? findRepoRoot();
-  const fixtures = loadFixtures(fixturesRoot(repoRoot), options.only);
+  const fixtures = loadFixtures(options.fixturesDir ?? fixturesRoot(repoRoot), options.only);
   await preflight(repoRoot, fixtures);
   reapStaleLabs(repoRoot);
 
@@ -293,16 +308,7 @@ export async function buildLab(options: BuildOptions = {}): Promise<Lab> {
         `addr add ${ROUTER_REMOTE_IP}/24 dev eth1`,
         'link set eth1 up',
       ]).then(() => inNs(ns('rtr'), 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1'])),
-      ...state.devices.map((d) =>
-        ipBatch(
-          d.ns,
-          hostLines(
-            `${d.ip}/24`,
-            d.mac,
-            d.subnet === 'lan' ? [MULTICAST_ROUTE] : [`route add ${LAN_PREFIX}.0/24 via ${ROUTER_REMOTE_IP}`],
-          ),
-        ),
-      ),
+      ...state.devices.map((d) => ipBatch(d.ns, hostLines(`${d.ip}/24`, d.mac, deviceRoutes(d.subnet)))),
     ]);
 
     await waitForCarrier(state.scannerNs, 'eth0');

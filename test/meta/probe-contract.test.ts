@@ -16,6 +16,7 @@ import { probes } from '../../src/agent/probes/registry.js';
 import * as rtsp from '../../src/agent/probes/rtsp/codec.js';
 import * as sadp from '../../src/agent/probes/sadp/codec.js';
 import * as snmp from '../../src/agent/probes/snmp/codec.js';
+import * as swtch from '../../src/agent/probes/switch/codec.js';
 import * as tcp from '../../src/agent/probes/tcp/codec.js';
 import { isKnownPattern, keyMatchesPatterns } from '../../src/contract/observation-keys.js';
 
@@ -53,6 +54,19 @@ const READERS: Readonly<Record<string, (input: string | Uint8Array) => unknown>>
   mdns: (i) => [mdns.decodeTxt([bytes(i)]), mdns.dnsName(text(i)), mdns.splitServiceType(text(i))],
   tcp: (i) => [tcp.bannerText('ssh', bytes(i)), tcp.telnetText(bytes(i)), tcp.decodeText(bytes(i))],
   arp: (i) => arp.parseProcArp(text(i)),
+  // Every table answered with the hostile value, at an index made of its bytes.
+  switch: (i) => {
+    const row = { index: [...bytes(i).subarray(0, 64)], value: bytes(i) };
+    const tables = Object.fromEntries(
+      Object.keys(swtch.TABLES).map((t) => [t, [row, { ...row, value: text(i) }]]),
+    );
+    return [
+      swtch.decodeSwitch(tables),
+      swtch.indexUnder(text(i), swtch.TABLES.ifName),
+      swtch.macFromValue(bytes(i)),
+      swtch.textFrom(bytes(i)),
+    ];
+  },
   snmp: (i) => [snmp.varbindText(4, bytes(i)), snmp.keyForOid(text(i))],
   http: (i) => [
     http.bodyText(bytes(i)),

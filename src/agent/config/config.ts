@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import { isMap, isScalar, type Node } from 'yaml';
 import {
   type ConfigSpec,
   coerceField,
@@ -19,6 +19,7 @@ import {
   sectionOf,
 } from '../../core/config-spec.js';
 import { CamsweepError } from '../../core/errors.js';
+import { parseYamlWithLines } from '../../core/yaml.js';
 import { probes } from '../probes/registry.js';
 import { probeCommonSpec } from '../probes/shared/common-config.js';
 import { pushConfigSpec } from '../push/config.js';
@@ -165,15 +166,9 @@ export function loadConfig(file: string | null, overrides: Overrides = {}): Conf
 export function parseConfig(text: string, fileLabel: string, overrides: Overrides = {}): Config {
   const schema = configSchema();
   const problems: Problem[] = [];
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  for (const e of doc.errors) {
-    problems.push({
-      line: lines.linePos(e.pos[0]).line,
-      path: '',
-      message: `YAML syntax: ${e.message.split('\n')[0]}`,
-    });
-  }
+  const yaml = parseYamlWithLines(text);
+  for (const e of yaml.errors)
+    problems.push({ line: e.line, path: '', message: `YAML syntax: ${e.message}` });
 
   // Start from defaults, then lay the file over them, then the flags.
   const result: Record<string, Record<string, unknown>> = {};
@@ -181,13 +176,10 @@ export function parseConfig(text: string, fileLabel: string, overrides: Override
   const probeValues: Record<string, Record<string, unknown>> = {};
   for (const [id, spec] of Object.entries(schema.probes)) probeValues[id] = defaultsOf(spec);
 
-  const lineOf = (node: Node | null | undefined): number | null => {
-    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-    return range ? lines.linePos(range[0]).line : null;
-  };
+  const lineOf = (node: unknown): number | null => yaml.lineOf(node);
 
-  const root = doc.contents;
-  if (doc.errors.length === 0 && root !== null && !isMap(root)) {
+  const root = yaml.root;
+  if (yaml.errors.length === 0 && root !== null && !isMap(root)) {
     problems.push({
       line: lineOf(root as Node),
       path: '',

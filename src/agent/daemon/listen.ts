@@ -1,7 +1,7 @@
 /**
  * A receive-only multicast listener: binds the protocol's well-known port on 0.0.0.0 with
  * SO_REUSEADDR (other local software — wsdd, avahi, a scan's own probe — may hold it too;
- * protocols.md §1.5, §6.2) and joins the group on in-scope interfaces only. It never sends.
+ * docs/protocols.md §1.5, §6.2) and joins the group on in-scope interfaces only. It never sends.
  * Datagrams are hostile: decoding is the codec's job, this layer caps the rate so a flood
  * costs bounded CPU.
  */

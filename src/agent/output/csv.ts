@@ -20,6 +20,9 @@ const COLUMNS = [
   'evidence',
   'site',
   'scannedAt',
+  'switch',
+  'port',
+  'vlan',
 ] as const;
 
 export function renderCsv(report: Report): string {
@@ -45,6 +48,13 @@ export function renderCsv(report: Report): string {
         .join('; '),
       site: report.agent.site,
       scannedAt: report.scan.startedAt,
+      switch: d.location
+        ? d.location.switchName
+          ? `${d.location.switchName} (${d.location.switch})`
+          : d.location.switch
+        : '',
+      port: d.location ? d.location.port + (d.location.portAlias ? ` (${d.location.portAlias})` : '') : '',
+      vlan: d.location?.vlan != null ? String(d.location.vlan) : '',
     };
     lines.push(COLUMNS.map((c) => forCsv(row[c])).join(','));
   }

@@ -1,5 +1,5 @@
 /**
- * `camsweep explain`: one device's verdict traced back for a person (design.md practice 6):
+ * `camsweep explain`: one device's verdict traced back for a person (docs/architecture.md §6 practice 6):
  * rule → identity → signatures → observations → probe. Everything printed comes from a report
  * file, which carries device-supplied strings, so every string goes through forTerminal and is
  * capped.

@@ -4,8 +4,10 @@
  * forTerminal, so a banner cannot move the cursor, recolour the screen or hide text.
  */
 
+import { rulesFreshness } from '../../contract/rules-as-of.js';
 import type { Device, Report } from '../../contract/types.js';
 import { forTerminal } from '../../core/text.js';
+import { coverageParagraph, locationText } from './coverage.js';
 
 const VERDICT_ORDER: Record<Device['verdict'], number> = {
   covered: 0,
@@ -36,7 +38,19 @@ export function renderTable(report: Report, options: TableOptions): string {
     return safe.length > max ? `${safe.slice(0, max - 1)}…` : safe;
   };
   const devices = [...report.devices].sort((a, b) => VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict]);
-  const header = ['IP', 'MAC', 'VERDICT', 'MAKER', 'TYPE', 'MODEL', 'FIRMWARE', 'RULES'];
+  // The WHERE column (switch, port, VLAN) appears once a switch was read.
+  const located = devices.some((d) => d.location);
+  const header = [
+    'IP',
+    'MAC',
+    'VERDICT',
+    'MAKER',
+    'TYPE',
+    'MODEL',
+    'FIRMWARE',
+    'RULES',
+    ...(located ? ['WHERE'] : []),
+  ];
   const rows = devices.map((d) => [
     d.ip,
     d.mac ?? '-',
@@ -52,6 +66,7 @@ export function renderTable(report: Report, options: TableOptions): string {
         .join(', ') || '-',
       60,
     ),
+    ...(located ? [clip(locationText(d.location) || '-', 60)] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
@@ -96,10 +111,32 @@ export function renderTable(report: Report, options: TableOptions): string {
     }
   });
   const troubled = (report.scan.probeStatus ?? []).filter((p) => p.outcome !== 'ok' || p.message);
+  const discovery = report.scan.discovery;
+  if (discovery) {
+    out.push('');
+    out.push(
+      `discovery: ${discovery.mode}, ${discovery.liveHosts} live hosts; cannot see: ${discovery.blindSpots}`,
+    );
+  }
   if (troubled.length > 0) {
     out.push('');
     for (const p of troubled)
       out.push(`probe ${p.probe}: ${p.outcome}${p.message ? ` — ${forTerminal(p.message)}` : ''}`);
+  }
+  const risky = devices.flatMap((d) => (d.risks ?? []).map((r) => ({ d, r })));
+  if (risky.length > 0) {
+    out.push('');
+    out.push('Firmware risk (from reported firmware strings; nothing was sent to test it):');
+    for (const { d, r } of risky)
+      out.push(`  ${d.ip}  ${r.cve}${r.kev ? ' [KEV]' : ''} ${r.certainty} — fixed in: ${clip(r.fixed, 80)}`);
+  }
+  const rules = rulesFreshness(report.scan, new Date(report.scan.startedAt));
+  out.push('');
+  out.push(`${forTerminal(rules.text)}; rules version ${forTerminal(report.scan.rulesVersion)}`);
+  // The table ends with where camsweep looked and where it could not (coverage).
+  if (report.coverage) {
+    out.push('');
+    out.push(coverageParagraph(report.coverage));
   }
   return `${out.join('\n')}\n`;
 }

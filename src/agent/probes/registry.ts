@@ -1,5 +1,5 @@
 /**
- * The probe registry: one line per probe (design.md practice 1). Order is the order of the
+ * The probe registry: one line per probe (docs/architecture.md §6 practice 1). Order is the order of the
  * report's `scan.probes` list; the runner groups them by phase.
  */
 
@@ -13,6 +13,7 @@ import { rtspProbe } from './rtsp/index.js';
 import { sadpProbe } from './sadp/index.js';
 import type { Probe } from './shared/types.js';
 import { snmpProbe } from './snmp/index.js';
+import { switchProbe } from './switch/index.js';
 import { tcpProbe } from './tcp/index.js';
 
 export const probes: readonly Probe[] = Object.freeze([
@@ -21,6 +22,7 @@ export const probes: readonly Probe[] = Object.freeze([
   dhipProbe,
   mdnsProbe,
   tcpProbe,
+  switchProbe,
   arpProbe,
   snmpProbe,
   httpProbe,

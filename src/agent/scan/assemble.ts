@@ -1,7 +1,7 @@
 /**
  * Turns the runner's observations into report devices: merge per physical host, identify,
  * classify. Pure apart from the engines it is handed, so it also runs offline on saved
- * observations (design.md: identify and classify must run offline).
+ * observations (docs/architecture.md §1: identify and classify must run offline).
  */
 
 import type {
@@ -12,14 +12,18 @@ import type {
   Identity,
   Observation,
   ReportSummary,
+  Risk,
 } from '../../contract/types.js';
 import { cap } from '../../core/text.js';
 import { mergeObservations } from '../../knowledge/identify/hosts.js';
 import { hostIdentityKeys } from '../probes/registry.js';
+import { locationOf } from './location.js';
 
 export interface Engines {
   identify(observations: readonly Observation[]): IdentifyResult;
   classify(identity: Identity, evidence: readonly Evidence[], at: Date): ClassifyResult;
+  /** Firmware risk from already-observed strings; absent in engines that do not assess it. */
+  risks?(identity: Identity, at: Date): Risk[];
 }
 
 /** Keys whose values name the host on the network (shown in the report's `hostnames`). */
@@ -30,6 +34,7 @@ export function assembleDevices(observations: readonly Observation[], engines: E
   for (const group of mergeObservations(observations, hostIdentityKeys)) {
     const { identity, evidence } = engines.identify(group.observations);
     const { verdict, findings } = engines.classify(identity, evidence, at);
+    const risks = engines.risks?.(identity, at) ?? [];
     const hostnames = [
       ...new Set(
         group.observations
@@ -37,6 +42,7 @@ export function assembleDevices(observations: readonly Observation[], engines: E
           .map((o) => cap(o.value.replace(/\.$/, ''), 255)),
       ),
     ].slice(0, 32);
+    const location = locationOf(group.observations);
     devices.push({
       ip: group.ip,
       mac: group.mac,
@@ -45,7 +51,9 @@ export function assembleDevices(observations: readonly Observation[], engines: E
       verdict,
       findings,
       evidence,
+      ...(risks.length > 0 ? { risks } : {}),
       observations: group.observations,
+      ...(location ? { location } : {}),
     });
   }
   return devices.sort((a, b) => ipOrder(a.ip) - ipOrder(b.ip));

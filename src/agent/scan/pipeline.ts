@@ -8,12 +8,17 @@ import { type Observation, type ProbeStatus, REPORT_SCHEMA_ID, type Report } fro
 import type { Logger } from '../../core/log.js';
 import { resolveScope } from '../../core/scope.js';
 import { VERSION } from '../../core/version.js';
+import { loadRiskAssessor, type RiskAssessor } from '../../knowledge/advisories/index.js';
 import { type Classifier, loadClassifier } from '../../knowledge/classify/index.js';
 import { type Identifier, loadIdentifier } from '../../knowledge/identify/index.js';
 import type { Config } from '../config/config.js';
 import { loadCredentials } from '../credentials.js';
 import { probes as allProbes } from '../probes/registry.js';
 import { assembleDevices, summarise } from './assemble.js';
+import { beyondScopeGuard } from './beyond-scope.js';
+import { sizeDeadlines } from './budget.js';
+import { buildCoverage } from './coverage.js';
+import { describeDiscovery } from './discovery-mode.js';
 import { foldHeard } from './heard.js';
 import { type Progress, runProbes } from './runner.js';
 
@@ -27,12 +32,15 @@ export interface ScanHooks {
 export interface ScanEngines {
   readonly identifier: Identifier;
   readonly classifier: Classifier;
+  /** Firmware advisories (signatures/advisories), compared with reported firmware strings. */
+  readonly assessor: RiskAssessor;
 }
 
 export function loadEngines(config: Config): ScanEngines {
   return {
     identifier: loadIdentifier(),
     classifier: loadClassifier({ profile: config.classify.profile, customRules: config.classify.rules }),
+    assessor: loadRiskAssessor(),
   };
 }
 
@@ -64,9 +72,10 @@ export async function runScan(
     allowPublic: config.scan.allowPublic,
     maxHosts: config.scan.maxHosts,
   });
-  const { identifier, classifier } = options.engines ?? loadEngines(config);
+  const { identifier, classifier, assessor } = options.engines ?? loadEngines(config);
   const credentials = config.credentials.file ? loadCredentials(config.credentials.file) : null;
   const enabled = allProbes.filter((p) => config.probes[p.id]?.enabled);
+  const deadlines = sizeDeadlines(enabled, scope, config);
 
   const startedAt = new Date();
   hooks.log.info(
@@ -81,14 +90,21 @@ export async function runScan(
   const run = await runProbes({
     probes: enabled,
     scope,
-    probeConfig: (id) => config.probes[id] ?? { enabled: true, deadline: 120_000 },
+    probeConfig: (id) => {
+      const section = config.probes[id] ?? { enabled: true, deadline: 120_000 };
+      const deadline = deadlines.get(id);
+      return deadline === undefined ? section : { ...section, deadline };
+    },
     secretsFor: (host) => credentials?.forHost(host) ?? null,
     packetsPerSecond: config.scan.rate,
     perHostConcurrency: config.scan.perHostConcurrency,
     deadline: startedAt.getTime() + config.scan.timeout,
     signal: hooks.signal,
     log: hooks.log,
+    mayReportBeyondScope: beyondScopeGuard(config.scan.exclude),
     ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+    // Hosts heard passively since the last scan are live: enrichment reaches them too.
+    ...(options.heard?.length ? { liveHosts: [...new Set(options.heard.map((o) => o.host))] } : {}),
   });
 
   const heard = foldHeard(run.observations, options.heard ?? [], scope);
@@ -97,6 +113,7 @@ export async function runScan(
     {
       identify: (obs) => identifier.identify(obs),
       classify: (identity, evidence, at) => classifier.classify(identity, evidence, at),
+      risks: (identity, at) => assessor.risks(identity, at),
     },
     startedAt,
   );
@@ -110,12 +127,30 @@ export async function runScan(
       targets: scope.targets,
       probes: enabled.map((p) => p.id),
       rulesVersion: classifier.rulesVersion,
+      rulesAsOf: classifier.rulesAsOf,
+      rate: config.scan.rate,
+      exclusions: config.scan.exclude,
       profile: config.classify.profile,
       partial: run.partial,
       probeStatus: withPassive(run.status, heard.status(devices)),
+      ...(run.skipped ? { skipped: run.skipped } : {}),
+      ...(enabled.some((p) => p.id === 'tcp')
+        ? { discovery: describeDiscovery(config.probes.tcp!, run.liveHosts) }
+        : {}),
     },
     summary: summarise(scope.hosts.length, devices),
     devices,
+    coverage: buildCoverage({
+      targets: scope.targets,
+      exclude: config.scan.exclude,
+      hosts: scope.hosts,
+      interfaces: scope.interfaces,
+      probes: enabled.map((p) => ({ id: p.id, reach: p.reach ?? 'routed' })),
+      status: run.status,
+      // Heard passively (daemon) counts as answering: the host was there.
+      observations: heard.observations,
+      reach: run.reach,
+    }),
   };
   const schemaProblems = checkReport(report);
   if (schemaProblems.length > 0)

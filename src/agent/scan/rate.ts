@@ -1,6 +1,6 @@
 /**
  * The global packet-rate cap: a single schedule shared by every probe, so the whole scan
- * never exceeds `packetsPerSecond` however many probes run at once (design.md, "Politeness").
+ * never exceeds `packetsPerSecond` however many probes run at once (docs/architecture.md §7, politeness).
  * Each call reserves the next free slot and sleeps until it; reservations are first come,
  * first served, so no probe can starve another.
  */

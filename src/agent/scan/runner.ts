@@ -1,10 +1,16 @@
 /**
- * The probe runner (design.md practice 2). It owns what every probe would otherwise get
+ * The probe runner (docs/architecture.md §6 practice 2). It owns what every probe would otherwise get
  * subtly wrong: deadlines, abort, the global packet-rate cap, the per-host concurrency cap,
  * logging, key discipline and isolation — one probe failing or hanging never stops the others.
  */
 
-import type { Observation, ProbeStatus } from '../../contract/types.js';
+import type {
+  CutShortReason,
+  Observation,
+  ProbeStatus,
+  ScanSkipped,
+  SkippedWork,
+} from '../../contract/types.js';
 import type { Logger } from '../../core/log.js';
 import type { Scope } from '../../core/scope.js';
 import { cap } from '../../core/text.js';
@@ -16,7 +22,9 @@ import type {
   Probe,
   ProbeContext,
   ProbePhase,
+  ReachOutcome,
 } from '../probes/shared/types.js';
+import { createLedger } from './ledger.js';
 import { createHostGate, createPacer, type PacketPacer } from './rate.js';
 
 export interface RunOptions {
@@ -34,6 +42,13 @@ export interface RunOptions {
   readonly signal: AbortSignal;
   readonly log: Logger;
   readonly onProgress?: (progress: Progress) => void;
+  /**
+   * Hosts already known to be alive before any probe runs (heard passively between daemon
+   * scans): enrichment reaches them even if no discovery probe hears them again.
+   */
+  readonly liveHosts?: readonly string[];
+  /** For probes with `reportsBeyondScope`: which out-of-scope addresses they may report. */
+  readonly mayReportBeyondScope?: (ip: string) => boolean;
 }
 
 export interface Progress {
@@ -48,23 +63,45 @@ export interface Progress {
 export interface RunResult {
   readonly observations: Observation[];
   readonly status: ProbeStatus[];
-  /** True when the user aborted or the scan deadline cut probes short. */
+  /** True when the user aborted or any deadline cut a probe short. */
   readonly partial: boolean;
+  /** What was not done, when `partial`; absent on a complete run. */
+  readonly skipped?: ScanSkipped;
   readonly packetsSent: number;
+  /** Hosts known alive when enrichment began (what the enrich probes were aimed at). */
+  readonly liveHosts: number;
+  /** Per host, how unicast attempts ended (for the coverage section). */
+  readonly reach: ReadonlyMap<string, HostReach>;
+}
+
+export interface HostReach {
+  answered: number;
+  timeout: number;
+  unreachable: number;
 }
 
 /** Time a probe gets after its deadline to return before the runner stops waiting for it. */
 const GRACE_MS = 2000;
-const PHASES: readonly ProbePhase[] = ['discover', 'enrich'];
+/**
+ * `neighbours` follows discovery so enrichment reaches hosts seen only in the ARP table;
+ * `infrastructure` (switch and router tables) follows so the addresses it learns are enriched too.
+ */
+const PHASES: readonly ProbePhase[] = ['discover', 'neighbours', 'infrastructure', 'enrich'];
+const HOST_SAMPLE = 16;
+/** A phase that would start with less time than this left cannot do its work: skip it, by name. */
+const MIN_PHASE_MS = 1000;
 
 export async function runProbes(options: RunOptions): Promise<RunResult> {
   const observations: Observation[] = [];
   const status: ProbeStatus[] = [];
   const known = new Map<string, Set<number>>();
+  for (const host of options.liveHosts ?? []) if (options.scope.has(host)) known.set(host, new Set());
   const pacer = createPacer(options.packetsPerSecond);
   const withHost = createHostGate(options.perHostConcurrency);
+  const shared: Shared = { reach: new Map(), ledger: createLedger() };
   let done = 0;
   let partial = false;
+  let liveHosts = 0;
 
   const report = (phase: ProbePhase, running: Set<string>) =>
     options.onProgress?.({
@@ -78,11 +115,17 @@ export async function runProbes(options: RunOptions): Promise<RunResult> {
 
   for (const phase of PHASES) {
     const batch = options.probes.filter((p) => p.phase === phase);
+    if (phase === 'enrich') liveHosts = known.size;
+    if (batch.length === 0) continue;
+    if (options.signal.aborted || options.deadline - Date.now() < MIN_PHASE_MS) {
+      partial = true;
+      break;
+    }
     const running = new Set(batch.map((p) => p.id));
     report(phase, running);
     const results = await Promise.all(
       batch.map(async (probe) => {
-        const result = await runOne(probe, options, pacer, withHost, observations, known);
+        const result = await runOne(probe, options, pacer, withHost, observations, known, shared);
         running.delete(probe.id);
         done++;
         report(phase, running);
@@ -91,13 +134,10 @@ export async function runProbes(options: RunOptions): Promise<RunResult> {
     );
     for (const r of results) {
       status.push(r);
-      if (r.outcome === 'aborted') partial = true;
-    }
-    if (options.signal.aborted) {
-      partial = true;
-      break;
+      if (r.outcome === 'aborted' || r.cutShort) partial = true;
     }
   }
+  const never: CutShortReason = options.signal.aborted ? 'abort' : 'scan-deadline';
   for (const probe of options.probes) {
     if (!status.some((s) => s.probe === probe.id)) {
       status.push({
@@ -105,11 +145,49 @@ export async function runProbes(options: RunOptions): Promise<RunResult> {
         outcome: 'skipped',
         observations: 0,
         durationMs: 0,
-        message: 'scan aborted before this phase',
+        message:
+          never === 'abort' ? 'scan aborted before this phase' : 'the scan deadline passed before this phase',
+        cutShort: never,
       });
     }
   }
-  return { observations, status, partial, packetsSent: pacer.sent };
+  const skipped = partial ? summariseSkipped(status) : undefined;
+  if (liveHosts === 0) liveHosts = known.size;
+  return {
+    observations,
+    status,
+    partial,
+    ...(skipped ? { skipped } : {}),
+    packetsSent: pacer.sent,
+    liveHosts,
+    reach: shared.reach,
+  };
+}
+
+/** One scan-level account of what the cut-short probes left undone. */
+export function summariseSkipped(status: readonly ProbeStatus[]): ScanSkipped {
+  const cut = status.filter((s) => s.cutShort !== undefined);
+  const ports = new Set<number>();
+  const sample = new Set<string>();
+  let hosts = 0;
+  for (const s of cut) {
+    for (const p of s.skipped?.ports ?? []) ports.add(p);
+    for (const h of s.skipped?.hostSample ?? []) if (sample.size < HOST_SAMPLE) sample.add(h);
+    hosts = Math.max(hosts, s.skipped?.hosts ?? 0);
+  }
+  return {
+    reasons: [...new Set(cut.map((s) => s.cutShort!))],
+    probes: cut.map((s) => s.probe),
+    ports: [...ports].sort((a, b) => a - b),
+    hosts,
+    hostSample: [...sample],
+  };
+}
+
+/** State every probe of one run shares besides observations. */
+interface Shared {
+  readonly reach: Map<string, HostReach>;
+  readonly ledger: ReturnType<typeof createLedger>;
 }
 
 async function runOne(
@@ -119,6 +197,7 @@ async function runOne(
   withHost: ReturnType<typeof createHostGate>,
   sink: Observation[],
   known: Map<string, Set<number>>,
+  shared: Shared,
 ): Promise<ProbeStatus> {
   const started = Date.now();
   const config = options.probeConfig(probe.id);
@@ -130,6 +209,7 @@ async function runOne(
   let count = 0;
   let outOfScope = 0;
   let refusedKeys = 0;
+  let skipped: SkippedWork | undefined;
 
   const emit = (input: ObservationInput) => {
     if (!declares(probe, input.key)) {
@@ -138,7 +218,8 @@ async function runOne(
       log.error({ key: cap(input.key, 128) }, 'probe emitted an undeclared observation key; refused');
       return;
     }
-    if (!options.scope.has(input.host)) {
+    const beyond = probe.reportsBeyondScope === true && options.mayReportBeyondScope?.(input.host) === true;
+    if (!options.scope.has(input.host) && !beyond) {
       outOfScope++;
       log.debug({ host: cap(input.host, 64) }, 'reply from a host outside scope ignored');
       return;
@@ -163,6 +244,22 @@ async function runOne(
     credentialsFor: (host) => loginFor(probe.id, options.secretsFor?.(host) ?? null),
     secretsFor: (host) => options.secretsFor?.(host) ?? null,
     known: () => known,
+    alive: (host) => {
+      if (!known.has(host) && options.scope.has(host)) known.set(host, new Set());
+    },
+    packetsPerSecond: options.packetsPerSecond,
+    skipped: (work) => {
+      skipped = capSkipped(work);
+    },
+    noteReach: (host: string, outcome: ReachOutcome) => {
+      let r = shared.reach.get(host);
+      if (!r) {
+        r = { answered: 0, timeout: 0, unreachable: 0 };
+        shared.reach.set(host, r);
+      }
+      r[outcome]++;
+    },
+    ledger: shared.ledger,
   };
 
   log.debug({ deadline: new Date(deadline).toISOString() }, 'probe starting');
@@ -178,18 +275,27 @@ async function runOne(
       outcome = 'failed';
       message = `did not return within ${GRACE_MS / 1000}s of its deadline (bug: it ignores its abort signal)`;
       log.error('probe ignored its deadline; moving on without it');
-    } else if (own.aborted) {
-      // Reaching the deadline is normal for listeners; what was heard is kept.
-      message = `stopped at its ${Math.round(timeoutMs / 1000)}s deadline`;
-    } else {
+    } else if (!own.aborted) {
       outcome = 'failed';
       message = err instanceof Error ? err.message : String(err);
       log.error({ err }, 'probe failed; the other probes carry on');
     }
   }
-  if (options.signal.aborted && outcome === 'ok') outcome = 'aborted';
-  else if (outcome === 'ok' && own.aborted && !message)
-    message = `stopped at its ${Math.round(timeoutMs / 1000)}s deadline`;
+  // Probes plan to return before their deadline (listeners stop listening a little early), so
+  // one still running when it fired did not finish its work: never report that as complete.
+  // A probe that named skipped work stopped early for its deadline even if it then returned in time.
+  let cutShort: CutShortReason | undefined;
+  if (options.signal.aborted) cutShort = 'abort';
+  else if (own.aborted || skipped !== undefined)
+    cutShort = deadline >= options.deadline ? 'scan-deadline' : 'deadline';
+  if (cutShort !== undefined && outcome !== 'failed') {
+    outcome = 'aborted';
+    if (cutShort !== 'abort') {
+      const which = cutShort === 'deadline' ? `its ${describeMs(timeoutMs)} deadline` : 'the scan deadline';
+      message = `cut short by ${which} before finishing${describeSkipped(skipped)}`;
+      log.warn({ skipped }, 'probe cut short by a deadline; the report will be partial');
+    } else message ??= 'scan aborted';
+  }
   const notes = [message];
   if (outOfScope > 0) notes.push(`${outOfScope} replies from hosts outside scope ignored`);
   if (refusedKeys > 0) notes.push(`${refusedKeys} observations with undeclared keys refused (bug)`);
@@ -202,7 +308,31 @@ async function runOne(
     observations: count,
     durationMs,
     ...(text ? { message: cap(text, 1024) } : {}),
+    ...(cutShort ? { cutShort } : {}),
+    ...(cutShort && skipped ? { skipped } : {}),
   };
+}
+
+function capSkipped(work: SkippedWork): SkippedWork {
+  return {
+    ...work,
+    ...(work.ports ? { ports: [...new Set(work.ports)].sort((a, b) => a - b) } : {}),
+    ...(work.hostSample ? { hostSample: work.hostSample.slice(0, HOST_SAMPLE) } : {}),
+  };
+}
+
+function describeSkipped(work: SkippedWork | undefined): string {
+  if (!work) return '';
+  const parts: string[] = [];
+  if (work.attempts) parts.push(`${work.attempts} attempts`);
+  if (work.hosts) parts.push(`${work.hosts} hosts`);
+  if (work.ports?.length) parts.push(`ports ${work.ports.slice(0, 24).join(',')}`);
+  if (work.listenMs) parts.push(`${describeMs(work.listenMs)} of listening`);
+  return parts.length > 0 ? ` (not done: ${parts.join(', ')})` : '';
+}
+
+function describeMs(ms: number): string {
+  return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
 }
 
 /** The credentials file section named after the probe (`http`, `onvif`), when it is a login. */

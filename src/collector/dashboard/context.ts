@@ -7,7 +7,9 @@ import type { Logger } from '../../core/log.js';
 import type { Database } from '../db/index.js';
 import type { Session } from '../store/access.js';
 import type { Authority, Permission, SiteScope } from '../store/roles.js';
+import { createDisplay, type Display } from '../views/display.js';
 import { type Frame, type PageName, renderPage } from '../views/index.js';
+import type { AttestationRenderer } from './attestation.js';
 
 export interface CookieNames {
   readonly session: string;
@@ -26,6 +28,17 @@ export interface DashboardOptions {
   readonly db: Database;
   readonly log: Logger;
   readonly cookies: CookieNames;
+  /** Renders the Attestation download (set by the composition root). */
+  readonly attestation?: AttestationRenderer;
+  /** How times and maker names are printed (the collector's --time-zone); default UTC. */
+  readonly display?: Display;
+}
+
+const UTC = createDisplay('UTC');
+
+/** The page data every template may use to print times and names (`it.show`). */
+export function displayOf(opts: DashboardOptions): { show: Display } {
+  return { show: opts.display ?? UTC };
 }
 
 /**

@@ -1,16 +1,20 @@
 /** One device: identity, rules, evidence, history, and the remediation form. */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { DeviceType } from '../../contract/types.js';
+import { loadRiskAssessor, type RiskAssessor } from '../../knowledge/advisories/index.js';
 import type { Session } from '../store/access.js';
 import {
   deviceDetail,
   REMEDIATION_STATES,
   type RemediationState,
+  remediable,
   setRemediation,
   siteOfDevice,
 } from '../store/queries.js';
 import { inScope, type SiteScope } from '../store/roles.js';
 import {
   type DashboardOptions,
+  displayOf,
   field,
   formSchema,
   frameOf,
@@ -23,10 +27,15 @@ import { checkExpiry } from './expiry.js';
 const idParams = {
   type: 'object',
   required: ['id'],
-  properties: { id: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } },
+  // Digits only (as an integer, ajv's coercion would let `1e309` through as Infinity).
+  properties: { id: { type: 'string', pattern: '^[1-9][0-9]{0,14}$' } },
 } as const;
 
-export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, { db, log }) => {
+const idOf = (params: unknown) => Number((params as { id: string }).id);
+
+export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, opts) => {
+  const { db, log } = opts;
+  let assessor: RiskAssessor | undefined;
   const showDevice = async (
     reply: FastifyReply,
     s: Session,
@@ -46,11 +55,25 @@ export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, { db
         404,
       );
     }
+    // Firmware risk is recomputed from the stored firmware string against today's advisories.
+    assessor ??= loadRiskAssessor();
+    const risks = assessor.risks(
+      {
+        manufacturer: d.manufacturer,
+        brand: d.brand,
+        deviceType: d.deviceType as DeviceType | null,
+        model: d.model,
+        firmware: d.firmware,
+        serial: d.serial,
+        confidence: d.confidence,
+      },
+      new Date(),
+    );
     return sendPage(
       reply,
       'device',
       frameOf(s, `${d.ip} · ${d.site}`),
-      { d, states: REMEDIATION_STATES, error },
+      { ...displayOf(opts), d, risks, states: REMEDIATION_STATES, error, remediable: remediable(d.verdict) },
       status,
     );
   };
@@ -61,8 +84,7 @@ export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, { db
       config: { access: 'read' },
       schema: { params: idParams, querystring: { type: 'object', properties: {} } },
     },
-    async (req, reply) =>
-      showDevice(reply, sessionOf(req), scopeOf(req, 'read'), (req.params as { id: number }).id, null),
+    async (req, reply) => showDevice(reply, sessionOf(req), scopeOf(req, 'read'), idOf(req.params), null),
   );
 
   app.post(
@@ -77,7 +99,7 @@ export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, { db
     async (req, reply) => {
       const s = sessionOf(req);
       const read = scopeOf(req, 'read');
-      const id = (req.params as { id: number }).id;
+      const id = idOf(req.params);
       const showError = (message: string, status: number) => showDevice(reply, s, read, id, message, status);
       const site = await siteOfDevice(db, id);
       if (site === null || !inScope(read, site)) return showDevice(reply, s, read, id, null, 404);
@@ -95,6 +117,9 @@ export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, { db
       const reason = field(req.body, 'reason').trim() || null;
       const expires = field(req.body, 'expires').trim();
       if (!REMEDIATION_STATES.includes(state)) return showError('Choose a remediation state.', 400);
+      const current = await deviceDetail(db, id, read);
+      if (current && !remediable(current.verdict))
+        return showError('Remediation applies only to covered or suspect devices.', 400);
       let expiresAt: string | null = null;
       if (state === 'exempted') {
         // An exception names who approved it, why, and until when (docs: remediation).

@@ -1,5 +1,5 @@
 /**
- * Inventory exports an auditor can file (rules.md §4 need 1): every device with site, address,
+ * Inventory exports an auditor can file (docs/regulations.md §4 need 1): every device with site, address,
  * maker as produced, model, firmware, first/last seen, verdict, the rules and rules version it
  * was classified under, confidence and remediation state. CSV cells go through forCsv, so a
  * device name like `=HYPERLINK(…)` stays text in a spreadsheet.

@@ -9,6 +9,7 @@ import fastifyFormbody from '@fastify/formbody';
 import type { FastifyPluginAsync } from 'fastify';
 import { stylesheet } from '../views/index.js';
 import { installAccessHooks } from './access.js';
+import { attestationRoute } from './attestation.js';
 import { auditPages } from './audit.js';
 import type { DashboardOptions } from './context.js';
 import { devicePage } from './device.js';
@@ -26,6 +27,7 @@ export const DASHBOARD_PAGES = [
   devicesPage,
   devicePage,
   exportRoutes,
+  attestationRoute,
   auditPages,
 ] as const;
 

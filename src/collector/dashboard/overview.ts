@@ -1,9 +1,11 @@
 /** The overview page: per site, verdict counts, the trend over the last scans, remediation. */
 import type { FastifyPluginAsync } from 'fastify';
+import { rulesFreshness } from '../../contract/rules-as-of.js';
 import { overview } from '../store/queries.js';
-import { type DashboardOptions, frameOf, scopeOf, sendPage, sessionOf } from './context.js';
+import { type DashboardOptions, displayOf, frameOf, scopeOf, sendPage, sessionOf } from './context.js';
 
-export const overviewPage: FastifyPluginAsync<DashboardOptions> = async (app, { db }) => {
+export const overviewPage: FastifyPluginAsync<DashboardOptions> = async (app, opts) => {
+  const { db } = opts;
   app.get(
     '/',
     { config: { access: 'read' }, schema: { querystring: { type: 'object', properties: {} } } },
@@ -30,9 +32,13 @@ export const overviewPage: FastifyPluginAsync<DashboardOptions> = async (app, { 
             label: `${t.at}: ${t.covered} covered, ${t.suspect} suspect, ${t.notCovered} not covered, ${t.unknown} unknown`,
           };
         });
-        return { ...site, bars, width: Math.max(18, bars.length * 18) };
+        // The rules version starts with the rules' as-of date; warn when it is stale today.
+        const rules = site.rulesVersion
+          ? rulesFreshness({ rulesVersion: site.rulesVersion }, new Date())
+          : null;
+        return { ...site, bars, width: Math.max(18, bars.length * 18), rules };
       });
-      return sendPage(reply, 'overview', frameOf(sessionOf(req), 'Overview'), { sites });
+      return sendPage(reply, 'overview', frameOf(sessionOf(req), 'Overview'), { ...displayOf(opts), sites });
     },
   );
 };

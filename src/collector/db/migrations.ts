@@ -29,7 +29,7 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
        hosts INTEGER NOT NULL, devices INTEGER NOT NULL, covered INTEGER NOT NULL, suspect INTEGER NOT NULL,
        not_covered INTEGER NOT NULL, unknown INTEGER NOT NULL)`,
     `CREATE INDEX scans_site_finished ON scans (site_id, finished_at)`,
-    // One row per physical device per site. mac, then serial, then ip identify it (store.ts).
+    // One row per physical device per site. mac, then serial, then ip identify it (src/contract/identity.ts).
     `CREATE TABLE devices (
        id {{pk}}, site_id BIGINT NOT NULL REFERENCES sites(id), mac TEXT, serial TEXT, ip TEXT NOT NULL,
        hostnames TEXT NOT NULL, manufacturer TEXT, brand TEXT, device_type TEXT, model TEXT, firmware TEXT,
@@ -72,6 +72,17 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
   // Issue 14: report ids are keyed by site and content; users can be disabled; a sign-in
   // attempt is reserved (ok = -1, pending) before the password is checked.
   [`ALTER TABLE scans ADD COLUMN content_sha256 TEXT`, `ALTER TABLE users ADD COLUMN disabled_at TEXT`],
+  // 3 (issue 12): each scan's coverage section; where each device is plugged in (switch, port,
+  // VLAN) and a short list of what was seen of it, so an unidentified device can be judged.
+  [
+    `ALTER TABLE scans ADD COLUMN coverage TEXT`,
+    `ALTER TABLE devices ADD COLUMN location TEXT`,
+    `ALTER TABLE devices ADD COLUMN switch_label TEXT`,
+    `ALTER TABLE devices ADD COLUMN vlan INTEGER`,
+    `ALTER TABLE devices ADD COLUMN seen TEXT`,
+    `CREATE INDEX devices_site_switch ON devices (site_id, switch_label)`,
+    `CREATE INDEX devices_site_vlan ON devices (site_id, vlan)`,
+  ],
   // Issue 16: roles scoped to sites or site groups (store/roles.ts). A group may name a site
   // that has not reported yet, so members are kept by site name.
   [

@@ -4,44 +4,24 @@
  * contradicting MAC or serial), a sighting in its history, and a verdict change when the
  * verdict moved. Runs in one transaction. A report id is unique: a resend of the same report
  * (same site, same content hash) is a no-op answered `duplicate`; the same id from another site
- * or with other content is a `conflict`, refused, and stored nowhere.
+ * or with other content is a `conflict`, refused, and stored nowhere. The matching is decided
+ * for the whole report in memory (ingest-plan.ts) and written set-based (ingest-write.ts), so
+ * PostgreSQL pays a few round trips per report, not three or four per device.
  */
-
 import { createHash } from 'node:crypto';
-import { pickDevice, usableSerial } from '../../contract/identity.js';
-import type { Device, Report, Verdict } from '../../contract/types.js';
+import type { Report } from '../../contract/types.js';
 import type { Sql } from '../db/sql.js';
+import { type IngestPlan, planIngest } from './ingest-plan.js';
+import { loadCandidates, writePlan } from './ingest-write.js';
 import { enqueueEvent } from './outbox.js';
 
-export const VERDICT_RANK: Record<Verdict, number> = { covered: 0, suspect: 1, unknown: 2, 'not-covered': 3 };
+export { searchText, VERDICT_RANK } from './ingest-plan.js';
 
 export interface IngestResult {
   readonly status: 'stored' | 'duplicate' | 'conflict';
   readonly devices: number;
   readonly newDevices: number;
   readonly verdictChanges: number;
-}
-
-interface Candidate {
-  id: number;
-  mac: string | null;
-  serial: string | null;
-  ip: string;
-  verdict: string;
-  evidence: string;
-  last_seen: string;
-  first_seen: string;
-}
-
-const CANDIDATE = 'id, mac, serial, ip, verdict, evidence, last_seen, first_seen';
-
-export function searchText(d: Device): string {
-  const i = d.identity;
-  return [d.ip, d.mac, i.serial, i.manufacturer, i.brand, i.model, i.firmware, i.deviceType, ...d.hostnames]
-    .filter(Boolean)
-    .join(' ')
-    .toLowerCase()
-    .slice(0, 2048);
 }
 
 async function upsertSite(q: Sql, name: string, now: string): Promise<number> {
@@ -80,8 +60,8 @@ async function insertScan(
   const s = report.summary;
   const row = await q.get<{ id: number }>(
     `INSERT INTO scans (report_id, site_id, agent_id, started_at, finished_at, received_at, rules_version, partial,
-       targets, probes, probe_status, hosts, devices, covered, suspect, not_covered, unknown, content_sha256)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id) DO NOTHING RETURNING id`,
+       targets, probes, probe_status, hosts, devices, covered, suspect, not_covered, unknown, content_sha256, coverage)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id) DO NOTHING RETURNING id`,
     [
       report.reportId,
       siteId,
@@ -101,6 +81,7 @@ async function insertScan(
       s.notCovered,
       s.unknown,
       ids.digest,
+      report.coverage ? JSON.stringify(report.coverage) : null,
     ],
   );
   return row?.id;
@@ -123,6 +104,42 @@ async function priorUse(
   return same ? 'duplicate' : 'conflict';
 }
 
+/** Receivers hear of new covered/suspect devices and of every verdict change (store/outbox.ts). */
+async function queueEvents(
+  q: Sql,
+  site: string,
+  plan: IngestPlan,
+  idOf: (ref: number) => number,
+  now: string,
+): Promise<void> {
+  for (const change of plan.changes) {
+    const isNew = change.from === null;
+    if (isNew && change.to !== 'covered' && change.to !== 'suspect') continue;
+    const row = plan.inserts.find((w) => w.ref === change.ref) ?? plan.updates.get(change.ref);
+    const s = row?.state;
+    await enqueueEvent(
+      q,
+      {
+        kind: isNew ? 'device.new' : 'device.verdict-changed',
+        site,
+        data: {
+          deviceId: idOf(change.ref),
+          site,
+          ip: s?.ip ?? null,
+          mac: row?.mac ?? null,
+          manufacturer: s?.manufacturer ?? null,
+          model: s?.model ?? null,
+          from: change.from,
+          verdict: change.to,
+          rules: s?.rules ? s.rules.split(' ') : [],
+          seenAt: plan.seenAt,
+        },
+      },
+      now,
+    );
+  }
+}
+
 export async function ingestReport(
   q: Sql,
   report: Report,
@@ -141,105 +158,14 @@ export async function ingestReport(
     const raced = (await priorUse(q, report.reportId, siteId, digest)) ?? 'conflict';
     return { status: raced, devices: 0, newDevices: 0, verdictChanges: 0 };
   }
-  const seenAt = report.scan.finishedAt;
-  let newDevices = 0;
-  let verdictChanges = 0;
-  for (const d of report.devices) {
-    const mac = d.mac;
-    const serial = usableSerial(d.identity.serial);
-    // Three indexed lookups rather than one OR: neither SQLite nor PostgreSQL uses the
-    // (site_id, x) indexes for `site_id = ? AND (mac = ? OR …)`, which made ingest quadratic.
-    const rows = await q.all<Candidate>(
-      `SELECT ${CANDIDATE} FROM devices WHERE site_id = ? AND mac = ?
-       UNION ALL SELECT ${CANDIDATE} FROM devices WHERE site_id = ? AND serial = ?
-       UNION ALL SELECT ${CANDIDATE} FROM devices WHERE site_id = ? AND ip = ?
-       LIMIT 32`,
-      [siteId, mac, siteId, serial, siteId, d.ip],
-    );
-    const match = pickDevice(rows, d.ip, mac, serial);
-    const evidence = JSON.stringify(d.evidence);
-    const i = d.identity;
-    const current = [
-      d.ip,
-      JSON.stringify(d.hostnames),
-      i.manufacturer,
-      i.brand,
-      i.deviceType,
-      i.model,
-      i.firmware,
-      i.confidence,
-      d.verdict,
-      VERDICT_RANK[d.verdict],
-      d.findings.map((f) => f.rule).join(' '),
-      JSON.stringify(d.findings),
-      evidence,
-      report.scan.rulesVersion,
-      searchText(d),
-    ];
-    let deviceId: number;
-    let previousVerdict: string | null = null;
-    let evidenceChanged = true;
-    if (!match) {
-      const row = await q.get<{ id: number }>(
-        `INSERT INTO devices (ip, hostnames, manufacturer, brand, device_type, model, firmware, confidence, verdict,
-           verdict_rank, rules, findings, evidence, rules_version, search, site_id, mac, serial, first_seen, last_seen,
-           last_scan_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-        [...current, siteId, mac, serial, seenAt, seenAt, scanId],
-      );
-      deviceId = row!.id;
-      newDevices++;
-    } else {
-      deviceId = match.id;
-      evidenceChanged = match.evidence !== evidence;
-      if (seenAt >= match.last_seen) {
-        previousVerdict = match.verdict;
-        await q.run(
-          `UPDATE devices SET ip = ?, hostnames = ?, manufacturer = ?, brand = ?, device_type = ?, model = ?,
-             firmware = ?, confidence = ?, verdict = ?, verdict_rank = ?, rules = ?, findings = ?, evidence = ?,
-             rules_version = ?, search = ?, mac = COALESCE(?, mac), serial = COALESCE(?, serial), last_seen = ?,
-             last_scan_id = ?
-           WHERE id = ?`,
-          [...current, mac, serial, seenAt, scanId, deviceId],
-        );
-      } else if (seenAt < match.first_seen) {
-        // A report that waited in an agent's spool: history gains a sighting, the current state stays.
-        await q.run('UPDATE devices SET first_seen = ? WHERE id = ?', [seenAt, deviceId]);
-      }
-    }
-    await q.run(
-      `INSERT INTO sightings (device_id, scan_id, seen_at, ip, mac, verdict, identity, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      [deviceId, scanId, seenAt, d.ip, mac, d.verdict, JSON.stringify(i), evidenceChanged ? evidence : null],
-    );
-    if (!match || (previousVerdict !== null && previousVerdict !== d.verdict)) {
-      await q.run(
-        'INSERT INTO verdict_changes (device_id, scan_id, at, from_verdict, to_verdict) VALUES (?, ?, ?, ?, ?)',
-        [deviceId, scanId, seenAt, previousVerdict, d.verdict],
-      );
-      if (match) verdictChanges++;
-      // Receivers hear of new covered/suspect devices and of every verdict change (store/outbox.ts).
-      if (match || d.verdict === 'covered' || d.verdict === 'suspect')
-        await enqueueEvent(
-          q,
-          {
-            kind: match ? 'device.verdict-changed' : 'device.new',
-            site: report.agent.site,
-            data: {
-              deviceId,
-              site: report.agent.site,
-              ip: d.ip,
-              mac,
-              manufacturer: i.manufacturer,
-              model: i.model,
-              from: previousVerdict,
-              verdict: d.verdict,
-              rules: d.findings.map((f) => f.rule),
-              seenAt,
-            },
-          },
-          now,
-        );
-    }
-  }
-  return { status: 'stored', devices: report.devices.length, newDevices, verdictChanges };
+  const candidates = await loadCandidates(q, siteId, report.devices);
+  const plan = planIngest(report, candidates);
+  const idOf = await writePlan(q, plan, siteId, scanId);
+  await queueEvents(q, report.agent.site, plan, idOf, now);
+  return {
+    status: 'stored',
+    devices: report.devices.length,
+    newDevices: plan.inserts.length,
+    verdictChanges: plan.verdictChanges,
+  };
 }

@@ -2,11 +2,12 @@
  * What the dashboard and the exports read. Device-supplied text comes back as stored (the
  * views escape it); JSON columns are parsed here so views never see raw JSON.
  */
-import type { Evidence, Finding, Identity, Verdict } from '../../contract/types.js';
+import type { Coverage, DeviceLocation, Evidence, Finding, Identity, Verdict } from '../../contract/types.js';
 import { likePattern, type Sql } from '../db/sql.js';
 import { appendAudit } from './audit.js';
-import { VERDICT_RANK } from './ingest.js';
+import { VERDICT_RANK } from './ingest-plan.js';
 import type { SiteScope } from './roles.js';
+import type { Seen } from './seen.js';
 
 export const VERDICTS: readonly Verdict[] = ['covered', 'suspect', 'unknown', 'not-covered'];
 export const REMEDIATION_STATES = ['open', 'exempted', 'replaced', 'removed'] as const;
@@ -17,6 +18,30 @@ export interface DeviceFilter {
   readonly verdict?: Verdict | undefined;
   readonly state?: RemediationState | undefined;
   readonly q?: string | undefined;
+  /** Switch label as listed ("core-sw (10.0.0.5)"). */
+  readonly switch?: string | undefined;
+  readonly vlan?: number | undefined;
+  readonly sort?: SortKey | undefined;
+  readonly dir?: 'asc' | 'desc' | undefined;
+}
+
+/** Columns the device list sorts by; values are SQL expressions we control, never user text. */
+export const SORT_KEYS = {
+  verdict: 'd.verdict_rank',
+  site: 's.name',
+  ip: 'd.ip',
+  manufacturer: 'd.manufacturer',
+  type: 'd.device_type',
+  model: 'd.model',
+  switch: 'd.switch_label',
+  vlan: 'd.vlan',
+  lastSeen: 'd.last_seen',
+} as const;
+export type SortKey = keyof typeof SORT_KEYS;
+
+/** Remediation applies only to covered and suspect devices: there is nothing to remove otherwise. */
+export function remediable(verdict: Verdict): boolean {
+  return verdict === 'covered' || verdict === 'suspect';
 }
 
 export interface DeviceRow {
@@ -42,16 +67,23 @@ export interface DeviceRow {
   readonly reason: string | null;
   readonly expiresAt: string | null;
   readonly stateUpdatedAt: string | null;
+  /** Where a switch saw it, when one was read. */
+  readonly location: DeviceLocation | null;
+  readonly switchLabel: string | null;
+  readonly vlan: number | null;
 }
 
 const DEVICE_COLUMNS = `d.id, s.name AS site, d.ip, d.mac, d.serial, d.manufacturer, d.brand, d.device_type AS "deviceType",
   d.model, d.firmware, d.confidence, d.verdict, d.rules, d.rules_version AS "rulesVersion", d.first_seen AS "firstSeen",
   d.last_seen AS "lastSeen", r.state AS "rawState", r.approver, r.reason, r.expires_at AS "expiresAt",
-  r.updated_at AS "stateUpdatedAt"`;
+  r.updated_at AS "stateUpdatedAt", d.location AS "locationJson", d.switch_label AS "switchLabel", d.vlan`;
 
 const FROM = 'FROM devices d JOIN sites s ON s.id = d.site_id LEFT JOIN remediation r ON r.device_id = d.id';
 
-type RawRow = Omit<DeviceRow, 'state'> & { rawState: string | null };
+type RawRow = Omit<DeviceRow, 'state' | 'location'> & {
+  rawState: string | null;
+  locationJson: string | null;
+};
 
 function effectiveState(row: RawRow, now: string): RemediationState {
   const s = row.rawState as RemediationState | null;
@@ -60,8 +92,12 @@ function effectiveState(row: RawRow, now: string): RemediationState {
 }
 
 function finish(row: RawRow, now: string): DeviceRow {
-  const { rawState: _, ...rest } = row;
-  return { ...rest, state: effectiveState(row, now) };
+  const { rawState: _, locationJson, ...rest } = row;
+  return {
+    ...rest,
+    state: effectiveState(row, now),
+    location: locationJson ? (JSON.parse(locationJson) as DeviceLocation) : null,
+  };
 }
 
 /** The SQL condition limiting `alias`.site_id to a scope; a scope with no sites matches nothing. */
@@ -92,6 +128,16 @@ function where(
     parts.push('d.verdict_rank = ?');
     params.push(VERDICT_RANK[filter.verdict]);
   }
+  if (filter.switch) {
+    parts.push('d.switch_label = ?');
+    params.push(filter.switch);
+  }
+  if (filter.vlan !== undefined) {
+    parts.push('d.vlan = ?');
+    params.push(filter.vlan);
+  }
+  // Remediation states only mean something for covered and suspect devices.
+  if (filter.state) parts.push('d.verdict_rank <= 1');
   if (filter.state === 'open') {
     parts.push(`(r.state IS NULL OR r.state = 'open' OR (r.state = 'exempted' AND r.expires_at < ?))`);
     params.push(now);
@@ -119,13 +165,43 @@ export async function listDevices(
   const now = new Date().toISOString();
   const w = where(filter, now, scope);
   const rows = await q.all<RawRow>(
-    `SELECT ${DEVICE_COLUMNS} ${FROM} ${w.sql} ORDER BY d.verdict_rank, d.last_seen DESC, d.id DESC LIMIT ? OFFSET ?`,
+    `SELECT ${DEVICE_COLUMNS} ${FROM} ${w.sql} ${orderBy(filter)} LIMIT ? OFFSET ?`,
     [...w.params, page.limit, page.offset],
   );
   // Counting needs neither the site names nor, without a state filter, the remediation rows.
   const join = w.remediation ? 'LEFT JOIN remediation r ON r.device_id = d.id' : '';
   const total = await q.get<{ n: number }>(`SELECT COUNT(*) AS n FROM devices d ${join} ${w.sql}`, w.params);
   return { rows: rows.map((r) => finish(r, now)), total: total?.n ?? 0 };
+}
+
+function orderBy(filter: DeviceFilter): string {
+  // The default order is the one the (site_id, verdict_rank, last_seen, id) index serves.
+  if (!filter.sort) return 'ORDER BY d.verdict_rank, d.last_seen DESC, d.id DESC';
+  const dir = filter.dir === 'desc' ? 'DESC' : 'ASC';
+  // Empty values last in both directions, the same on SQLite and PostgreSQL.
+  const col = SORT_KEYS[filter.sort];
+  return `ORDER BY (${col} IS NULL), ${col} ${dir}, d.id DESC`;
+}
+
+/** Switches and VLANs the device list can be filtered by. */
+export async function locationChoices(
+  q: Sql,
+  scope: SiteScope,
+  site?: string,
+): Promise<{ switches: string[]; vlans: number[] }> {
+  // A switch label names another site's network: only the user's sites contribute choices.
+  const limit = scopeCondition(scope, 'devices');
+  const cond = `AND ${limit.sql}${site ? ' AND site_id = (SELECT id FROM sites WHERE name = ?)' : ''}`;
+  const params = [...limit.params, ...(site ? [site] : [])];
+  const switches = await q.all<{ v: string }>(
+    `SELECT DISTINCT switch_label AS v FROM devices WHERE switch_label IS NOT NULL ${cond} ORDER BY 1 LIMIT 500`,
+    params,
+  );
+  const vlans = await q.all<{ v: number }>(
+    `SELECT DISTINCT vlan AS v FROM devices WHERE vlan IS NOT NULL ${cond} ORDER BY 1 LIMIT 4096`,
+    params,
+  );
+  return { switches: switches.map((r) => r.v), vlans: vlans.map((r) => Number(r.v)) };
 }
 
 /** Every matching device, in pages, for exports that must not hold 100,000 rows at once. */
@@ -153,6 +229,8 @@ export async function* allDevices(
 
 export interface DeviceDetail extends DeviceRow {
   readonly hostnames: string[];
+  /** What the device showed of itself at the last scan (empty for rows stored before issue 12). */
+  readonly seen: Seen;
   readonly findings: Finding[];
   readonly evidence: Evidence[];
   readonly sightings: {
@@ -179,8 +257,10 @@ export interface DeviceDetail extends DeviceRow {
 export async function deviceDetail(q: Sql, id: number, scope: SiteScope): Promise<DeviceDetail | null> {
   const now = new Date().toISOString();
   const limit = scopeCondition(scope);
-  const row = await q.get<RawRow & { hostnames: string; findings: string; evidence: string }>(
-    `SELECT ${DEVICE_COLUMNS}, d.hostnames, d.findings, d.evidence ${FROM} WHERE d.id = ? AND ${limit.sql}`,
+  const row = await q.get<
+    RawRow & { hostnames: string; findings: string; evidence: string; seen: string | null }
+  >(
+    `SELECT ${DEVICE_COLUMNS}, d.hostnames, d.findings, d.evidence, d.seen ${FROM} WHERE d.id = ? AND ${limit.sql}`,
     [id, ...limit.params],
   );
   if (!row) return null;
@@ -208,6 +288,7 @@ export async function deviceDetail(q: Sql, id: number, scope: SiteScope): Promis
   return {
     ...base,
     hostnames: JSON.parse(row.hostnames) as string[],
+    seen: row.seen ? (JSON.parse(row.seen) as Seen) : { ports: [], items: [] },
     findings: JSON.parse(row.findings) as Finding[],
     evidence: JSON.parse(row.evidence) as Evidence[],
     sightings: sightings.map((s) => ({ ...s, identity: JSON.parse(s.identity) as Identity })),
@@ -276,6 +357,10 @@ export interface SiteOverview {
   readonly removed: number;
   readonly lastScan: string | null;
   readonly agents: number;
+  /** The coverage section of the site's latest scan that carried one, with that scan's time. */
+  readonly coverage: { readonly at: string; readonly coverage: Coverage } | null;
+  /** Rules version of the site's latest scan (its first ten characters are the rules' as-of date). */
+  readonly rulesVersion: string | null;
   /** Oldest first: per scan, the agent's summary counts. */
   readonly trend: { at: string; covered: number; suspect: number; notCovered: number; unknown: number }[];
 }
@@ -305,18 +390,26 @@ export async function overview(q: Sql, scope: SiteScope, trendPoints = 12): Prom
        WHERE site_id = ? ORDER BY finished_at DESC LIMIT ?`,
       [site.id, trendPoints],
     );
-    const meta = await q.get<{ agents: number; last: string | null }>(
-      `SELECT (SELECT COUNT(*) FROM agents WHERE site_id = ?) AS agents, (SELECT MAX(finished_at) FROM scans WHERE site_id = ?) AS last`,
-      [site.id, site.id],
+    const meta = await q.get<{ agents: number; last: string | null; rules: string | null }>(
+      `SELECT (SELECT COUNT(*) FROM agents WHERE site_id = ?) AS agents, (SELECT MAX(finished_at) FROM scans WHERE site_id = ?) AS last,
+         (SELECT rules_version FROM scans WHERE site_id = ? ORDER BY finished_at DESC, id DESC LIMIT 1) AS rules`,
+      [site.id, site.id, site.id],
+    );
+    const cov = await q.get<{ at: string; coverage: string }>(
+      `SELECT finished_at AS at, coverage FROM scans WHERE site_id = ? AND coverage IS NOT NULL
+       ORDER BY finished_at DESC LIMIT 1`,
+      [site.id],
     );
     result.push({
       site: site.name,
+      coverage: cov ? { at: cov.at, coverage: JSON.parse(cov.coverage) as Coverage } : null,
       counts: c,
       open: st('open'),
       exempted: st('exempted'),
       removed: st('removed') + st('replaced'),
       lastScan: meta?.last ?? null,
       agents: meta?.agents ?? 0,
+      rulesVersion: meta?.rules ?? null,
       trend: trend.reverse(),
     });
   }

@@ -18,7 +18,20 @@ export const devices = `<h1>Devices</h1>
       <% it.states.forEach(function (v) { %><option value="<%= v %>"<%= v === it.filter.state ? ' selected' : '' %>><%= v %></option><% }) %>
     </select>
   </label>
-  <label>Search <input type="search" name="q" value="<%= it.filter.q || '' %>" placeholder="IP, MAC, model, serial…" maxlength="128"></label>
+  <label>Switch
+    <select name="switch">
+      <option value="">all</option>
+      <% it.choices.switches.forEach(function (w) { %><option value="<%= w %>"<%= w === it.filter.switch ? ' selected' : '' %>><%= w %></option><% }) %>
+    </select>
+  </label>
+  <label>VLAN
+    <select name="vlan">
+      <option value="">all</option>
+      <% it.choices.vlans.forEach(function (v) { %><option value="<%= v %>"<%= v === it.filter.vlan ? ' selected' : '' %>><%= v %></option><% }) %>
+    </select>
+  </label>
+  <label>Search <input type="search" name="q" value="<%= it.filter.q || '' %>" placeholder="IP, MAC, model, serial, switch…" maxlength="128"></label>
+  <% if (it.filter.sort) { %><input type="hidden" name="sort" value="<%= it.filter.sort %>"><input type="hidden" name="dir" value="<%= it.filter.dir %>"><% } %>
   <button type="submit">Filter</button>
 </form>
 <p class="exports">
@@ -27,9 +40,10 @@ export const devices = `<h1>Devices</h1>
 </p>
 <table class="devices">
 <thead><tr>
-  <th scope="col">Verdict</th><th scope="col">Site</th><th scope="col">IP</th><th scope="col">MAC</th>
-  <th scope="col">Manufacturer</th><th scope="col">Brand</th><th scope="col">Type</th><th scope="col">Model</th>
-  <th scope="col">Remediation</th><th scope="col">Last seen</th>
+<% var col = function (key, label) { var on = it.filter.sort === key; return { href: '/devices?' + it.sortLinks[key], label: label, sort: on ? (it.filter.dir === 'desc' ? 'descending' : 'ascending') : 'none' }; }; %>
+<% [['verdict', 'Verdict'], ['site', 'Site'], ['ip', 'IP'], [null, 'MAC'], ['manufacturer', 'Manufacturer'], [null, 'Brand'], ['type', 'Type'], ['model', 'Model'], ['switch', 'Switch'], [null, 'Port'], ['vlan', 'VLAN'], [null, 'Remediation'], ['lastSeen', 'Last seen']].forEach(function (h) { %>
+  <% if (h[0]) { var c = col(h[0], h[1]); %><th scope="col" aria-sort="<%= c.sort %>"><a href="<%= c.href %>"><%= c.label %></a><%= c.sort === 'ascending' ? ' ▲' : c.sort === 'descending' ? ' ▼' : '' %></th><% } else { %><th scope="col"><%= h[1] %></th><% } %>
+<% }) %>
 </tr></thead>
 <tbody>
 <% it.rows.forEach(function (d) { %>
@@ -38,12 +52,15 @@ export const devices = `<h1>Devices</h1>
   <td><%= d.site %></td>
   <td><a href="/devices/<%= d.id %>"><%= d.ip %></a></td>
   <td><%= d.mac || '' %></td>
-  <td><%= d.manufacturer || '' %></td>
-  <td><%= d.brand || '' %></td>
+  <td title="<%= d.manufacturer || '' %>"><%= it.show.maker(d.manufacturer) %></td>
+  <td title="<%= d.brand || '' %>"><%= it.show.brand(d.brand) %></td>
   <td><%= d.deviceType || '' %></td>
   <td><%= d.model || '' %></td>
-  <td><span class="state s-<%= d.state %>"><%= d.state %></span></td>
-  <td><%= d.lastSeen %></td>
+  <td><%= d.switchLabel || '' %></td>
+  <td><%= d.location ? d.location.port : '' %><% if (d.location && d.location.portAlias) { %> <span class="meta">(<%= d.location.portAlias %>)</span><% } %></td>
+  <td><%= d.vlan === null || d.vlan === undefined ? '' : d.vlan %></td>
+  <td><% if (d.verdict === 'covered' || d.verdict === 'suspect') { %><span class="state s-<%= d.state %>"><%= d.state %></span><% } else { %><span class="meta">—</span><% } %></td>
+  <td><time datetime="<%= d.lastSeen %>" title="<%= d.lastSeen %>"><%= it.show.time(d.lastSeen) %></time></td>
 </tr>
 <% }) %>
 </tbody>

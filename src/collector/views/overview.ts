@@ -6,7 +6,9 @@ export const overview = `<h1>Sites</h1>
 <% it.sites.forEach(function (s) { %>
 <section class="site">
   <h2><a href="/devices?site=<%= encodeURIComponent(s.site) %>"><%= s.site %></a></h2>
-  <p class="meta">Last scan <%= s.lastScan || 'never' %> · <%= s.agents %> agent<%= s.agents === 1 ? '' : 's' %></p>
+  <p class="meta">Last scan <% if (s.lastScan) { %><time datetime="<%= s.lastScan %>" title="<%= s.lastScan %>"><%= it.show.time(s.lastScan) %></time><% } else { %>never<% } %> · <%= s.agents %> agent<%= s.agents === 1 ? '' : 's' %></p>
+  <% if (s.rules) { %><p class="meta<%= s.rules.stale ? ' error' : '' %>"><%= s.rules.text %></p><% } %>
+  <p class="attestation">Attestation: <a href="/attestation?site=<%= encodeURIComponent(s.site) %>&amp;format=pdf">PDF</a> · <a href="/attestation?site=<%= encodeURIComponent(s.site) %>&amp;format=html">HTML</a></p>
   <table class="counts">
     <tr>
       <th scope="col">Covered</th><th scope="col">Suspect</th><th scope="col">Not covered</th><th scope="col">Unknown</th>
@@ -18,6 +20,30 @@ export const overview = `<h1>Sites</h1>
       <td><a class="v-unknown" href="/devices?site=<%= encodeURIComponent(s.site) %>&amp;verdict=unknown"><%= s.counts['unknown'] %></a></td>
     </tr>
   </table>
+  <% if (s.coverage) { var c = s.coverage.coverage; %>
+  <div class="coverage">
+    <h3>Coverage <span class="meta">(scan of <time datetime="<%= s.coverage.at %>" title="<%= s.coverage.at %>"><%= it.show.time(s.coverage.at) %></time>)</span></h3>
+    <table class="subnets">
+      <thead><tr><th scope="col">Subnet</th><th scope="col">Answered</th><th scope="col">Neighbours</th><th scope="col">Via switch</th><th scope="col">Reach</th></tr></thead>
+      <tbody>
+      <% c.subnets.forEach(function (n) { %>
+        <tr><td><%= n.target %></td><td><%= n.answered %> of <%= n.inScope %></td><td><%= n.neighbours %></td><td><%= n.viaSwitch %></td>
+          <td><%= n.local ? 'local segment' : 'routed (unicast only)' %></td></tr>
+      <% }) %>
+      </tbody>
+    </table>
+    <% if (c.switches.length > 0) { %>
+    <p class="switches">Switches read: <%= c.switches.filter(function (w) { return w.outcome === 'read'; }).length %> of <%= c.switches.length %></p>
+    <% } %>
+    <% if (c.blindSpots.length === 0) { %><p class="meta">No blind spot recorded.</p><% } else { %>
+    <ul class="blind-spots" aria-label="Blind spots">
+      <% c.blindSpots.forEach(function (b) { %><li><strong><%= b.subject %></strong> <span class="kind"><%= b.kind %></span>: <%= b.detail %></li><% }) %>
+    </ul>
+    <% } %>
+  </div>
+  <% } else { %>
+  <p class="meta coverage-missing">No coverage reported yet (agents older than this collector do not send it).</p>
+  <% } %>
   <p class="remediation">Covered or suspect: <strong><%= s.open %></strong> open ·
     <%= s.exempted %> exempted · <%= s.removed %> removed or replaced</p>
   <% if (s.bars.length > 0) { %>

@@ -37,4 +37,7 @@ pre.value { margin: 0; white-space: pre-wrap; word-break: break-all; max-width: 
 .login form { display: flex; flex-direction: column; gap: 12px; }
 .pages { margin-top: 12px; display: flex; gap: 16px; }
 .citation { color: #333; } .basis { color: #555; }
+.coverage h3 { font-size: 14px; margin: 12px 0 4px; } .coverage table { width: 100%; font-size: 12px; }
+.blind-spots { margin: 6px 0; padding-left: 18px; font-size: 12px; } .blind-spots .kind { color: var(--suspect); }
+table.facts th { font-weight: 600; padding-right: 16px; } th a { color: inherit; } time { white-space: nowrap; }
 `;

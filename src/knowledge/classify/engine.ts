@@ -1,5 +1,5 @@
 /**
- * The verdict for one identity under a set of rules (design.md "Report", verdict meanings):
+ * The verdict for one identity under a set of rules (docs/architecture.md §4, verdict meanings):
  * covered   — confidently (≥ 0.8) produced or sold by a covered entity, its subsidiary, or
  *             (where the rule says so) OEM-produced by one, with at least one rule in force;
  * suspect   — a rule in force would reach it, but the identification is not strong enough
@@ -19,7 +19,7 @@ import { countryOf, type Vocabulary } from './vocabulary.js';
 /** The report schema's cap on a finding's basis. */
 const MAX_BASIS = 2048;
 
-/** design.md: "confidently (≥ 0.8)". */
+/** docs/architecture.md §4: "confidently (≥ 0.8)". */
 export const COVERED_CONFIDENCE = 0.8;
 
 export interface EngineData {
@@ -41,7 +41,7 @@ const VIA_ALLOWED: Record<Link['via'], (c: Cover) => boolean> = {
   oem: (c) => c.oem,
 };
 
-/** True when an evidence item is more than a MAC registry lookup (design.md: an OUI alone is never covered). */
+/** True when an evidence item is more than a MAC registry lookup (docs/architecture.md §4: an OUI alone is never covered). */
 const identifies = (e: Evidence) => e.signature !== undefined && !e.key.startsWith('mac.');
 
 function inScope(cover: Cover, deviceType: string | null, data: EngineData): { ok: boolean; words: string } {
@@ -154,7 +154,7 @@ export function classifyWith(
   const applying = candidates.filter((c) => c.finding.status === 'applies');
   const confident = identity.confidence >= COVERED_CONFIDENCE && evidence.some(identifies);
 
-  // A finding is never issued without the evidence that led to it (design.md).
+  // A finding is never issued without the evidence that led to it (docs/architecture.md §4).
   if (evidence.length === 0) {
     return {
       verdict: applying.length > 0 ? 'suspect' : identified ? 'not-covered' : 'unknown',

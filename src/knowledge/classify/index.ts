@@ -1,5 +1,5 @@
 /**
- * The classify stage (design.md data flow: identities → classify → findings). Loads the rule
+ * The classify stage (docs/architecture.md §1, data flow: identities → classify → findings). Loads the rule
  * data once, resolves the chosen profile to its rules, and classifies identities against them
  * on the scan's date. Fails at start-up, before any packet, on bad rule data or an unknown
  * profile or rule id.
@@ -24,6 +24,8 @@ export interface Classifier {
   classify(identity: Identity, evidence: readonly Evidence[], at: Date): ClassifyResult;
   /** Date of the newest rule review + content hash of rules and vocabulary. */
   readonly rulesVersion: string;
+  /** Newest `reviewed` date of the rule data (YYYY-MM-DD). */
+  readonly rulesAsOf: string;
   readonly profiles: readonly string[];
   readonly profile: string;
   /** Rule ids the profile resolved to, in evaluation order. */
@@ -81,6 +83,7 @@ export function loadClassifier(options: ClassifierOptions = {}): Classifier {
   return {
     classify: (identity, evidence, at) => classifyWith(rules, data, identity, evidence, at),
     rulesVersion: set.version,
+    rulesAsOf: set.asOf,
     profiles: [...set.profiles.keys()],
     profile,
     ruleIds: rules.map((r) => r.id),

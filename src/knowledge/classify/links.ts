@@ -4,7 +4,7 @@
  *
  * Judgement calls, documented in signatures/rules/README.md ("How a device is judged"):
  * - The identity's `manufacturer` is the producer as read from device evidence; a badge
- *   (`brand`) is not evidence (rules.md §2 "Practical point"), so a link that rests only on a
+ *   (`brand`) is not evidence (docs/regulations.md §2 "Practical point"), so a link that rests only on a
  *   model-specific brand relation is never firm: it makes a device suspect, not covered.
  * - A former owner (Lorex → Dahua 2018-02…2023-12; Honor → Huawei …2020-11) counts when the
  *   scan itself falls inside the ownership, or when the firmware's build date does. Otherwise

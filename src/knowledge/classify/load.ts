@@ -26,6 +26,8 @@ export interface RuleSet {
   readonly vocab: Vocabulary;
   /** Newest `reviewed` date + content hash of rules and vocabulary, e.g. 2026-08-26+1a2b3c4d5e6f. */
   readonly version: string;
+  /** Newest `reviewed` date (YYYY-MM-DD): the date the rule data is current as of. */
+  readonly asOf: string;
   /** Line items of each rule, so verify can point examples at their lines. */
   readonly items: ReadonlyMap<string, { file: YamlFile; item: YamlItem }>;
 }
@@ -157,7 +159,7 @@ class Checker {
         file,
         item,
         ['verified'],
-        'verified: true, but `unverified` lists facts rules.md marks [S] or [M]',
+        'verified: true, but `unverified` lists facts docs/regulations.md marks [S] or [M]',
       );
     if (rule.covers.length > 0 && rule.examples.length === 0)
       this.at(file, item, ['examples'], 'examples: a rule that covers entities needs at least one example');
@@ -271,5 +273,5 @@ export function loadRuleSet(rulesDir: string = DEFAULT_RULES_DIR): { set: RuleSe
       .sort()
       .at(-1) ?? '0000-00-00';
   const version = `${reviewed}+${hash.digest('hex').slice(0, 12)}`;
-  return { set: { rules, profiles, classes, vocab, version, items }, problems };
+  return { set: { rules, profiles, classes, vocab, version, asOf: reviewed, items }, problems };
 }

@@ -24,7 +24,7 @@ export interface Cover {
   readonly from?: string;
   /** ISO date the entity was removed. */
   readonly until?: string;
-  /** false when rules.md marks this entry [S] or [M]. */
+  /** false when docs/regulations.md marks this entry [S] or [M]. */
   readonly verified: boolean;
   /** Appended to a finding's basis (e.g. a scope caveat a person must see). */
   readonly note?: string;
@@ -52,9 +52,9 @@ export interface Rule {
   readonly prohibits: string;
   readonly source: string;
   readonly verified: boolean;
-  /** Facts rules.md marks [S]/[M], in words, so they stay visible in the data. */
+  /** Facts docs/regulations.md marks [S]/[M], in words, so they stay visible in the data. */
   readonly unverified: readonly string[];
-  /** Date the entry was last checked against rules.md. */
+  /** Date the entry was last checked against docs/regulations.md. */
   readonly reviewed: string;
   readonly covers: readonly Cover[];
   readonly examples: readonly RuleExample[];

@@ -1,7 +1,7 @@
 /**
  * `camsweep verify` for the rule data: shape, vocabulary ids, dates, profiles, and every
  * rule's examples and counterexamples run through the real classifier with that rule alone
- * (design.md practice 4). Problems come back as `path:line: message`.
+ * (docs/architecture.md §6 practice 4). Problems come back as `path:line: message`.
  */
 import type { Problem } from '../signatures/problem.js';
 import { startOf } from './dates.js';

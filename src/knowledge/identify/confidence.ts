@@ -12,7 +12,7 @@ export const WEIGHT_SCORE: Readonly<Record<Weight, number>> = {
   info: 0,
 };
 
-/** The classify stage calls an identity at or above this "confident" (design.md, verdicts). */
+/** The classify stage calls an identity at or above this "confident" (docs/architecture.md §4, verdicts). */
 export const CONFIDENT = 0.8;
 
 /** A second signal from the same protocol is mostly the same fact again: it adds this share. */

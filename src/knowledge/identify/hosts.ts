@@ -1,5 +1,5 @@
 /**
- * One group of observations per physical host (protocols.md §8 item 2): linked by MAC
+ * One group of observations per physical host (docs/protocols.md §8 item 2): linked by MAC
  * address first, then by serial number, then by IP address.
  *
  * Why not simply by IP: a device can answer on two addresses (an NVR with two NICs, a camera

@@ -1,6 +1,6 @@
 /**
  * The identify stage: one host's observations in, one identity with evidence out
- * (design.md data flow). Signatures are read and compiled once per `loadIdentifier`.
+ * (docs/architecture.md §1, data flow). Signatures are read and compiled once per `loadIdentifier`.
  */
 
 import type { IdentifyResult, Observation } from '../../contract/types.js';

@@ -1,6 +1,6 @@
 /**
  * Saved observations for `camsweep identify`: JSON lines `{"host","key","value"}` with optional
- * `port`, `path`, `probe`, `at` (design.md, "camsweep identify"). Input is untrusted: lines are
+ * `port`, `path`, `probe`, `at` (docs/architecture.md §1). Input is untrusted: lines are
  * length-capped while reading, and every rejected line says why.
  */
 import { isKnownKey } from '../../contract/observation-keys.js';

@@ -1,5 +1,5 @@
 /**
- * The five entities NDAA §889(f)(3) names (rules.md §1.1). Only `camsweep verify` uses this,
+ * The five entities NDAA §889(f)(3) names (docs/regulations.md §1.1). Only `camsweep verify` uses this,
  * to prove that the generic corpus of non-camera banners never yields one of them or a
  * company they own or owned; coverage decisions themselves belong to signatures/rules.
  */

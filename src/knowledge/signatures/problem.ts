@@ -1,6 +1,6 @@
 /**
  * One thing wrong with the signature or rule data, at a file and line, so `camsweep verify`
- * can print `path:line: message` (design.md practice 4). The rules engineer's
+ * can print `path:line: message` (docs/architecture.md §6 practice 4). The rules engineer's
  * `verifyRules()` (src/knowledge/classify/verify.ts) returns the same shape.
  */
 export interface Problem {

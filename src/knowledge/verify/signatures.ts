@@ -2,7 +2,7 @@
  * `camsweep verify` for the identification data: schema and vocabulary (collected while
  * loading), every example matched — and matched best — by its own entry with the expected
  * extraction, no counterexample matched, model families consistent, and the generic corpus of
- * non-camera banners never leading to a covered maker (design.md practice 4).
+ * non-camera banners never leading to a covered maker (docs/architecture.md §6 practice 4).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,6 +1,7 @@
 /**
- * The discovery benchmark's own lab (issue 3): a /20 — 4,096 addresses — behind one veth,
- * built only from namespaces created here, with no route anywhere else.
+ * The discovery benchmark's own lab (issues 3 and 15): a /20 — 4,096 addresses, one in 16
+ * live — or a /16 — 65,536 addresses, one in 100 live — behind one veth, built only from
+ * namespaces created here, with no route anywhere else. The drawing shows the /20.
  *
  *   scanner ns  eth0 10.64.0.2/20 ── veth ── eth0 10.64.0.1  devices ns
  *               routes 10.64.0.0/21 and 10.64.8.0/21 via       256 addresses `local` on lo,
@@ -15,9 +16,27 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 
-export const SUBNET = '10.64.0.0/20';
 export const SCANNER_IP = '10.64.0.2';
 const GATEWAY_IP = '10.64.0.1';
+
+/** The two lab sizes: prefix length, how many addresses, and one live in `every`. */
+export interface LabSize {
+  readonly prefix: 16 | 20;
+  readonly addresses: number;
+  readonly every: number;
+}
+export const LAB_SIZES: Readonly<Record<'20' | '16', LabSize>> = {
+  '20': { prefix: 20, addresses: 4096, every: 16 },
+  '16': { prefix: 16, addresses: 65_536, every: 100 },
+};
+
+export function subnetOf(size: LabSize): string {
+  return `10.64.0.0/${size.prefix}`;
+}
+
+function addressAt(k: number): string {
+  return `10.64.${k >> 8}.${k & 255}`;
+}
 
 export interface BenchLab {
   readonly scannerNs: string;
@@ -33,18 +52,22 @@ function run(args: readonly string[], input?: string): string {
   return execFileSync(args[0]!, args.slice(1), { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
-/** Every 16th address of the /20 is alive: 256 hosts spread over all sixteen /24s. */
-export function liveAddresses(): string[] {
+/** One address in `every` is alive (/20: 256 hosts; /16: 656), spread over every /24. */
+export function liveAddresses(size: LabSize = LAB_SIZES['20']): string[] {
   const out: string[] = [];
-  for (let k = 0; k < 4096; k++) if (k % 16 === 5) out.push(`10.64.${k >> 8}.${k & 255}`);
+  for (let k = 0; k < size.addresses; k++) if (k % size.every === 5) out.push(addressAt(k));
   return out;
 }
 
-export function buildLab(delayMs: number): BenchLab {
+export function buildLab(delayMs: number, size: LabSize = LAB_SIZES['20']): BenchLab {
   const id = randomBytes(3).toString('hex');
   const scannerNs = `csb${id}-scan`;
   const devicesNs = `csb${id}-dev`;
-  const live = liveAddresses();
+  const live = liveAddresses(size);
+  // Two halves of the subnet via the devices namespace: more specific than the connected
+  // prefix, so one neighbour entry serves every address.
+  const half = size.prefix + 1;
+  const halves = [`10.64.0.0/${half}`, `${addressAt(size.addresses / 2)}/${half}`];
   const created: string[] = [];
   let latency = delayMs > 0 ? `${delayMs} ms each way (netem)` : 'none';
   const teardown = () => {
@@ -92,10 +115,9 @@ export function buildLab(delayMs: number): BenchLab {
       run(['ip', '-n', ns, '-batch', '-'], `${cmds.join('\n')}\n`);
     batch(scannerNs, [
       'link set lo up',
-      `addr add ${SCANNER_IP}/20 dev eth0`,
+      `addr add ${SCANNER_IP}/${size.prefix} dev eth0`,
       'link set eth0 up',
-      `route add 10.64.0.0/21 via ${GATEWAY_IP} dev eth0`,
-      `route add 10.64.8.0/21 via ${GATEWAY_IP} dev eth0`,
+      ...halves.map((h) => `route add ${h} via ${GATEWAY_IP} dev eth0`),
       'route add 224.0.0.0/4 dev eth0',
     ]);
     batch(devicesNs, [
@@ -103,7 +125,7 @@ export function buildLab(delayMs: number): BenchLab {
       `addr add ${GATEWAY_IP}/32 dev eth0`,
       'link set eth0 up',
       `route add ${SCANNER_IP}/32 dev eth0`,
-      `route add blackhole ${SUBNET}`,
+      `route add blackhole ${subnetOf(size)}`,
       ...live.map((a) => `route add local ${a}/32 dev lo`),
     ]);
     for (const ns of [scannerNs, devicesNs]) {

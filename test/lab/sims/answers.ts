@@ -1,6 +1,6 @@
 /**
  * Reads a fixture's answer file for a simulator. Answer files are re-typed real captures
- * (protocols.md) in which the per-lab facts are placeholders, so one file serves every lab
+ * (docs/protocols.md) in which the per-lab facts are placeholders, so one file serves every lab
  * address: `{{ip}}`, `{{mac}}` (58:50:ed:1f:e3:85), `{{macDash}}` (58-50-ed-1f-e3-85),
  * `{{macHex}}` (5850ed1fe385), `{{macHexUpper}}` (5850ED1FE385), plus any `extra` a sim passes
  * (e.g. `{{relatesTo}}` for a WS-Discovery reply). Unknown placeholders are left as they are,
@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { SimContext } from './types.js';
 
-/** Largest answer file a sim will load; real replies are a few KB (protocols.md §2.3). */
+/** Largest answer file a sim will load; real replies are a few KB (docs/protocols.md §2.3). */
 export const MAX_ANSWER_BYTES = 1 << 20;
 
 export function answerPath(ctx: Pick<SimContext, 'fixtureDir'>, file: string): string {

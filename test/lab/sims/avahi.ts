@@ -1,6 +1,6 @@
 /**
  * Debian's real mDNS responder, avahi-daemon, publishing a fixture's DNS-SD services
- * (protocols.md §7.2). Three things make it usable per lab device:
+ * (docs/protocols.md §7.2). Three things make it usable per lab device:
  * * avahi reads static services only from its compiled-in /etc/avahi/services and keeps its
  *   pid file in /run/avahi-daemon, so it runs in a private mount namespace (`unshare -m`)
  *   with a per-device services folder and a tmpfs bind-mounted over those two paths — the

@@ -1,5 +1,5 @@
 /**
- * Dahua DHIP discovery simulator (protocols.md §3.1): answers a DHIP-framed
+ * Dahua DHIP discovery simulator (docs/protocols.md §3.1): answers a DHIP-framed
  * `DHDiscover.search` on UDP 37810 (multicast 239.255.255.251, broadcast or unicast) with the
  * fixture's re-typed `client.notifyDevInfo` JSON in a DHIP frame, back to the source port.
  * Bare JSON without the DHIP header gets no answer, as rroller/dahua measured on devices.

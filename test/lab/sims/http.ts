@@ -1,7 +1,7 @@
 /**
  * HTTP(S) web UI of a lab device, answering exactly what the fixture describes: status,
  * headers and body per path, a `Server` header (or none, like Dahua), and an HTTP Digest
- * challenge in the vendor's own shape (protocols.md §1.6, §5.2, §5.3). Spec: test/lab/README.md.
+ * challenge in the vendor's own shape (docs/protocols.md §1.6, §5.2, §5.3). Spec: test/lab/README.md.
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -2,7 +2,7 @@
  * A real third-party web server dressed as a Hikvision web UI: Debian's lighttpd with
  * `server.tag = "App-webs/"`, an HTTP Digest realm in front of `/ISAPI/`, static answer files,
  * and HTTPS with a Hikvision-like self-signed certificate made by openssl at start (never
- * committed). Configuration verified in protocols.md §7.2; lighttpd's nonce format and its
+ * committed). Configuration verified in docs/protocols.md §7.2; lighttpd's nonce format and its
  * extra `charset` parameter differ from real devices, which is the point: the probe must not
  * depend on Hikvision's exact challenge shape.
  *

@@ -1,6 +1,6 @@
 /**
  * ONVIF camera simulator: answers WS-Discovery Probes (multicast and unicast, UDP 3702) with
- * the fixture's re-typed ProbeMatch capture, as a camera does (protocols.md §1.1–1.3), and
+ * the fixture's re-typed ProbeMatch capture, as a camera does (docs/protocols.md §1.1–1.3), and
  * optionally serves the device service over HTTP (§1.6).
  *
  * spec (device.yaml `services.onvif`):

@@ -1,6 +1,6 @@
 /**
  * RTSP server of a lab camera or recorder, answering from the fixture's re-typed captures
- * (protocols.md §5.5): OPTIONS → `options`, DESCRIBE → `describe` (usually the 401 Digest
+ * (docs/protocols.md §5.5): OPTIONS → `options`, DESCRIBE → `describe` (usually the 401 Digest
  * challenge). Any other method (SETUP, PLAY …) gets `455 Method Not Valid in This State` and
  * a log line, since camsweep must never send one. Several requests may share a connection.
  *

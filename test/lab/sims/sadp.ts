@@ -1,5 +1,5 @@
 /**
- * Hikvision SADP simulator (protocols.md §2): answers an `inquiry` on UDP 37020 with the
+ * Hikvision SADP simulator (docs/protocols.md §2): answers an `inquiry` on UDP 37020 with the
  * fixture's re-typed ProbeMatch, sent to the multicast group 239.255.255.250:37020 as the
  * device-side implementation does, so the scanner must listen on the group.
  *

@@ -1,5 +1,5 @@
 /**
- * Debian's real Net-SNMP agent (`snmpd`) as a lab device's SNMP agent — protocols.md §7.2
+ * Debian's real Net-SNMP agent (`snmpd`) as a lab device's SNMP agent — docs/protocols.md §7.2
  * verified this setup playing a Hikvision NVR. The fixture's answer file holds the agent's
  * identity as snmpd.conf directives (`sysDescr`, `sysObjectID`, `sysName`, and
  * `override OID TYPE VALUE` for vendor scalars); this sim adds where to listen, the

@@ -1,6 +1,6 @@
 /**
  * snmpsim (Debian `snmpsim`, `snmpsimd`) serving a fixture's `.snmprec` walk — one line per
- * OID, `OID|type|value` — as the device's SNMP agent (protocols.md §7.2, verified playing a
+ * OID, `OID|type|value` — as the device's SNMP agent (docs/protocols.md §7.2, verified playing a
  * Dahua NVR). snmpsim takes the community from the data file's name, so the file is copied
  * to `<community>.snmprec` in a private data folder.
  *

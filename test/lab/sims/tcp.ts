@@ -1,6 +1,6 @@
 /**
  * Silent TCP ports of a lab device: Hikvision's SDK CommandPort 8000 and Dahua's 37777 accept
- * connections but wait for the client to speak first (protocols.md §3.3), so all a scanner
+ * connections but wait for the client to speak first (docs/protocols.md §3.3), so all a scanner
  * can see is "open". An optional `banner` is sent on connect for services that do speak
  * first (telnet, FTP). Spec: `ports: [8000]`, `banner: "…"`.
  */

@@ -1,6 +1,6 @@
 /**
  * A Windows/Samba host announcing itself by WS-Discovery: Debian's real `wsdd` daemon
- * (protocols.md §7.2). It is the lab's non-camera WSD peer: Types `wsdp:Device pub:Computer`,
+ * (docs/protocols.md §7.2). It is the lab's non-camera WSD peer: Types `wsdp:Device pub:Computer`,
  * Hello/Bye on 239.255.255.250:3702, answers only `wsdp:Device` probes.
  * Spec: `hostname` (NetBIOS name), `uuid`, optional `workgroup`.
  */

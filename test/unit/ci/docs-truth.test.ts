@@ -10,7 +10,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CommandMain } from '../../../agent/io.js';
+import type { CommandMain } from '../../../agent/commands/io.js';
 import { fakeIO } from '../identify/helpers.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
@@ -38,6 +38,7 @@ const FOREIGN_FLAGS: Record<string, string[]> = {
   ],
   node: ['--trace-warnings', '--max-old-space-size'],
   'npm run lab': ['--only'],
+  'npm run attack (the attack suite runner, test/attack)': ['--root', '--only', '--quick'],
   'nmap (saved output for camsweep identify)': ['--script'],
   'camsweep (top level)': ['--help', '--version'],
 };
@@ -75,6 +76,7 @@ const COMMANDS: Record<string, () => Promise<{ run: CommandMain }>> = {
   verify: () => import('../../../agent/commands/verify.js'),
   explain: () => import('../../../agent/commands/explain.js'),
   collector: () => import('../../../agent/commands/collector.js'),
+  report: () => import('../../../agent/commands/report.js'),
 };
 
 async function helpOf(command: string): Promise<string> {

@@ -75,7 +75,7 @@ describe('verifyRules on broken rule data', () => {
     expect(again).toMatch(/covers\.1\.entity: "zte-corp" is not a manufacturer id/);
   });
 
-  it('refuses verified: true on a rule whose data rules.md marks unverified', () => {
+  it('refuses verified: true on a rule whose data docs/regulations.md marks unverified', () => {
     const problems = problemsFor('us-me-ld-877.yaml', (t) => t.replace('verified: false', 'verified: true'));
     expect(problems.join('\n')).toMatch(/verified: true, but `unverified` lists facts/);
   });

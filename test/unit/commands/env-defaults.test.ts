@@ -46,4 +46,12 @@ describe('defaults from the environment', () => {
     expect(await collector(['token', 'create', '--site', 'city-hall'], b.io)).toBe(0);
     expect(existsSync(join(state, 'collector.db'))).toBe(true);
   });
+
+  it('the collector takes its time zone from $CAMSWEEP_TIME_ZONE and refuses an unknown one before serving', async () => {
+    const a = withEnv({
+      CAMSWEEP_COLLECTOR_DB: join(work, 'tz.db'),
+      CAMSWEEP_TIME_ZONE: 'Mars/Olympus_Mons',
+    });
+    await expect(collector(['serve', '--listen', '127.0.0.1:0'], a.io)).rejects.toThrow(/Mars\/Olympus_Mons/);
+  });
 });

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CommandIO } from '../../../agent/commands/io.js';
 import { run } from '../../../agent/commands/scan.js';
-import type { CommandIO } from '../../../agent/io.js';
 import { silentLogger } from '../../../src/core/log.js';
 import { type RunningCollector, startCollector, tempDir } from '../../collector/harness.js';
 

@@ -31,7 +31,7 @@ describe('vocabulary-derived contract ids', () => {
       devices: base.devices.map((d) => ({ ...d, identity: { ...d.identity, deviceType } })),
     });
     for (const t of DEVICE_TYPES) expect(checkReport(withType(t)), t).toEqual([]);
-    expect(checkReport(withType('drone')).map((p) => p.field)).toContain('/devices/0/identity/deviceType');
+    expect(checkReport(withType('toaster')).map((p) => p.field)).toContain('/devices/0/identity/deviceType');
   });
 
   it('a signatures directory whose vocabulary invents a device type is refused at load, naming it', () => {

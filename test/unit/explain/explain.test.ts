@@ -71,7 +71,7 @@ describe('camsweep explain on a saved report of a Hikvision camera', () => {
     expect(out).toContain('Profile us-local-government');
     expect(out).toContain('(no signature: shown for context)');
     expect(out).toContain('Host names lobby-cam-1.cityhall.example');
-    // Caveats from the rule data: 200.216's 2024 wording is [M] in rules.md.
+    // Caveats from the rule data: 200.216's 2024 wording is [M] in docs/regulations.md.
     expect(out).toMatch(/us-2cfr-200-216[\s\S]*?checked: {3}partly unverified: page cite 85 FR 49506/);
   });
 

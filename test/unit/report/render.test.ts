@@ -75,3 +75,47 @@ describe('csv output', () => {
     expect(hik).not.toMatch(/,=cmd/);
   });
 });
+
+describe('table footer: rules as of and firmware risk', () => {
+  it('shows the rules as-of date, and warns once the rules are over 180 days older than the scan', () => {
+    const fresh = sampleReport();
+    expect(renderTable(fresh, { colour: false })).toMatch(
+      /rules as of 2026-11-01; rules version 2026-11-01\+abc123\n$/,
+    );
+    const old = {
+      ...fresh,
+      scan: { ...fresh.scan, rulesVersion: '2025-01-01+abc123', rulesAsOf: '2025-01-01' },
+    };
+    expect(renderTable(old, { colour: false })).toMatch(/rules as of 2025-01-01 — WARNING: \d+ days old/);
+  });
+
+  it('lists firmware risk apart from the verdict, with KEV flag and fixed version', () => {
+    const r = sampleReport();
+    const risky = {
+      ...r,
+      devices: r.devices.map((d, i) =>
+        i === 0
+          ? {
+              ...d,
+              risks: [
+                {
+                  advisory: 'hikvision-cve-2021-36260',
+                  cve: 'CVE-2021-36260',
+                  title: 'Hikvision web server command injection',
+                  kev: true,
+                  certainty: 'possible' as const,
+                  fixed: 'V5.5.800 build 210628',
+                  basis: 'firmware "V5.5.0 build 200101"',
+                  source: 'https://www.hikvision.com/',
+                },
+              ],
+            }
+          : d,
+      ),
+    };
+    expect(checkReport(risky)).toEqual([]);
+    expect(renderTable(risky, { colour: false })).toMatch(
+      /Firmware risk \(from reported firmware strings; nothing was sent to test it\):\n {2}\S+ {2}CVE-2021-36260 \[KEV\] possible — fixed in: V5\.5\.800 build 210628/,
+    );
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Probe, ProbeContext } from '../../../src/agent/probes/shared/types.js';
+import { beyondScopeGuard } from '../../../src/agent/scan/beyond-scope.js';
 import { createHostGate, createPacer } from '../../../src/agent/scan/rate.js';
 import { runProbes } from '../../../src/agent/scan/runner.js';
 import { silentLogger } from '../../../src/core/log.js';
@@ -84,21 +85,89 @@ describe('probe runner', () => {
     expect(result.status[0]!.message).toContain('1 observations with undeclared keys refused');
   });
 
-  it('stops a probe at its deadline and keeps what it had', async () => {
+  it('stops a probe at its deadline, keeps what it had, and never calls the run complete', async () => {
     const result = await runProbes(
       options(
         [
-          probe('listener', 'discover', async (ctx) => {
+          probe('sweep', 'discover', async (ctx) => {
             ctx.emit({ host: '10.0.0.4', key: 'tcp.open', value: 80 });
             await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+            ctx.skipped({ ports: [8000, 554], hosts: 3, hostSample: ['10.0.0.1'], attempts: 6 });
           }),
+          probe('quick', 'discover', async () => {}),
         ],
         { probeConfig: () => ({ enabled: true, deadline: 150 }) },
       ),
     );
-    expect(result.status[0]).toMatchObject({ outcome: 'ok', observations: 1 });
-    expect(result.status[0]!.message).toMatch(/deadline/);
-    expect(result.partial).toBe(false);
+    expect(result.observations).toHaveLength(1);
+    const sweep = result.status.find((s) => s.probe === 'sweep')!;
+    expect(sweep).toMatchObject({ outcome: 'aborted', cutShort: 'deadline', observations: 1 });
+    expect(sweep.skipped).toEqual({ ports: [554, 8000], hosts: 3, hostSample: ['10.0.0.1'], attempts: 6 });
+    expect(sweep.message).toMatch(/cut short by its 0 s deadline.*ports 554,8000/);
+    expect(result.status.find((s) => s.probe === 'quick')).toMatchObject({ outcome: 'ok' });
+    expect(result.status.find((s) => s.probe === 'quick')!.cutShort).toBeUndefined();
+    expect(result.partial).toBe(true);
+    expect(result.skipped).toEqual({
+      reasons: ['deadline'],
+      probes: ['sweep'],
+      ports: [554, 8000],
+      hosts: 3,
+      hostSample: ['10.0.0.1'],
+    });
+  });
+
+  it('skips later phases, by name, once the whole scan deadline has passed', async () => {
+    const result = await runProbes(
+      options(
+        [
+          probe('d', 'discover', async (ctx) => {
+            await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+          }),
+          probe('e', 'enrich', async () => {}),
+        ],
+        { deadline: Date.now() + 1200 },
+      ),
+    );
+    expect(result.partial).toBe(true);
+    expect(result.status.find((s) => s.probe === 'd')).toMatchObject({
+      outcome: 'aborted',
+      cutShort: 'scan-deadline',
+    });
+    expect(result.status.find((s) => s.probe === 'e')).toMatchObject({
+      outcome: 'skipped',
+      cutShort: 'scan-deadline',
+    });
+    expect(result.skipped!.probes).toEqual(['d', 'e']);
+  });
+
+  it('runs the neighbour-table reader between discovery and enrichment', async () => {
+    let seen: string[] = [];
+    await runProbes(
+      options([
+        probe('late', 'enrich', async (ctx) => {
+          seen = [...ctx.known().keys()];
+        }),
+        probe('arp', 'neighbours', async (ctx) =>
+          ctx.emit({ host: '10.0.0.2', key: 'http.header.x', value: 'only ARP answered' }),
+        ),
+      ]),
+    );
+    expect(seen).toEqual(['10.0.0.2']);
+  });
+
+  it('aims enrichment at hosts heard passively before the scan', async () => {
+    let seen: string[] = [];
+    await runProbes(
+      options(
+        [
+          probe('late', 'enrich', async (ctx) => {
+            seen = [...ctx.known().keys()];
+          }),
+        ],
+        { liveHosts: ['10.0.0.3', '192.168.50.1'] },
+      ),
+    );
+    expect(seen).toEqual(['10.0.0.3']); // the out-of-scope one is not touched
   });
 
   it('gives up on a probe that ignores its deadline instead of hanging the scan', async () => {
@@ -174,5 +243,71 @@ describe('rate cap and host gate', () => {
       });
     await Promise.all(Array.from({ length: 10 }, work));
     expect(peak).toBe(2);
+  });
+});
+
+describe('infrastructure phase', () => {
+  it('runs between discovery and enrichment, so enrich probes see the hosts switches named', async () => {
+    const order: string[] = [];
+    let enrichSaw: string[] = [];
+    await runProbes(
+      options([
+        probe('late', 'enrich', async (ctx) => {
+          order.push('enrich');
+          enrichSaw = [...ctx.known().keys()];
+        }),
+        probe('switchish', 'infrastructure', async (ctx) => {
+          order.push('infrastructure');
+          ctx.emit({ host: '10.0.0.3', key: 'tcp.open', value: 80 });
+        }),
+        probe('sweep', 'discover', async () => {
+          order.push('discover');
+        }),
+      ]),
+    );
+    expect(order).toEqual(['discover', 'infrastructure', 'enrich']);
+    expect(enrichSaw).toEqual(['10.0.0.3']);
+  });
+
+  it('never lets a second probe repeat a credential that already failed on a device', async () => {
+    const tried: string[] = [];
+    const attempt = (who: string) => async (ctx: ProbeContext) => {
+      for (const cred of ['community-a', 'community-b']) {
+        const state = ctx.ledger!.claim('10.0.0.2', cred);
+        if (state === 'failed' || state === 'pending') continue;
+        tried.push(`${who}:${cred}:${state}`);
+        if (state === 'untried') ctx.ledger!.settle('10.0.0.2', cred, cred === 'community-b');
+      }
+    };
+    await runProbes(
+      options([
+        probe('switchish', 'infrastructure', attempt('switch')),
+        probe('snmpish', 'enrich', attempt('snmp')),
+      ]),
+    );
+    expect(tried).toEqual([
+      'switch:community-a:untried',
+      'switch:community-b:untried',
+      'snmp:community-b:worked',
+    ]);
+  });
+
+  it('accepts out-of-scope private addresses only from table-reading probes, never excluded ones', async () => {
+    const emitAll = async (ctx: ProbeContext) => {
+      for (const host of ['10.0.0.2', '10.79.0.64', '10.9.9.9', '8.8.8.8'])
+        ctx.emit({ host, key: 'tcp.open', value: 80 });
+    };
+    const result = await runProbes(
+      options(
+        [
+          { ...probe('switchish', 'infrastructure', emitAll), reportsBeyondScope: true },
+          probe('plain', 'discover', emitAll),
+        ],
+        { mayReportBeyondScope: beyondScopeGuard(['10.9.9.0/24']) },
+      ),
+    );
+    const by = (id: string) => result.observations.filter((o) => o.probe === id).map((o) => o.host);
+    expect(by('switchish')).toEqual(['10.0.0.2', '10.79.0.64']);
+    expect(by('plain')).toEqual(['10.0.0.2']);
   });
 });

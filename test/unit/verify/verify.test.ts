@@ -125,8 +125,8 @@ describe('verifySignatures on broken data', () => {
     const dir = copy();
     const path = join(dir, 'vocabulary', 'brands.yaml');
     const text = readFileSync(path, 'utf8').replace(
-      '{ manufacturer: hikvision, relation: oem, from: null, until: null, modelSpecific: true, source: "rules.md §2 Annke',
-      '{ manufacturer: hikvison, relation: oem, from: null, until: null, modelSpecific: true, source: "rules.md §2 Annke',
+      '{ manufacturer: hikvision, relation: oem, from: null, until: null, modelSpecific: true, source: "integrator lists (https://getscw.com/knowledge-base/the-ban)',
+      '{ manufacturer: hikvison, relation: oem, from: null, until: null, modelSpecific: true, source: "integrator lists (https://getscw.com/knowledge-base/the-ban)',
     );
     writeFileSync(path, text);
     const line = text.split('\n').findIndex((l) => l.includes('hikvison')) + 1;

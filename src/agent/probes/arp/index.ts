@@ -1,11 +1,12 @@
 /**
- * MAC addresses and their IEEE organisation (phase `enrich`). Reads the kernel neighbour
+ * MAC addresses and their IEEE organisation (phase `neighbours`). Reads the kernel neighbour
  * table, which the discovery phase has just filled by talking to every live host on the
- * local segment; sends nothing itself. See README.md.
+ * local segment; sends nothing itself. It runs before enrichment, so a host that answered
+ * only ARP (every TCP port filtered) is still asked SNMP, HTTP and the rest. See README.md.
  */
 import { readFile } from 'node:fs/promises';
 import { defineSpec } from '../../../core/config-spec.js';
-import { ouiOrganisation } from '../../../knowledge/identify/derive/oui.js';
+import { ouiOrganisations } from '../../../knowledge/identify/derive/oui.js';
 import { probeSettings } from '../shared/common-config.js';
 import type { Probe, ProbeContext } from '../shared/types.js';
 import { parseProcArp } from './codec.js';
@@ -27,10 +28,11 @@ async function run(ctx: ProbeContext): Promise<void> {
     ctx.log.info({ err: (err as Error).message }, 'neighbour table unreadable; no MAC addresses this run');
     return;
   }
-  for (const entry of parseProcArp(text)) {
-    if (!ctx.scope.has(entry.ip)) continue;
+  const entries = parseProcArp(text).filter((e) => ctx.scope.has(e.ip));
+  const orgs = ouiOrganisations(entries.map((e) => e.mac));
+  for (const entry of entries) {
     ctx.emit({ host: entry.ip, key: 'mac.address', value: entry.mac, iface: entry.device });
-    const org = ouiOrganisation(entry.mac);
+    const org = orgs.get(entry.mac) ?? null;
     if (org !== null) ctx.emit({ host: entry.ip, key: 'mac.oui.org', value: org, iface: entry.device });
   }
 }
@@ -38,7 +40,8 @@ async function run(ctx: ProbeContext): Promise<void> {
 export const arpProbe: Probe = {
   id: 'arp',
   title: 'MAC addresses from the neighbour table, with IEEE OUI organisation',
-  phase: 'enrich',
+  phase: 'neighbours',
+  reach: 'segment',
   emits: ['mac.address', 'mac.oui.org'],
   identityKeys: { mac: ['mac.address'] },
   config,

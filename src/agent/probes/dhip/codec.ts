@@ -1,5 +1,5 @@
 /**
- * Dahua DHIP discovery on UDP 37810 (protocols.md §3.1): the `DHDiscover.search` request
+ * Dahua DHIP discovery on UDP 37810 (docs/protocols.md §3.1): the `DHDiscover.search` request
  * and a tolerant reader for `client.notifyDevInfo` replies. Pure: no I/O.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Dahua DHIP discovery: `DHDiscover.search` on UDP 37810 (protocols.md §3.1). Dahua and
+ * Dahua DHIP discovery: `DHDiscover.search` on UDP 37810 (docs/protocols.md §3.1). Dahua and
  * its OEMs (Amcrest, Intelbras, "Private"/"General" vendors) answer with serial, model,
  * class, vendor, firmware and MAC, without login.
  */
@@ -31,6 +31,7 @@ export const dhipProbe: Probe = {
   id: 'dhip',
   title: 'Dahua DHIP discovery',
   phase: 'discover',
+  reach: 'segment',
   emits: ['dhip.*', 'mac.address'],
   identityKeys: { mac: ['dhip.mac', 'mac.address'], serial: ['dhip.SerialNo'] },
   config,

@@ -1,7 +1,7 @@
 /**
  * The http probe's HTTP(S) client: undici for conforming servers, one lenient retry with
  * node:http's `insecureHTTPParser` for the embedded web servers undici's strict parser refuses
- * (protocols.md §6.4). Network outcomes come back as data (`HttpOutcome`), never as throws.
+ * (docs/protocols.md §6.4). Network outcomes come back as data (`HttpOutcome`), never as throws.
  *
  * One undici Agent per scan run; keep-alive is off (`reset: true`) because a scan talks to each
  * origin a handful of times and idle sockets to thousands of hosts would only cost file

@@ -20,7 +20,7 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * HTTP stacks hand header values over as latin1 (one char per byte). Devices send UTF-8 realms
- * and titles (protocols.md §6.4), so re-decode when the bytes are valid UTF-8 and keep the
+ * and titles (docs/protocols.md §6.4), so re-decode when the bytes are valid UTF-8 and keep the
  * latin1 reading otherwise.
  */
 export function redecodeLatin1(value: string): string {
@@ -114,7 +114,7 @@ const QUIRKS: ReadonlyArray<readonly [RegExp, string]> = [
 /**
  * Names the HTTP quirk behind a strict-parser error, for the `http.lenient` value. undici 7
  * leaves `code` unset on its HTTPParserError and reports CL+TE bodies as a length mismatch, so
- * the message is read too (protocols.md §6.4 lists the quirks).
+ * the message is read too (docs/protocols.md §6.4 lists the quirks).
  */
 export function quirkName(code: string | undefined, message = ''): string {
   const text = `${code ?? ''} ${message}`;

@@ -1,7 +1,7 @@
 /**
  * Credentialed device-information reads, only for hosts the user gave credentials for
- * (credentials file, design.md "Politeness"): Hikvision ISAPI `deviceInfo` and Dahua
- * `magicBox.cgi` info actions (protocols.md §5.2, §5.3). One login attempt per device per
+ * (credentials file, docs/architecture.md §7, politeness): Hikvision ISAPI `deviceInfo` and Dahua
+ * `magicBox.cgi` info actions (docs/protocols.md §5.2, §5.3). One login attempt per device per
  * run: the first answered challenge is the attempt; any refusal after it ends the host's
  * credentialed work, a lockout signal too, and no other password is ever tried.
  *

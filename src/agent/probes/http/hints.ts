@@ -2,7 +2,7 @@
  * Vendor hints that gate the probe's own follow-up requests (Dahua's login challenge, which
  * credentialed read to try). They are not identification: `identify` decides what a device
  * is from signatures; these only keep vendor-specific requests away from hosts that show no
- * sign of that vendor. Sources: protocols.md §5.1–§5.3.
+ * sign of that vendor. Sources: docs/protocols.md §5.1–§5.3.
  */
 import { bodyText, realmsOf } from './codec.js';
 import type { Hint } from './requests.js';

@@ -38,7 +38,7 @@ import {
 const config = defineSpec({
   ports: {
     type: 'ports',
-    // 8000 is left out on purpose: it is Hikvision's binary SDK port (protocols.md §3.3), so an
+    // 8000 is left out on purpose: it is Hikvision's binary SDK port (docs/protocols.md §3.3), so an
     // HTTP request there learns nothing and only adds noise to the device's logs.
     default: [80, 81, 88, 443, 8080, 8081, 8443],
     doc: 'web ports to query when the TCP sweep saw them open',

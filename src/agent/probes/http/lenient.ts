@@ -1,7 +1,7 @@
 /**
  * The second chance for non-conforming responses: node:http/https with `insecureHTTPParser`,
  * which accepts bare-LF line endings, Content-Length beside Transfer-Encoding and control
- * characters in header values, all of which undici refuses (protocols.md §6.4, verified).
+ * characters in header values, all of which undici refuses (docs/protocols.md §6.4, verified).
  * Same budget, same body cap, same TLS settings as the main client.
  */
 import http from 'node:http';

@@ -2,7 +2,7 @@
  * The unauthenticated requests the http probe sends to each HTTP(S) port, as data. Every entry
  * is a read (GET) except Dahua's first login stage, and says why it is safe and what it tells.
  * Nothing here writes, resets, activates or exploits; paths that are also known exploit
- * endpoints are only ever read. Sources: protocols.md §5.2 (Hikvision), §5.3 (Dahua).
+ * endpoints are only ever read. Sources: docs/protocols.md §5.2 (Hikvision), §5.3 (Dahua).
  */
 
 /** Vendors whose web UI earns extra reads; each is a manufacturer id of the vocabulary. */

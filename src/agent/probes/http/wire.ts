@@ -57,7 +57,7 @@ export interface ClientOptions {
   readonly userAgent: string;
 }
 
-/** TLS settings that let Node talk to old camera firmware (verified in protocols.md §5.4). */
+/** TLS settings that let Node talk to old camera firmware (verified in docs/protocols.md §5.4). */
 export const LEGACY_TLS: ConnectionOptions = Object.freeze({
   rejectUnauthorized: false,
   minVersion: 'TLSv1',

@@ -8,7 +8,7 @@ import { decodeText } from '../tcp/codec.js';
 
 /**
  * Service types asked for. `_CGI._tcp` is what Hikvision IP cameras announce, with the full
- * serial as SRV target (protocols.md §5.6); `_psia._tcp` older Hikvision firmware; the
+ * serial as SRV target (docs/protocols.md §5.6); `_psia._tcp` older Hikvision firmware; the
  * generic web, RTSP, HomeKit and workstation types catch relabels, NVR web UIs and the
  * machines around them (a workstation record names a PC, which is worth knowing as such).
  */

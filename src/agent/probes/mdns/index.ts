@@ -1,7 +1,7 @@
 /**
  * mDNS / DNS-SD browsing (phase `discover`): PTR queries for a curated list of service types
  * on each in-scope interface, re-sent while listening. Hikvision cameras answer `_CGI._tcp`
- * with model and full serial (protocols.md §5.6). bonjour-service pitfalls (§6.2): one
+ * with model and full serial (docs/protocols.md §5.6). bonjour-service pitfalls (§6.2): one
  * instance per NIC, `{interface, bind: '0.0.0.0'}`, an error callback always, re-query.
  * See README.md.
  */
@@ -95,6 +95,9 @@ async function browseInterface(ctx: ProbeContext, iface: LocalInterface, types: 
     }
     const { listen: listenMs, requery: requeryMs } = probeSettings(config, ctx.config);
     const until = Math.min(Date.now() + listenMs, ctx.deadline - 100);
+    // The deadline shortened the listening window: announcements after it are never heard.
+    if (Date.now() + listenMs - until > 250)
+      ctx.skipped({ listenMs: Math.round(Date.now() + listenMs - until) });
     while (!ctx.signal.aborted && Date.now() < until) {
       await sleep(Math.min(requeryMs, until - Date.now()), ctx.signal);
       if (ctx.signal.aborted || Date.now() >= until) break;
@@ -123,6 +126,7 @@ export const mdnsProbe: Probe = {
   id: 'mdns',
   title: 'mDNS / DNS-SD browsing for camera service types',
   phase: 'discover',
+  reach: 'segment',
   emits: ['mdns.service', 'mdns.instance', 'mdns.host', 'mdns.txt.*'],
   // Listens for the same service types the active probe asks for.
   passive: (settings) => mdnsAnnouncementDecoder(probeSettings(config, settings).services),

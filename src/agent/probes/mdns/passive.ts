@@ -11,7 +11,7 @@ import { decodeTxt, dnsName } from './codec.js';
 const MAX_INSTANCES = 16;
 
 /**
- * mDNS announcements and multicast answers (RFC 6762 §8.3; protocols.md §5.6): a PTR for a
+ * mDNS announcements and multicast answers (RFC 6762 §8.3; docs/protocols.md §5.6): a PTR for a
  * watched service type, with the instance's SRV, TXT and A records in the same datagram, as
  * Hikvision sends them. Yields the keys the mdns probe emits. Queries are ignored.
  */

@@ -1,6 +1,6 @@
 /**
  * WS-Discovery 2005/04 and the two ONVIF device-service calls we make, as pure functions:
- * build the request bytes, parse the reply text. No I/O here (protocols.md §1).
+ * build the request bytes, parse the reply text. No I/O here (docs/protocols.md §1).
  */
 import { createHash } from 'node:crypto';
 import { child, childText, escapeXml, findAll, findFirst, parseXml, type XmlElement } from '../shared/xml.js';

@@ -1,5 +1,5 @@
 /**
- * The ONVIF device-service calls (protocols.md §1.6) over http and https XAddrs with undici:
+ * The ONVIF device-service calls (docs/protocols.md §1.6) over http and https XAddrs with undici:
  * GetSystemDateAndTime without credentials (PRE_AUTH), then — only when the user supplied
  * credentials for the host — one GetDeviceInformation with a WS-UsernameToken whose Created
  * time is shifted by the device's clock offset, answering an HTTP Digest challenge instead

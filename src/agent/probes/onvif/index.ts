@@ -1,6 +1,6 @@
 /**
  * ONVIF: WS-Discovery Probe on every in-scope interface and to every in-scope host, then the
- * device service of each camera found (protocols.md §1). Read-only: no Set*, no reboot.
+ * device service of each camera found (docs/protocols.md §1). Read-only: no Set*, no reboot.
  */
 import { randomUUID } from 'node:crypto';
 import { defineSpec } from '../../../core/config-spec.js';
@@ -136,6 +136,7 @@ export const onvifProbe: Probe = {
   id: 'onvif',
   title: 'ONVIF WS-Discovery and device service',
   phase: 'discover',
+  reach: 'segment',
   emits: [
     'onvif.endpoint',
     'onvif.types',

@@ -1,5 +1,5 @@
 /**
- * WS-Discovery Hello, heard passively (protocols.md §1.5): the same observations as a
+ * WS-Discovery Hello, heard passively (docs/protocols.md §1.5): the same observations as a
  * ProbeMatch (emitMatch), about the announcer. Bye carries nothing to report; non-cameras are
  * noise. Values are capped tighter than the runner's cap: an announcement is unsolicited.
  */

@@ -1,7 +1,7 @@
 /**
  * RTSP/1.0 (RFC 2326) request building and a tolerant reply parser. RTSP looks like HTTP but
  * is not (undici cannot speak it), and camera servers are sloppy: bare LF line ends, double
- * spaces after the colon (Hikvision's `Date:  Thu, …`, protocols.md §5.5), duplicate
+ * spaces after the colon (Hikvision's `Date:  Thu, …`, docs/protocols.md §5.5), duplicate
  * headers. Pure; the socket lives in index.ts.
  */
 import { decodeText } from '../tcp/codec.js';

@@ -1,6 +1,6 @@
 /**
  * RTSP (phase `enrich`): OPTIONS and DESCRIBE on each live host's RTSP ports, for the Server
- * and Public headers and the realm of the DESCRIBE challenge (protocols.md §5.5). Never
+ * and Public headers and the realm of the DESCRIBE challenge (docs/protocols.md §5.5). Never
  * SETUP or PLAY. See README.md.
  */
 import { Socket } from 'node:net';

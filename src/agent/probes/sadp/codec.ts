@@ -1,5 +1,5 @@
 /**
- * Hikvision SADP over UDP 37020 (protocols.md §2): the read-only `inquiry` and a lenient
+ * Hikvision SADP over UDP 37020 (docs/protocols.md §2): the read-only `inquiry` and a lenient
  * reader for the flat XML devices answer with. Pure: no I/O.
  *
  * Device XML is flat (`<ProbeMatch><Element>value</Element>…</ProbeMatch>`) and not always

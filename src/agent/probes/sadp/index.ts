@@ -1,5 +1,5 @@
 /**
- * Hikvision SADP: the read-only `inquiry` on UDP 37020 (protocols.md §2). The one protocol
+ * Hikvision SADP: the read-only `inquiry` on UDP 37020 (docs/protocols.md §2). The one protocol
  * that also sees factory-fresh, not yet activated Hikvision devices.
  */
 import { randomUUID } from 'node:crypto';
@@ -26,6 +26,7 @@ export const sadpProbe: Probe = {
   id: 'sadp',
   title: 'Hikvision SADP inquiry',
   phase: 'discover',
+  reach: 'segment',
   emits: ['sadp.*', 'mac.address'],
   identityKeys: { mac: ['sadp.MAC', 'mac.address'], serial: ['sadp.DeviceSN'] },
   config,

@@ -1,6 +1,6 @@
 /**
  * HTTP Digest access authentication (RFC 7616) for device web servers and ONVIF SOAP
- * endpoints. Hikvision and Dahua use MD5 with qop="auth" (protocols.md §1.6, §6.4); SHA-256,
+ * endpoints. Hikvision and Dahua use MD5 with qop="auth" (docs/protocols.md §1.6, §6.4); SHA-256,
  * the -sess variants, qop="auth-int" and RFC 2069 (no qop) are handled for other firmwares.
  *
  * Pure functions plus a small session that tracks the nonce count. Usage:

@@ -24,7 +24,7 @@ export interface DiscoveryPlan {
   readonly group: string;
   /** Datagrams sent in each round (one per probe type). */
   readonly payloads: readonly Uint8Array[];
-  /** Multicast rounds (protocols.md §1.2: 2–3, ~150 ms apart). */
+  /** Multicast rounds (docs/protocols.md §1.2: 2–3, ~150 ms apart). */
   readonly repeats: number;
   readonly gapMs: number;
   /** Also send every payload once to each in-scope host on a routed (not directly connected) subnet. */
@@ -95,6 +95,8 @@ export type DiscoveryConfig = SectionOf<ReturnType<typeof discoveryConfig>>;
 
 /** Margin kept before the runner's deadline so closing sockets never overruns it. */
 const DEADLINE_MARGIN_MS = 50;
+/** A listening window shortened by less than this is not worth calling the scan partial. */
+const SHORTFALL_MS = 250;
 
 export interface DiscoveryOutcome {
   readonly sent: number;
@@ -123,8 +125,10 @@ export async function runDiscovery(plan: DiscoveryPlan): Promise<DiscoveryOutcom
   let sent = 0;
   let failed = 0;
   // `timeout` is this probe's whole discovery budget (discoveryConfig), inside the runner's deadline.
-  const until =
-    Math.min(ctx.deadline, Date.now() + sectionOf(probeCommonSpec, ctx.config).timeout) - DEADLINE_MARGIN_MS;
+  const wanted = Date.now() + sectionOf(probeCommonSpec, ctx.config).timeout;
+  const until = Math.min(ctx.deadline, wanted) - DEADLINE_MARGIN_MS;
+  // The deadline shortened the listening window: replies after it are never heard. Say so.
+  if (wanted - ctx.deadline > SHORTFALL_MS) ctx.skipped({ listenMs: Math.round(wanted - ctx.deadline) });
   const stopped = () => ctx.signal.aborted || Date.now() >= until;
   const send = async (socket: SenderSocket, payload: Uint8Array, address: string) => {
     await ctx.takePackets(1);

@@ -1,7 +1,7 @@
 /**
  * Turning a discovery reply into observations, the same way for every UDP probe: the host is
  * the UDP source (the device's own IP settings in the payload may be stale or foreign,
- * protocols.md §1.1, §2.3), replies from outside the scope are dropped, values are capped and
+ * docs/protocols.md §1.1, §2.3), replies from outside the scope are dropped, values are capped and
  * the receiving interface rides along.
  */
 import { cap } from '../../../core/text.js';

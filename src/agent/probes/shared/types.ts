@@ -1,5 +1,5 @@
 /**
- * The probe contract (design.md practices 1–3). A probe is one folder, `src/agent/probes/<id>/`,
+ * The probe contract (docs/architecture.md §6 practices 1–3). A probe is one folder, `src/agent/probes/<id>/`,
  * exporting a `Probe` from `index.ts` and listed once in `registry.ts`. Its id names its
  * config section (`probes.<id>`), its logger binding, its observation-key prefix, its test
  * and its fixtures.
@@ -12,6 +12,7 @@
  */
 
 import type { IdentityKeyDeclaration } from '../../../contract/identity.js';
+import type { SkippedWork } from '../../../contract/types.js';
 import type { ConfigSpec } from '../../../core/config-spec.js';
 import type { Logger } from '../../../core/log.js';
 import type { LocalInterface, Scope } from '../../../core/scope.js';
@@ -55,9 +56,48 @@ export interface ProbeContext {
    * use it to aim at live hosts instead of the whole scope.
    */
   known(): ReadonlyMap<string, ReadonlySet<number>>;
+  /**
+   * Records that a host is alive without any fact worth an observation (it refused a connect,
+   * or answered ARP), so enrichment probes aim at it too.
+   */
+  alive(host: string): void;
+  /** The scan's global packet-rate cap (0 = uncapped), for sizing in-flight work. */
+  readonly packetsPerSecond: number;
+  /**
+   * Names the work the probe has not done yet (ports, hosts, attempts). Call it whenever the
+   * probe stops early; the runner reports it if a deadline or an abort cut the probe short.
+   */
+  skipped(work: SkippedWork): void;
+  /**
+   * Records how one unicast attempt at a host ended, for the report's coverage section: a
+   * subnet where every connect timed out is filtered, not empty. Optional so test contexts
+   * may leave it out.
+   */
+  noteReach?(host: string, outcome: ReachOutcome): void;
+  /** One run's record of which login each device was already asked with (see CredentialLedger). */
+  readonly ledger?: CredentialLedger;
 }
 
-export type ProbePhase = 'discover' | 'enrich';
+export type ReachOutcome = 'answered' | 'timeout' | 'unreachable';
+
+/**
+ * Never more than one attempt per credential per device per run (politeness,
+ * docs/architecture.md §7): probes that share a protocol (snmp, switch) ask the ledger before
+ * trying a credential. Keys stay in memory only; they may hold a community and are never logged.
+ */
+export interface CredentialLedger {
+  /** `untried` claims the attempt for the caller; `worked`/`failed` report an earlier one. */
+  claim(host: string, credentialKey: string): 'untried' | 'worked' | 'failed' | 'pending';
+  settle(host: string, credentialKey: string, worked: boolean): void;
+}
+
+/**
+ * `discover` probes run first, in parallel; `neighbours` (the neighbour-table reader) runs once
+ * they have finished talking to every address, so hosts that answered only ARP are known;
+ * `infrastructure` probes (switch and router tables) next, so the addresses they learn join the
+ * hosts the `enrich` probes then ask.
+ */
+export type ProbePhase = 'discover' | 'neighbours' | 'infrastructure' | 'enrich';
 
 /**
  * Receive-only decoding of announcements a protocol's devices send unasked (a WS-Discovery
@@ -78,9 +118,14 @@ export interface Probe {
   readonly title: string;
   /**
    * `discover` probes run first, in parallel (multicast, broadcast, the TCP sweep);
-   * `enrich` probes run after them against the hosts found.
+   * `infrastructure` probes read switches next; `enrich` probes run last against the hosts found.
    */
   readonly phase: ProbePhase;
+  /**
+   * The least time this probe needs for its work in this scope at this packet rate (ms), so
+   * its deadline can be sized to the work, or the scan refused before any packet is sent.
+   */
+  estimateMs?(scope: Scope, config: Readonly<Record<string, unknown>>, packetsPerSecond: number): number;
   /** Observation-key patterns this probe may emit (from the registry). */
   readonly emits: readonly string[];
   /**
@@ -97,6 +142,16 @@ export interface Probe {
   readonly config: ConfigSpec;
   /** Whether the probe runs when the config does not say (`probes.<id>.enabled`). */
   readonly enabledByDefault: boolean;
+  /**
+   * `segment`: multicast, broadcast or the local neighbour table, so it sees only the agent's
+   * own subnets; `routed` (default): unicast that crosses routers. Feeds the coverage section.
+   */
+  readonly reach?: 'segment' | 'routed';
+  /**
+   * True for probes that read other devices' tables (switch FDB/ARP): they may report private
+   * addresses outside the scan scope, which no probe sends to (the scope still guards packets).
+   */
+  readonly reportsBeyondScope?: boolean;
   run(ctx: ProbeContext): Promise<void>;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Per-interface UDP discovery sockets, shared by the onvif, sadp and dhip probes.
  *
- * protocols.md §8.1: one sending socket per in-scope interface, bound to that interface's
+ * docs/protocols.md §8.1: one sending socket per in-scope interface, bound to that interface's
  * address with `setMulticastInterface` so multicast leaves only where the scope allows and
  * every unicast reply to it is known to have come in on that interface; one extra socket for
  * unicast to hosts outside every local subnet (routed targets); and optionally a listener on
@@ -46,7 +46,7 @@ export interface DiscoveryOptions {
   readonly interfaces: readonly LocalInterface[];
   readonly log: Logger;
   readonly onDatagram: (d: Datagram) => void;
-  /** Multicast TTL; 1 keeps discovery on the local link (protocols.md §1.1). */
+  /** Multicast TTL; 1 keeps discovery on the local link (docs/protocols.md §1.1). */
   readonly ttl?: number;
   /** Enable SO_BROADCAST on the per-interface sockets (DHIP directed broadcast). */
   readonly broadcast?: boolean;

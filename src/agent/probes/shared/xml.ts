@@ -5,7 +5,7 @@
  * that never expands DOCTYPE entities or fetches anything (billion laughs, XXE), never
  * recurses (deep nesting), caps input, element count and text, keeps going past bare `&`,
  * mismatched end tags and junk, and matches elements by local name because every vendor picks
- * its own prefixes (protocols.md §1.3, §1.6). Only the five predefined entities and numeric
+ * its own prefixes (docs/protocols.md §1.3, §1.6). Only the five predefined entities and numeric
  * character references are decoded; any other `&name;` stays as literal text.
  */
 import { TextDecoder } from 'node:util';

@@ -1,6 +1,6 @@
 /**
  * SNMP values → observations. Pure: the net-snmp session lives in index.ts. OIDs and their
- * meaning are from the vendor MIBs summarised in protocols.md §4 (not from the many invented
+ * meaning are from the vendor MIBs summarised in docs/protocols.md §4 (not from the many invented
  * "OID tables" online, which contradict each other).
  */
 import { cap } from '../../../core/text.js';
@@ -25,7 +25,7 @@ export const VENDOR_SUBTREES: readonly string[] = [
   '1.3.6.1.4.1.37496',
 ];
 
-/** Scalars that carry a serial number (protocols.md §4), used to merge hosts. */
+/** Scalars that carry a serial number (docs/protocols.md §4), used to merge hosts. */
 export const SERIAL_OIDS: readonly string[] = [
   '1.3.6.1.4.1.50001.1.3.0', // hikEntityIndex
   '1.3.6.1.4.1.1004849.2.1.2.4.0', // Dahua productInfo.serialNumber

@@ -2,7 +2,7 @@
  * SNMP (phase `enrich`): the system group and the Hikvision/Dahua enterprise subtrees from
  * hosts that answer a read-only community (v2c, then v1) or a configured v3 user. Both
  * vendors ship SNMP off, so most hosts stay silent; when it is on, sysDescr alone often names
- * the model (protocols.md §4). See README.md for the wire details.
+ * the model (docs/protocols.md §4). See README.md for the wire details.
  */
 import { defineSpec } from '../../../core/config-spec.js';
 import { probeSettings } from '../shared/common-config.js';
@@ -18,7 +18,7 @@ import {
   VENDOR_SUBTREES,
   varbindText,
 } from './codec.js';
-import { type Credential, credentialLabel, SafeSession, type Varbind } from './session.js';
+import { type Credential, credentialKey, credentialLabel, SafeSession, type Varbind } from './session.js';
 
 const config = defineSpec({
   communities: {
@@ -103,12 +103,16 @@ async function walk(ctx: ProbeContext, s: SafeSession, root: string, set: Settin
 async function queryHost(ctx: ProbeContext, host: string, set: Settings): Promise<void> {
   for (const credential of credentialsToTry(ctx, host)) {
     if (ctx.signal.aborted) return;
+    // The switch probe may have asked this host already: never repeat a credential that failed.
+    const earlier = ctx.ledger?.claim(host, credentialKey(credential)) ?? 'untried';
+    if (earlier === 'failed' || earlier === 'pending') continue;
     const s = new SafeSession(host, credential, set);
     try {
       if (!(await paced(ctx, set.retries + 1))) return;
       // GETNEXT on each column's prefix finds the scalar without a noSuchName failure on v1
       // agents that lack one of them (Hikvision camera walks have no system group at all).
       const system = await s.getNext(SYSTEM_OID_LIST.map((o) => o.slice(0, -2)));
+      ctx.ledger?.settle(host, credentialKey(credential), system.ok);
       if (!system.ok) {
         ctx.log.debug(
           { host, credential: credentialLabel(credential), reason: system.reason },

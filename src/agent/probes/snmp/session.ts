@@ -1,5 +1,5 @@
 /**
- * A net-snmp session made safe for hostile networks (protocols.md §6.3): an `error` listener
+ * A net-snmp session made safe for hostile networks (docs/protocols.md §6.3): an `error` listener
  * is attached before the first packet (a malformed reply otherwise throws out of the socket
  * handler and kills the process), every request has our own timer on top of the library's
  * (socket errors are swallowed by the library), and `close()` is idempotent.
@@ -27,6 +27,16 @@ export type Credential =
 /** A name for logs: never the community or secret. */
 export function credentialLabel(c: Credential): string {
   return c.version === 'v3' ? `v3:${c.username}` : c.version;
+}
+
+/**
+ * The credential's identity for the run's ledger (probes/types.ts): holds the community, so it
+ * stays in memory and is never logged.
+ */
+export function credentialKey(c: Credential): string {
+  return c.version === 'v3'
+    ? `snmp:v3:${c.username}:${c.authKey ?? ''}:${c.privKey ?? ''}`
+    : `snmp:${c.version}:${c.community}`;
 }
 
 function v3User(c: Extract<Credential, { version: 'v3' }>): snmp.User {
@@ -103,6 +113,10 @@ export class SafeSession {
         settle({ ok: false, reason: 'error', message: (err as Error).message });
       }
     });
+  }
+
+  get(oids: string[]): Promise<Outcome<Varbind[]>> {
+    return this.call((done) => this.session.get(oids, (e, v) => done(e, v)));
   }
 
   getNext(oids: string[]): Promise<Outcome<Varbind[]>> {

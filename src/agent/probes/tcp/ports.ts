@@ -11,9 +11,9 @@ export const DEFAULT_PORTS: readonly number[] = Object.freeze([
   81, // alternate web UI on DVRs and OEM relabels
   88, // alternate web UI on some NVRs when 80 is forwarded elsewhere
   443, // HTTPS web UI
-  554, // RTSP (protocols.md §5.5)
+  554, // RTSP (docs/protocols.md §5.5)
   2020, // ONVIF device service on some OEM cameras (seen in XAddrs)
-  5000, // Dahua DHIP-framed JSON-RPC over TCP (protocols.md §3.3)
+  5000, // Dahua DHIP-framed JSON-RPC over TCP (docs/protocols.md §3.3)
   7001, // alternate web/streaming port on DVR OEMs
   8000, // Hikvision SDK command port (§3.3)
   8080, // alternate HTTP
@@ -27,3 +27,10 @@ export const DEFAULT_PORTS: readonly number[] = Object.freeze([
   37777, // Dahua SDK / DVRIP (§3.3)
   37778, // Dahua mobile/companion port
 ]);
+
+/**
+ * Phase 1 of two-phase discovery: the ports most surveillance gear answers on (web UI, TLS web
+ * UI, RTSP, the Hikvision and Dahua SDK ports), tried in this order on every address until
+ * one answers. A refused connect proves the host is alive just as well as an open one.
+ */
+export const DISCOVERY_PORTS: readonly number[] = Object.freeze([80, 443, 554, 8000, 37777]);

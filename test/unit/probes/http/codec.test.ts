@@ -140,7 +140,7 @@ describe('same-origin redirects and icons', () => {
   });
 });
 
-describe('Dahua login challenge (RPC2_Login stage 1, protocols.md §5.3)', () => {
+describe('Dahua login challenge (RPC2_Login stage 1, docs/protocols.md §5.3)', () => {
   const capture =
     '{"error":{"code":268632079,"message":"Component error: login challenge!"},"params":{"authorization":"a1b2","encryption":"Default","mac":"3CEF8C6101C0","random":"3734299","realm":"Login to 4C045ADPAG60CD"},"result":false,"session":123}';
 

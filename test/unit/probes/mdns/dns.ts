@@ -1,6 +1,6 @@
 /**
  * A minimal DNS message encoder for mDNS tests: enough to re-type real responses (the
- * Hikvision `_CGI._tcp` capture, protocols.md §5.6) and to build broken ones byte by byte.
+ * Hikvision `_CGI._tcp` capture, docs/protocols.md §5.6) and to build broken ones byte by byte.
  */
 export function name(text: string): Buffer {
   const parts = text

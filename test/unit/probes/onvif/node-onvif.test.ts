@@ -1,5 +1,5 @@
 /**
- * Why camsweep does not use node-onvif (protocols.md §6.1), shown against our ONVIF sim: an
+ * Why camsweep does not use node-onvif (docs/protocols.md §6.1), shown against our ONVIF sim: an
  * NVR or gateway that answers one Probe with a datagram carrying two ProbeMatch elements is
  * dropped whole by node-onvif (its xml2js result is an array it does not expect), while the
  * onvif probe reports both endpoints. A single-match camera answering the same Probe shows

@@ -44,7 +44,7 @@ describe('RFC 7616 digest', () => {
     expect(header).toContain(`opaque="${rfc.opaque}"`);
   });
 
-  it('reads the Dahua ONVIF and Hikvision challenges of protocols.md §1.6', () => {
+  it('reads the Dahua ONVIF and Hikvision challenges of docs/protocols.md §1.6', () => {
     const dahua = pickDigestChallenge(
       'Digest realm="Login to 2J01018PAA00813",qop="auth",nonce="b252aWYtZGlnZXN0OjQzMjYxNjc5MTQw",opaque="",stale="false"',
     )!;

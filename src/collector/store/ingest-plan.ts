@@ -1,0 +1,230 @@
+/**
+ * What one report does to the store, decided in memory before anything is written: which
+ * devices are new, which stored rows it updates (each row's final state once), which only gain
+ * an earlier first sighting, and the history rows (sightings, verdict changes). Devices are
+ * taken in report order exactly as a row-by-row ingest would, so a later device of the same
+ * report sees the rows earlier ones added or moved. The writer then sends each kind of row in
+ * one set-based statement.
+ */
+
+import { pickDevice, usableSerial } from '../../contract/identity.js';
+import type { Device, Report, Verdict } from '../../contract/types.js';
+import { type Candidate, CandidateIndex } from './device-match.js';
+import { deviceContext } from './seen.js';
+
+export const VERDICT_RANK: Record<Verdict, number> = { covered: 0, suspect: 1, unknown: 2, 'not-covered': 3 };
+
+export function searchText(d: Device): string {
+  const i = d.identity;
+  const where = d.location
+    ? [d.location.switchName, d.location.switch, d.location.port, d.location.portAlias]
+    : [];
+  return [
+    d.ip,
+    d.mac,
+    i.serial,
+    i.manufacturer,
+    i.brand,
+    i.model,
+    i.firmware,
+    i.deviceType,
+    ...d.hostnames,
+    ...where,
+  ]
+    .filter(Boolean)
+    .join(' ')
+    .toLowerCase()
+    .slice(0, 2048);
+}
+
+/** The device columns a sighting rewrites, in `DEVICE_COLUMNS` order. */
+export interface DeviceState {
+  readonly ip: string;
+  readonly hostnames: string;
+  readonly manufacturer: string | null;
+  readonly brand: string | null;
+  readonly device_type: string | null;
+  readonly model: string | null;
+  readonly firmware: string | null;
+  readonly confidence: number;
+  readonly verdict: string;
+  readonly verdict_rank: number;
+  readonly rules: string;
+  readonly findings: string;
+  readonly evidence: string;
+  readonly rules_version: string;
+  readonly search: string;
+  /** Where a switch saw it (JSON), the switch label and VLAN for filtering, and what was seen. */
+  readonly location: string | null;
+  readonly switch_label: string | null;
+  readonly vlan: number | null;
+  readonly seen: string;
+}
+
+export const DEVICE_COLUMNS: readonly (keyof DeviceState)[] = [
+  'ip',
+  'hostnames',
+  'manufacturer',
+  'brand',
+  'device_type',
+  'model',
+  'firmware',
+  'confidence',
+  'verdict',
+  'verdict_rank',
+  'rules',
+  'findings',
+  'evidence',
+  'rules_version',
+  'search',
+  'location',
+  'switch_label',
+  'vlan',
+  'seen',
+];
+
+/** A row this report writes in full: new (`isNew`) or an existing row's final state. */
+export interface RowWrite {
+  /** Existing row id, or a negative placeholder for a new row until the writer has its id. */
+  readonly ref: number;
+  readonly isNew: boolean;
+  state: DeviceState;
+  mac: string | null;
+  serial: string | null;
+}
+
+export interface Sighting {
+  readonly ref: number;
+  readonly ip: string;
+  readonly mac: string | null;
+  readonly verdict: string;
+  readonly identity: string;
+  readonly evidence: string | null;
+}
+
+export interface VerdictChange {
+  readonly ref: number;
+  readonly from: string | null;
+  readonly to: string;
+}
+
+export interface IngestPlan {
+  readonly seenAt: string;
+  /** New rows, in report order. */
+  readonly inserts: RowWrite[];
+  /** Existing rows to rewrite, each once with its final state. */
+  readonly updates: Map<number, RowWrite>;
+  /** Existing rows that only gain an earlier first sighting (a report that waited in a spool). */
+  readonly firstSeen: Map<number, string>;
+  readonly sightings: Sighting[];
+  readonly changes: VerdictChange[];
+  /** Verdict changes of devices already known (not counting first sightings). */
+  readonly verdictChanges: number;
+}
+
+function stateOf(d: Device, rulesVersion: string): DeviceState {
+  const i = d.identity;
+  return {
+    ip: d.ip,
+    hostnames: JSON.stringify(d.hostnames),
+    manufacturer: i.manufacturer,
+    brand: i.brand,
+    device_type: i.deviceType,
+    model: i.model,
+    firmware: i.firmware,
+    confidence: i.confidence,
+    verdict: d.verdict,
+    verdict_rank: VERDICT_RANK[d.verdict],
+    rules: d.findings.map((f) => f.rule).join(' '),
+    findings: JSON.stringify(d.findings),
+    evidence: JSON.stringify(d.evidence),
+    rules_version: rulesVersion,
+    search: searchText(d),
+    ...locationColumns(d),
+  };
+}
+
+function locationColumns(d: Device): Pick<DeviceState, 'location' | 'switch_label' | 'vlan' | 'seen'> {
+  const [location, switch_label, vlan, seen] = deviceContext(d);
+  return { location, switch_label, vlan, seen };
+}
+
+export function planIngest(report: Report, stored: readonly Candidate[]): IngestPlan {
+  const seenAt = report.scan.finishedAt;
+  const index = new CandidateIndex(stored);
+  const writes = new Map<Candidate, RowWrite>();
+  const plan: IngestPlan = {
+    seenAt,
+    inserts: [],
+    updates: new Map(),
+    firstSeen: new Map(),
+    sightings: [],
+    changes: [],
+    verdictChanges: 0,
+  };
+  let nextRef = -1;
+  let verdictChanges = 0;
+  for (const d of report.devices) {
+    const mac = d.mac;
+    const serial = usableSerial(d.identity.serial);
+    const state = stateOf(d, report.scan.rulesVersion);
+    const match = pickDevice(index.candidates(d.ip, mac, serial), d.ip, mac, serial);
+    let ref: number;
+    let previousVerdict: string | null = null;
+    let evidenceChanged = true;
+    if (!match) {
+      ref = nextRef--;
+      const row: Candidate = {
+        id: ref,
+        mac,
+        serial,
+        ip: d.ip,
+        verdict: d.verdict,
+        evidence: state.evidence,
+        last_seen: seenAt,
+        first_seen: seenAt,
+      };
+      index.add(row);
+      const write: RowWrite = { ref, isNew: true, state, mac, serial };
+      writes.set(row, write);
+      plan.inserts.push(write);
+    } else {
+      ref = match.id;
+      evidenceChanged = match.evidence !== state.evidence;
+      if (seenAt >= match.last_seen) {
+        previousVerdict = match.verdict;
+        index.set(match, 'ip', d.ip);
+        index.set(match, 'mac', mac ?? match.mac);
+        index.set(match, 'serial', serial ?? match.serial);
+        match.verdict = d.verdict;
+        match.evidence = state.evidence;
+        match.last_seen = seenAt;
+        let write = writes.get(match);
+        if (!write) {
+          write = { ref, isNew: false, state, mac: match.mac, serial: match.serial };
+          writes.set(match, write);
+          plan.updates.set(ref, write);
+        }
+        write.state = state;
+        write.mac = match.mac;
+        write.serial = match.serial;
+      } else if (seenAt < match.first_seen) {
+        match.first_seen = seenAt;
+        plan.firstSeen.set(ref, seenAt);
+      }
+    }
+    plan.sightings.push({
+      ref,
+      ip: d.ip,
+      mac,
+      verdict: d.verdict,
+      identity: JSON.stringify(d.identity),
+      evidence: evidenceChanged ? state.evidence : null,
+    });
+    if (!match || (previousVerdict !== null && previousVerdict !== d.verdict)) {
+      plan.changes.push({ ref, from: previousVerdict, to: d.verdict });
+      if (match) verdictChanges++;
+    }
+  }
+  return { ...plan, verdictChanges };
+}
