@@ -4,10 +4,15 @@
  *   camsweep collector token create --site NAME [--label TEXT] | token list | token revoke ID
  *   camsweep collector user create --username NAME   (password on stdin; generated when stdin is empty)
  *   camsweep collector user disable|enable|delete --username NAME | user list
+ *   camsweep collector user grant|revoke --username NAME --role ROLE (--site S | --group G | --all-sites)
+ *   camsweep collector user roles | group add|remove --group G --site S | group list
+ *   camsweep collector audit verify
+ *   camsweep collector webhook add --url URL | webhook list | webhook disable ID
  */
 import { randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { type Database, openDatabase } from '../../src/collector/db/index.js';
+import { type Database, openDatabase, type Sql } from '../../src/collector/db/index.js';
 import { buildCollector } from '../../src/collector/server.js';
 import {
   createAgentToken,
@@ -18,6 +23,17 @@ import {
   revokeAgentToken,
   setUserDisabled,
 } from '../../src/collector/store/access.js';
+import { appendAudit, verifyAudit } from '../../src/collector/store/audit.js';
+import { addWebhook, disableWebhook, listWebhooks } from '../../src/collector/store/outbox.js';
+import {
+  addSiteToGroup,
+  grantRole,
+  listGrants,
+  listGroups,
+  parseGrant,
+  removeSiteFromGroup,
+  revokeRole,
+} from '../../src/collector/store/roles.js';
 import { checkTimeZone } from '../../src/collector/views/display.js';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
 import { dashboardAttestation } from './attestation.js';
@@ -37,6 +53,19 @@ const HELP = `Usage:
                                               stop (or allow again) a user signing in, or remove
                                               the user; disable and delete end its sessions
   camsweep collector user list                list users and whether they are disabled
+  camsweep collector user grant|revoke --username NAME --role ROLE (--site NAME | --group NAME | --all-sites)
+                                              give or take a role (viewer, auditor, operator,
+                                              approver, admin) over a site, a site group or all
+  camsweep collector user roles               list every user's roles and scopes
+  camsweep collector group add|remove --group NAME --site NAME
+                                              put a site in a site group (or take it out)
+  camsweep collector group list               list site groups and their sites
+  camsweep collector webhook add --url URL    send events (new covered/suspect device, verdict
+                                              change) to URL, signed with HMAC-SHA256; the
+                                              signing secret is printed once
+  camsweep collector webhook list | webhook disable ID
+  camsweep collector audit verify             check the audit trail's hash chain; exit 1 when
+                                              a row was deleted or edited
 
 Options:
   --db LOCATION        SQLite file, or postgres://user@host/db (env CAMSWEEP_COLLECTOR_DB;
@@ -68,6 +97,10 @@ const OPTIONS = {
   site: { type: 'string' },
   label: { type: 'string' },
   username: { type: 'string' },
+  role: { type: 'string' },
+  url: { type: 'string' },
+  group: { type: 'string' },
+  'all-sites': { type: 'boolean' },
   org: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -114,6 +147,32 @@ async function withDb<T>(location: string, fn: (db: Database) => Promise<T>): Pr
   }
 }
 
+/** Who ran a management command, for the audit trail. */
+function cliActor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return `cli:uid-${process.getuid?.() ?? 'unknown'}`;
+  }
+}
+
+/** Runs a management change and, when it changed something, records it in the audit trail in the same transaction. */
+async function auditedChange<T>(
+  location: string,
+  action: string,
+  target: string,
+  after: unknown,
+  change: (d: Sql) => Promise<T>,
+): Promise<T> {
+  return withDb(location, (d) =>
+    d.tx(async (t) => {
+      const result = await change(t);
+      if (result !== false) await appendAudit(t, { actor: cliActor(), source: 'cli', action, target, after });
+      return result;
+    }),
+  );
+}
+
 export async function run(argv: string[], io: CommandIO): Promise<number> {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   try {
@@ -134,7 +193,13 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     const site = values.site?.trim();
     if (!site || site.length > 128)
       throw new CamsweepError('E_USAGE', 'token create needs --site NAME (at most 128 characters)');
-    const created = await withDb(db, (d) => createAgentToken(d, site, values.label ?? null));
+    const created = await auditedChange(
+      db,
+      'token.create',
+      `site ${site}`,
+      { label: values.label ?? null },
+      (d) => createAgentToken(d, site, values.label ?? null),
+    );
     out(created.token);
     io.stderr.write(
       `token ${created.id} for site "${site}" created. It is shown only this once: store it in the agent's push.tokenFile (mode 0600).\n`,
@@ -150,7 +215,9 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   }
   if (verb === 'token' && action === 'revoke') {
     if (!arg) throw new CamsweepError('E_USAGE', 'token revoke needs the token id (see `token list`)');
-    const done = await withDb(db, (d) => revokeAgentToken(d, arg));
+    const done = await auditedChange(db, 'token.revoke', `token ${arg}`, null, (d) =>
+      revokeAgentToken(d, arg),
+    );
     if (!done)
       throw new CamsweepError('E_USAGE', `no active token with id "${arg}"`, {
         fix: 'run `camsweep collector token list`',
@@ -168,10 +235,10 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     if (generated) password = randomBytes(18).toString('base64url');
     if (password.length < 12)
       throw new CamsweepError('E_USAGE', 'the password must have at least 12 characters');
-    await withDb(db, (d) => createUser(d, username, password));
+    await auditedChange(db, 'user.create-or-reset', username, null, (d) => createUser(d, username, password));
     if (generated) out(password);
     io.stderr.write(
-      `dashboard user "${username}" saved${generated ? '; the generated password above is shown once' : ''}.\n`,
+      `dashboard user "${username}" saved${generated ? '; the generated password above is shown once' : ''}. A new user has no role until one is granted: camsweep collector user grant --username ${username} --role viewer --site NAME\n`,
     );
     return EXIT.ok;
   }
@@ -184,7 +251,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   if (verb === 'user' && (action === 'disable' || action === 'enable' || action === 'delete')) {
     const username = values.username?.trim();
     if (!username) throw new CamsweepError('E_USAGE', `user ${action} needs --username NAME`);
-    const done = await withDb(db, (d) =>
+    const done = await auditedChange(db, `user.${action}`, username, null, (d) =>
       action === 'delete' ? deleteUser(d, username) : setUserDisabled(d, username, action === 'disable'),
     );
     if (!done)
@@ -198,6 +265,108 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     };
     out(`dashboard user "${username}" ${past[action]}`);
     return EXIT.ok;
+  }
+  if (verb === 'user' && (action === 'grant' || action === 'revoke')) {
+    const username = values.username?.trim();
+    if (!username) throw new CamsweepError('E_USAGE', `user ${action} needs --username NAME`);
+    const grant = parseGrant(values.role, values.site, values.group, values['all-sites']);
+    if (typeof grant === 'string')
+      throw new CamsweepError('E_USAGE', `user ${action}: ${grant}`, {
+        fix: 'see `camsweep collector --help`',
+      });
+    const done = await auditedChange(db, `role.${action}`, username, grant, (d) =>
+      action === 'grant' ? grantRole(d, username, grant) : revokeRole(d, username, grant),
+    );
+    const where = grant.kind === 'all' ? 'every site' : `${grant.kind} "${grant.name}"`;
+    if (!done)
+      throw new CamsweepError(
+        'E_USAGE',
+        action === 'grant'
+          ? `no dashboard user "${username}"`
+          : `"${username}" does not hold ${grant.role} over ${where}`,
+        { fix: 'run `camsweep collector user roles`' },
+      );
+    out(`${action === 'grant' ? 'granted' : 'revoked'}: "${username}" ${grant.role} over ${where}`);
+    return EXIT.ok;
+  }
+  if (verb === 'user' && action === 'roles') {
+    const rows = await withDb(db, (d) => listGrants(d));
+    out(['username', 'role', 'scope', 'name'].join('\t'));
+    for (const r of rows) out([r.username, r.role, r.kind, r.name].join('\t'));
+    return EXIT.ok;
+  }
+  if (verb === 'group' && (action === 'add' || action === 'remove')) {
+    const group = values.group?.trim();
+    const site = values.site?.trim();
+    if (!group || !site || group.length > 128 || site.length > 128)
+      throw new CamsweepError(
+        'E_USAGE',
+        `group ${action} needs --group NAME and --site NAME (at most 128 characters)`,
+      );
+    const target = `group ${group}`;
+    if (action === 'add')
+      await auditedChange(db, 'group.add', target, { site }, (d) => addSiteToGroup(d, group, site));
+    else if (
+      !(await auditedChange(db, 'group.remove', target, { site }, (d) => removeSiteFromGroup(d, group, site)))
+    )
+      throw new CamsweepError('E_USAGE', `site "${site}" is not in group "${group}"`, {
+        fix: 'run `camsweep collector group list`',
+      });
+    out(`site "${site}" ${action === 'add' ? 'added to' : 'removed from'} group "${group}"`);
+    return EXIT.ok;
+  }
+  if (verb === 'group' && action === 'list') {
+    const rows = await withDb(db, (d) => listGroups(d));
+    out(['group', 'site'].join('\t'));
+    for (const r of rows) out([r.group, r.site].join('\t'));
+    return EXIT.ok;
+  }
+  if (verb === 'webhook' && action === 'add') {
+    const url = values.url?.trim() ?? '';
+    if (!/^https?:\/\/[^\s]{1,2000}$/.test(url) || !URL.canParse(url))
+      throw new CamsweepError('E_USAGE', 'webhook add needs --url http(s)://HOST/PATH', {
+        fix: 'e.g. --url https://siem.example.org/hooks/camsweep',
+      });
+    const created = await auditedChange(db, 'webhook.add', url, null, (d) => addWebhook(d, url));
+    out(created.secret);
+    io.stderr.write(
+      `webhook ${created.id} added; the signing secret above is shown once: give it to the receiver to check X-Camsweep-Signature.\n`,
+    );
+    return EXIT.ok;
+  }
+  if (verb === 'webhook' && action === 'list') {
+    const rows = await withDb(db, (d) => listWebhooks(d));
+    out(['id', 'url', 'created', 'disabled'].join('\t'));
+    for (const r of rows) out([r.id, r.url, r.createdAt, r.disabledAt ?? ''].join('\t'));
+    return EXIT.ok;
+  }
+  if (verb === 'webhook' && action === 'disable') {
+    const id = Number(arg);
+    if (!arg || !Number.isSafeInteger(id))
+      throw new CamsweepError('E_USAGE', 'webhook disable needs the webhook id (see `webhook list`)');
+    if (!(await auditedChange(db, 'webhook.disable', `webhook ${id}`, null, (d) => disableWebhook(d, id))))
+      throw new CamsweepError('E_USAGE', `no active webhook ${id}`, {
+        fix: 'run `camsweep collector webhook list`',
+      });
+    out(`webhook ${id} disabled`);
+    return EXIT.ok;
+  }
+  if (verb === 'audit' && action === 'verify') {
+    const verdict = await withDb(db, (d) => verifyAudit(d));
+    if (verdict.ok) {
+      out(`audit trail intact: ${verdict.entries} entries, head ${verdict.head}`);
+      io.stderr.write(
+        'Keep the head hash somewhere else (a ticket, the SIEM): removing the newest entries leaves no gap to find.\n',
+      );
+      return EXIT.ok;
+    }
+    out(
+      `audit trail BROKEN at entry ${verdict.brokenAt}: ${verdict.reason} (${verdict.entries} entries before it verify)`,
+    );
+    io.stderr.write(
+      'Someone changed the audit_log table outside the collector; restore it from a backup and find out who.\n',
+    );
+    return EXIT.failure;
   }
   if (verb !== 'serve')
     throw new CamsweepError('E_USAGE', `unknown collector command "${positionals.join(' ')}"`, {

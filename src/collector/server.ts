@@ -11,6 +11,7 @@ import type { Logger } from '../core/log.js';
 import type { AttestationRenderer } from './dashboard/attestation.js';
 import { cookieNames, dashboard } from './dashboard/index.js';
 import type { Database } from './db/index.js';
+import { type DispatcherOptions, startDispatcher } from './events/webhooks.js';
 import { CollectorError, errorHandler } from './routes/errors.js';
 import { RateLimiter } from './routes/rate-limit.js';
 import { reportRoutes } from './routes/reports.js';
@@ -30,6 +31,8 @@ export interface CollectorOptions {
   readonly secureCookies?: boolean;
   /** Trust X-Forwarded-For from the proxy in front (for login throttling by client address). */
   readonly trustProxy?: boolean;
+  /** Webhook delivery timing (events/webhooks.ts); false runs no dispatcher on this instance. */
+  readonly deliveries?: DispatcherOptions | false;
   /** IANA time zone the dashboard shows times in (ISO UTC on hover); default UTC. */
   readonly timeZone?: string;
   /** Renders the dashboard's Attestation download; without it the button's route is absent. */
@@ -104,5 +107,15 @@ export async function buildCollector(options: CollectorOptions): Promise<Fastify
     display: createDisplay(options.timeZone ?? 'UTC'),
     ...(options.attestation ? { attestation: options.attestation } : {}),
   });
+  if (options.deliveries !== false) {
+    const deliveries = options.deliveries;
+    let stop: (() => Promise<void>) | undefined;
+    app.addHook('onReady', async () => {
+      stop = startDispatcher(options.db, options.log, deliveries);
+    });
+    app.addHook('onClose', async () => {
+      await stop?.();
+    });
+  }
   return app;
 }

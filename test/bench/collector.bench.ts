@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { type Database, openDatabase } from '../../src/collector/db/index.js';
 import { ingestReport } from '../../src/collector/store/ingest.js';
 import { type DeviceFilter, listDevices } from '../../src/collector/store/queries.js';
+import { ALL_SITES } from '../../src/collector/store/roles.js';
 import { pgUnavailable, startPgCluster } from '../../src/collector/testing/pg-cluster.js';
 import type { Device, Report, Verdict } from '../../src/contract/types.js';
 
@@ -117,7 +118,7 @@ async function listLatency(db: Database): Promise<{ p50: number; p95: number; sa
   for (let round = 0; round < 20; round++) {
     for (const { filter, offset } of filters) {
       const t = performance.now();
-      await listDevices(db, filter, { offset, limit: 50 });
+      await listDevices(db, filter, { offset, limit: 50 }, ALL_SITES);
       times.push(performance.now() - t);
     }
   }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardAttestation } from '../../agent/commands/attestation.js';
 import { run as report } from '../../agent/commands/report.js';
 import { listDevices, setRemediation } from '../../src/collector/store/queries.js';
+import { ALL_SITES } from '../../src/collector/store/roles.js';
 import { runCommand } from '../unit/attest/helpers.js';
 import { labReport, XSS_BANNER, XSS_HOSTNAME } from './fixtures.js';
 import { type RunningCollector, startCollector, tempDir } from './harness.js';
@@ -67,6 +68,7 @@ describe.skipIf(skip !== null)('attestation PDF from a collector', () => {
       c.db,
       { site: 'city-hall', verdict: 'covered' },
       { offset: 0, limit: 10 },
+      ALL_SITES,
     );
     const cam = rows.find((r) => r.ip === '10.20.0.64')!;
     await setRemediation(

@@ -3,12 +3,14 @@
  * throwaway PostgreSQL cluster, for tests. Returns what a test needs to talk to it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Database, openDatabase } from '../../src/collector/db/index.js';
 import { buildCollector, type CollectorOptions } from '../../src/collector/server.js';
 import { createAgentToken, createUser } from '../../src/collector/store/access.js';
+import { grantRole, ROLES } from '../../src/collector/store/roles.js';
 import { silentLogger } from '../../src/core/log.js';
 
 export interface RunningCollector {
@@ -21,9 +23,24 @@ export interface RunningCollector {
 
 export const ADMIN = { username: 'auditor', password: 'correct horse battery staple' };
 
+/** A loopback port nothing listens on right now (for a peer that starts later). */
+export async function freePort(): Promise<number> {
+  const s = createNetServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
 export function tempDir(prefix: string): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A user holding every role on every site, as the tests that predate roles expect. */
+export async function createUserWithEveryRole(db: Database, username: string, password: string) {
+  await createUser(db, username, password);
+  for (const role of ROLES) await grantRole(db, username, { role, kind: 'all', name: '' });
 }
 
 export async function startCollector(
@@ -32,7 +49,7 @@ export async function startCollector(
 ): Promise<RunningCollector> {
   const db = await openDatabase(location);
   const { token } = await createAgentToken(db, options.site ?? 'city-hall', 'test');
-  await createUser(db, ADMIN.username, ADMIN.password);
+  await createUserWithEveryRole(db, ADMIN.username, ADMIN.password);
   const app = await buildCollector({ db, log: silentLogger, ...options });
   await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const address = app.server.address();

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAgentToken, sha256 } from '../../src/collector/store/secrets.js';
 import type { Report } from '../../src/contract/types.js';
 import { labReport } from './fixtures.js';
-import { type RunningCollector, startCollector, tempDir } from './harness.js';
+import { freePort, type RunningCollector, startCollector, tempDir } from './harness.js';
 
 const run = promisify(execFile);
 const work = tempDir('camsweep-outage-');
@@ -39,14 +39,6 @@ afterAll(() => {
   rmSync(childScript, { force: true });
   work.remove();
 });
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 function childArgs(url: string, spoolDir: string, report?: Report, timeoutMs = 2000): string {
   return JSON.stringify({ url, token, spoolDir, timeoutMs, ...(report ? { report } : {}) });

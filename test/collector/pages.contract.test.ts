@@ -10,11 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cookieNames, dashboard } from '../../src/collector/dashboard/index.js';
 import { type Database, openDatabase } from '../../src/collector/db/index.js';
 import { errorHandler } from '../../src/collector/routes/errors.js';
-import { createUser } from '../../src/collector/store/access.js';
 import { ingestReport } from '../../src/collector/store/ingest.js';
 import { silentLogger } from '../../src/core/log.js';
 import { hikvisionCamera, makeReport } from './fixtures.js';
-import { ADMIN, tempDir } from './harness.js';
+import { ADMIN, createUserWithEveryRole, tempDir } from './harness.js';
 import { login } from './suite.js';
 
 const RLO = '\u202e';
@@ -30,7 +29,7 @@ describe('dashboard page contract', () => {
 
   beforeAll(async () => {
     db = await openDatabase(`${dir.path}/c.db`);
-    await createUser(db, ADMIN.username, ADMIN.password);
+    await createUserWithEveryRole(db, ADMIN.username, ADMIN.password);
     const report = makeReport(
       [
         hikvisionCamera({
@@ -69,7 +68,9 @@ describe('dashboard page contract', () => {
     expect(pageRoutes().length).toBeGreaterThanOrEqual(9);
     for (const r of pageRoutes()) {
       const where = `${r.method} ${r.url}`;
-      expect(r.config?.access, `${where}: config.access`).toMatch(/^(public|signed-in)$/);
+      expect(r.config?.access, `${where}: config.access`).toMatch(
+        /^(public|signed-in|read|export|remediate|exempt|audit|manage)$/,
+      );
       if (r.method === 'GET') expect(r.schema?.querystring, `${where}: querystring schema`).toBeDefined();
       else expect(r.schema?.body, `${where}: body schema`).toBeDefined();
       if (r.url.includes(':')) expect(r.schema?.params, `${where}: params schema`).toBeDefined();

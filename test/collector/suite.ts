@@ -5,7 +5,9 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentToken, revokeAgentToken } from '../../src/collector/store/access.js';
+import { verifyAudit } from '../../src/collector/store/audit.js';
 import { deviceDetail, listDevices, overview, setRemediation } from '../../src/collector/store/queries.js';
+import { ALL_SITES } from '../../src/collector/store/roles.js';
 import type { Report } from '../../src/contract/types.js';
 import {
   axisCamera,
@@ -82,7 +84,7 @@ export function collectorSuite(name: string, backend: Backend | null, skipReason
       });
 
       const deviceCount = async (site = 'city-hall') =>
-        (await listDevices(c.db, { site }, { offset: 0, limit: 1 })).total;
+        (await listDevices(c.db, { site }, { offset: 0, limit: 1 }, ALL_SITES)).total;
 
       it('stores a report once, answers duplicate for a resend, also for concurrent resends', async () => {
         const report = labReport({ site: 'city-hall' });
@@ -165,7 +167,7 @@ export function collectorSuite(name: string, backend: Backend | null, skipReason
             { site, at: t1 },
           ),
         );
-        const { rows } = await listDevices(c.db, { site }, { offset: 0, limit: 50 });
+        const { rows } = await listDevices(c.db, { site }, { offset: 0, limit: 50 }, ALL_SITES);
         expect(rows.map((r) => [r.ip, r.mac, r.firstSeen, r.lastSeen]).sort()).toEqual(
           [
             ['10.20.0.99', '58:50:ed:1f:e3:85', t0, t1],
@@ -202,7 +204,7 @@ export function collectorSuite(name: string, backend: Backend | null, skipReason
             { site, at: t0 },
           ),
         );
-        const first = await listDevices(c.db, { site }, { offset: 0, limit: 50 });
+        const first = await listDevices(c.db, { site }, { offset: 0, limit: 50 }, ALL_SITES);
         expect(first.total).toBe(2);
         // The rescan moves the NVR to its second address and changes its verdict: one update
         // with the final state, one verdict change, a sighting per reported device.
@@ -217,7 +219,7 @@ export function collectorSuite(name: string, backend: Backend | null, skipReason
             },
           ),
         );
-        const { rows } = await listDevices(c.db, { site }, { offset: 0, limit: 50 });
+        const { rows } = await listDevices(c.db, { site }, { offset: 0, limit: 50 }, ALL_SITES);
         expect(rows.map((r) => [r.ip, r.verdict, r.firstSeen, r.lastSeen]).sort()).toEqual(
           [
             ['10.20.0.72', 'suspect', t0, t1],
@@ -245,7 +247,7 @@ export function collectorSuite(name: string, backend: Backend | null, skipReason
         const { token } = await createAgentToken(c.db, site, null);
         const suspect = hikvisionCamera({ verdict: 'suspect', findings: [] });
         await post(c.app, token, makeReport([suspect], { site, at: '2025-02-01T00:00:00.000Z' }));
-        const id = (await listDevices(c.db, { site }, { offset: 0, limit: 1 })).rows[0]!.id;
+        const id = (await listDevices(c.db, { site }, { offset: 0, limit: 1 }, ALL_SITES)).rows[0]!.id;
         await setRemediation(
           c.db,
           id,
@@ -260,7 +262,7 @@ export function collectorSuite(name: string, backend: Backend | null, skipReason
         await post(c.app, token, makeReport([hikvisionCamera()], { site, at: '2025-03-01T00:00:00.000Z' }));
         // A report that sat in a spool during an outage arrives after the newer one.
         await post(c.app, token, makeReport([suspect], { site, at: '2025-02-15T00:00:00.000Z' }));
-        const row = (await listDevices(c.db, { site }, { offset: 0, limit: 1 })).rows[0]!;
+        const row = (await listDevices(c.db, { site }, { offset: 0, limit: 1 }, ALL_SITES)).rows[0]!;
         expect(row).toMatchObject({
           verdict: 'covered',
           state: 'exempted',
@@ -286,7 +288,9 @@ export function collectorSuite(name: string, backend: Backend | null, skipReason
           { state: 'exempted', approver: 'x', reason: 'y', expiresAt: '2000-01-01T00:00:00.000Z' },
           'auditor',
         );
-        expect((await listDevices(c.db, { site, state: 'open' }, { offset: 0, limit: 1 })).total).toBe(1);
+        expect(
+          (await listDevices(c.db, { site, state: 'open' }, { offset: 0, limit: 1 }, ALL_SITES)).total,
+        ).toBe(1);
       });
 
       it('sends the dashboard to the login page, and the login needs its CSRF token', async () => {
@@ -328,6 +332,7 @@ export function collectorSuite(name: string, backend: Backend | null, skipReason
           c.db,
           { site: 'city-hall', verdict: 'covered' },
           { offset: 0, limit: 1 },
+          ALL_SITES,
         );
         const url = `/devices/${rows[0]!.id}/remediation`;
         const noToken = await c.app.inject({
@@ -369,12 +374,19 @@ export function collectorSuite(name: string, backend: Backend | null, skipReason
           c.db,
           { site: 'city-hall', state: 'exempted' },
           { offset: 0, limit: 5 },
+          ALL_SITES,
         );
         expect(after.rows.map((r) => [r.id, r.approver, r.expiresAt])).toContainEqual([
           rows[0]!.id,
           'City CIO',
           '2026-12-31T23:59:59.999Z',
         ]);
+        // The exemption is on the audit trail, and the hash chain verifies on this database.
+        const entry = await c.db.get<{ action: string; actor: string }>(
+          `SELECT action, actor FROM audit_log WHERE action = 'exemption' ORDER BY id DESC LIMIT 1`,
+        );
+        expect(entry).toEqual({ action: 'exemption', actor: ADMIN.username });
+        expect(await verifyAudit(c.db)).toMatchObject({ ok: true });
       });
 
       it('exports CSV with formulas neutralised and JSON with evidence', async () => {
@@ -414,12 +426,13 @@ export function collectorSuite(name: string, backend: Backend | null, skipReason
         const { token } = await createAgentToken(c.db, 'pump-station', null);
         const report = switchLabReport({ site: 'pump-station', at: '2026-06-01T02:00:00.000Z' });
         expect((await post(c.app, token, report)).status).toBe(201);
-        const site = (await overview(c.db)).find((s) => s.site === 'pump-station')!;
+        const site = (await overview(c.db, ALL_SITES)).find((s) => s.site === 'pump-station')!;
         expect(site.coverage?.coverage).toEqual(report.coverage);
         const byVlan = await listDevices(
           c.db,
           { site: 'pump-station', vlan: 79, sort: 'ip', dir: 'desc' },
           { offset: 0, limit: 10 },
+          ALL_SITES,
         );
         expect(byVlan.rows.map((d) => [d.ip, d.switchLabel, d.location?.port])).toEqual([
           ['10.79.0.65', 'core-sw-lab (10.77.0.5)', '1/1/8'],
@@ -429,6 +442,7 @@ export function collectorSuite(name: string, backend: Backend | null, skipReason
           c.db,
           { switch: 'core-sw-lab (10.77.0.5)', sort: 'vlan' },
           { offset: 0, limit: 10 },
+          ALL_SITES,
         );
         expect(bySwitch.rows.map((d) => d.vlan)).toEqual([1, 79, 79]);
         // "open" is a remediation state of covered and suspect devices only.
@@ -436,10 +450,11 @@ export function collectorSuite(name: string, backend: Backend | null, skipReason
           c.db,
           { site: 'pump-station', state: 'open' },
           { offset: 0, limit: 10 },
+          ALL_SITES,
         );
         expect(open.rows.map((d) => d.verdict).sort()).toEqual(['covered', 'suspect']);
         const unknown = bySwitch.rows.find((d) => d.verdict === 'unknown')!;
-        const detail = await deviceDetail(c.db, unknown.id);
+        const detail = await deviceDetail(c.db, unknown.id, ALL_SITES);
         expect(detail?.seen.ports).toEqual([22, 23]);
         expect(detail?.seen.items.map((x) => x.label)).toEqual([
           'SSH greeting',

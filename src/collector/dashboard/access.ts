@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { findSession } from '../store/access.js';
+import { isEmptyScope, loadAuthority } from '../store/roles.js';
 import { sameText } from '../store/secrets.js';
 import { attachSession, type DashboardOptions, field, maybeSession, sendPage } from './context.js';
 
@@ -26,12 +27,25 @@ export function installAccessHooks(app: FastifyInstance, opts: DashboardOptions)
   const { db, log, cookies } = opts;
 
   app.addHook('onRequest', async (req, reply) => {
-    if (req.routeOptions.config.access === 'public') return;
+    const access = req.routeOptions.config.access ?? 'signed-in';
+    if (access === 'public') return;
     const raw = req.cookies[cookies.session];
     const session = raw ? await findSession(db, raw) : null;
     if (session) {
-      attachSession(req, session);
-      return;
+      const authority = await loadAuthority(db, session.userId);
+      attachSession(req, session, authority);
+      if (access === 'signed-in' || !isEmptyScope(authority.scope(access))) return;
+      log.warn({ by: session.username, url: req.url.slice(0, 256), needs: access }, 'refused: role missing');
+      return sendPage(
+        reply,
+        'problem',
+        { title: 'Not allowed', user: session.username, csrf: session.csrf },
+        {
+          heading: 'Not allowed',
+          message: `This needs the "${access}" permission, which none of your roles grants. Ask an administrator (camsweep collector user grant).`,
+        },
+        403,
+      );
     }
     if (req.method === 'GET' || req.method === 'HEAD') return reply.redirect('/login', 303);
     return sendPage(

@@ -6,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../../core/log.js';
 import type { Database } from '../db/index.js';
 import type { Session } from '../store/access.js';
+import type { Authority, Permission, SiteScope } from '../store/roles.js';
 import { createDisplay, type Display } from '../views/display.js';
 import { type Frame, type PageName, renderPage } from '../views/index.js';
 import type { AttestationRenderer } from './attestation.js';
@@ -41,10 +42,12 @@ export function displayOf(opts: DashboardOptions): { show: Display } {
 }
 
 /**
- * Who may use a route. Every dashboard route declares one in `config.access`; anything but
- * `public` needs a session (default deny: the access hook treats a missing value as signed-in).
+ * Who may use a route. Every dashboard route declares one in `config.access`: `public`, any
+ * `signed-in` user (sign-out only), or the permission (store/roles.ts) the user must hold at
+ * one site at least. A missing value is treated as signed-in (default deny for anonymous use);
+ * which sites a handler may touch comes from `scopeOf(req, permission)`.
  */
-export type Access = 'public' | 'signed-in';
+export type Access = 'public' | 'signed-in' | Permission;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -65,9 +68,18 @@ export function sendPage(reply: FastifyReply, name: PageName, frame: Frame, data
 }
 
 const sessions = new WeakMap<FastifyRequest, Session>();
+const authorities = new WeakMap<FastifyRequest, Authority>();
 
-export function attachSession(req: FastifyRequest, session: Session): void {
+export function attachSession(req: FastifyRequest, session: Session, authority: Authority): void {
   sessions.set(req, session);
+  authorities.set(req, authority);
+}
+
+/** The sites where the signed-in user holds `permission` (none when not signed in). */
+export function scopeOf(req: FastifyRequest, permission: Permission): SiteScope {
+  const a = authorities.get(req);
+  if (!a) throw new Error(`route ${req.routeOptions.url} ran without a session; declare config.access`);
+  return a.scope(permission);
 }
 
 export function maybeSession(req: FastifyRequest): Session | undefined {

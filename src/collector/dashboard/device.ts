@@ -9,13 +9,16 @@ import {
   type RemediationState,
   remediable,
   setRemediation,
+  siteOfDevice,
 } from '../store/queries.js';
+import { inScope, type SiteScope } from '../store/roles.js';
 import {
   type DashboardOptions,
   displayOf,
   field,
   formSchema,
   frameOf,
+  scopeOf,
   sendPage,
   sessionOf,
 } from './context.js';
@@ -36,11 +39,13 @@ export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, opts
   const showDevice = async (
     reply: FastifyReply,
     s: Session,
+    scope: SiteScope,
     id: number,
     error: string | null,
     status = 200,
   ) => {
-    const d = await deviceDetail(db, id);
+    // A device outside the user's sites is "not found", so its existence does not leak.
+    const d = await deviceDetail(db, id, scope);
     if (!d) {
       return sendPage(
         reply,
@@ -76,16 +81,16 @@ export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, opts
   app.get(
     '/devices/:id',
     {
-      config: { access: 'signed-in' },
+      config: { access: 'read' },
       schema: { params: idParams, querystring: { type: 'object', properties: {} } },
     },
-    async (req, reply) => showDevice(reply, sessionOf(req), idOf(req.params), null),
+    async (req, reply) => showDevice(reply, sessionOf(req), scopeOf(req, 'read'), idOf(req.params), null),
   );
 
   app.post(
     '/devices/:id/remediation',
     {
-      config: { access: 'signed-in' },
+      config: { access: 'remediate' },
       schema: {
         params: idParams,
         body: formSchema({ _csrf: 256, state: 32, approver: 128, reason: 1024, expires: 32 }),
@@ -93,29 +98,35 @@ export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, opts
     },
     async (req, reply) => {
       const s = sessionOf(req);
+      const read = scopeOf(req, 'read');
       const id = idOf(req.params);
+      const showError = (message: string, status: number) => showDevice(reply, s, read, id, message, status);
+      const site = await siteOfDevice(db, id);
+      if (site === null || !inScope(read, site)) return showDevice(reply, s, read, id, null, 404);
+      if (!inScope(scopeOf(req, 'remediate'), site))
+        return showError(`Your roles do not let you record remediation at site "${site}".`, 403);
       const state = field(req.body, 'state') as RemediationState;
-      const approver = field(req.body, 'approver').trim() || null;
+      // Separation of duties: only an approver for the device's site grants an exemption.
+      if (state === 'exempted' && !inScope(scopeOf(req, 'exempt'), site))
+        return showError(
+          `An exemption at site "${site}" must be granted by a user with the approver role there; record the request and ask one.`,
+          403,
+        );
+      // The approver named defaults to the signed-in approver; remediation_log keeps who submitted it.
+      const approver = field(req.body, 'approver').trim() || (state === 'exempted' ? s.username : null);
       const reason = field(req.body, 'reason').trim() || null;
       const expires = field(req.body, 'expires').trim();
-      if (!REMEDIATION_STATES.includes(state))
-        return showDevice(reply, s, id, 'Choose a remediation state.', 400);
-      const current = await deviceDetail(db, id);
+      if (!REMEDIATION_STATES.includes(state)) return showError('Choose a remediation state.', 400);
+      const current = await deviceDetail(db, id, read);
       if (current && !remediable(current.verdict))
-        return showDevice(reply, s, id, 'Remediation applies only to covered or suspect devices.', 400);
+        return showError('Remediation applies only to covered or suspect devices.', 400);
       let expiresAt: string | null = null;
       if (state === 'exempted') {
         // An exception names who approved it, why, and until when (docs: remediation).
         if (!approver || !reason || !expires)
-          return showDevice(
-            reply,
-            s,
-            id,
-            'An exemption needs an approver, a reason and an expiry date.',
-            400,
-          );
+          return showError('An exemption needs an approver, a reason and an expiry date.', 400);
         const expiry = checkExpiry(expires);
-        if (!expiry.ok) return showDevice(reply, s, id, expiry.reason, 400);
+        if (!expiry.ok) return showError(expiry.reason, 400);
         expiresAt = expiry.expiresAt;
       }
       const ok = await setRemediation(
@@ -123,8 +134,9 @@ export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, opts
         id,
         { state, approver: state === 'exempted' ? approver : null, reason, expiresAt },
         s.username,
+        req.ip,
       );
-      if (!ok) return showDevice(reply, s, id, null, 404);
+      if (!ok) return showDevice(reply, s, read, id, null, 404);
       log.info({ deviceId: id, state, by: s.username }, 'remediation recorded');
       return reply.redirect(`/devices/${id}`, 303);
     },

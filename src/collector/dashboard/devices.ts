@@ -9,7 +9,7 @@ import {
   siteNames,
   VERDICTS,
 } from '../store/queries.js';
-import { type DashboardOptions, displayOf, frameOf, sendPage, sessionOf } from './context.js';
+import { type DashboardOptions, displayOf, frameOf, scopeOf, sendPage, sessionOf } from './context.js';
 import { type FilterQuery, filterQuery, pagedFilterQuerySchema, pageOf, toFilter } from './filter.js';
 
 const PAGE_SIZE = 50;
@@ -18,15 +18,18 @@ export const devicesPage: FastifyPluginAsync<DashboardOptions> = async (app, opt
   const { db } = opts;
   app.get(
     '/devices',
-    { config: { access: 'signed-in' }, schema: { querystring: pagedFilterQuerySchema } },
+    { config: { access: 'read' }, schema: { querystring: pagedFilterQuerySchema } },
     async (req, reply) => {
       const query = req.query as FilterQuery;
       const filter = toFilter(query);
+      const scope = scopeOf(req, 'read');
       const pageNo = pageOf(query);
-      const { rows, total } = await listDevices(db, filter, {
-        offset: (pageNo - 1) * PAGE_SIZE,
-        limit: PAGE_SIZE,
-      });
+      const { rows, total } = await listDevices(
+        db,
+        filter,
+        { offset: (pageNo - 1) * PAGE_SIZE, limit: PAGE_SIZE },
+        scope,
+      );
       const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
       // Each sortable column links to itself ascending, or descending when it is already ascending.
       const sortLinks = Object.fromEntries(
@@ -45,8 +48,8 @@ export const devicesPage: FastifyPluginAsync<DashboardOptions> = async (app, opt
         total,
         filter,
         sortLinks,
-        choices: await locationChoices(db, filter.site),
-        sites: await siteNames(db),
+        choices: await locationChoices(db, scope, filter.site),
+        sites: await siteNames(db, scope),
         verdicts: VERDICTS,
         states: REMEDIATION_STATES,
         query: filterQuery(filter),

@@ -7,6 +7,7 @@
 import { forCsv } from '../../core/text.js';
 import type { Sql } from '../db/sql.js';
 import { allDevices, type DeviceFilter, type DeviceRow } from '../store/queries.js';
+import type { SiteScope } from '../store/roles.js';
 
 const CSV_COLUMNS: readonly [string, (d: DeviceRow) => string | number | null][] = [
   ['site', (d) => d.site],
@@ -31,11 +32,11 @@ const CSV_COLUMNS: readonly [string, (d: DeviceRow) => string | number | null][]
   ['exemption_expires', (d) => d.expiresAt],
 ];
 
-export async function* devicesCsv(q: Sql, filter: DeviceFilter): AsyncGenerator<string> {
+export async function* devicesCsv(q: Sql, filter: DeviceFilter, scope: SiteScope): AsyncGenerator<string> {
   yield `${CSV_COLUMNS.map(([name]) => name).join(',')}\r\n`;
   let batch = '';
   let n = 0;
-  for await (const d of allDevices(q, filter)) {
+  for await (const d of allDevices(q, filter, scope)) {
     batch += `${CSV_COLUMNS.map(([, get]) => forCsv(String(get(d) ?? ''))).join(',')}\r\n`;
     if (++n % 500 === 0) {
       yield batch;
@@ -49,11 +50,12 @@ export async function* devicesCsv(q: Sql, filter: DeviceFilter): AsyncGenerator<
 export async function* devicesJson(
   q: Sql,
   filter: DeviceFilter,
+  scope: SiteScope,
   detail: (id: number) => Promise<{ findings: unknown; evidence: unknown; hostnames: unknown } | null>,
 ): AsyncGenerator<string> {
   yield `{"schema":"camsweep.export/v1","exportedAt":${JSON.stringify(new Date().toISOString())},"filter":${JSON.stringify(filter)},"devices":[`;
   let first = true;
-  for await (const d of allDevices(q, filter)) {
+  for await (const d of allDevices(q, filter, scope)) {
     const more = await detail(d.id);
     yield `${first ? '' : ','}\n${JSON.stringify({ ...d, ...more })}`;
     first = false;

@@ -3,9 +3,10 @@
  * before the first byte is sent, so a bad query is a 400, never a 200 cut off mid-body.
  */
 import { Readable } from 'node:stream';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { appendAudit } from '../store/audit.js';
 import { deviceExtras } from '../store/queries.js';
-import { type DashboardOptions, sessionOf } from './context.js';
+import { type DashboardOptions, scopeOf, sessionOf } from './context.js';
 import { devicesCsv, devicesJson } from './export.js';
 import { type FilterQuery, filterQuerySchema, toFilter } from './filter.js';
 
@@ -20,17 +21,34 @@ function exportHeaders(reply: FastifyReply, type: string, ext: string) {
 }
 
 export const exportRoutes: FastifyPluginAsync<DashboardOptions> = async (app, { db, log }) => {
-  const route = { config: { access: 'signed-in' as const }, schema: { querystring: filterQuerySchema } };
+  const route = { config: { access: 'export' as const }, schema: { querystring: filterQuerySchema } };
+
+  /** Every export is on the record: who, from where, which filter. */
+  const recordExport = async (req: FastifyRequest, format: string) => {
+    const by = sessionOf(req).username;
+    const filter = toFilter(req.query as FilterQuery);
+    log.info({ by, format }, 'device export');
+    await appendAudit(db, {
+      actor: by,
+      source: req.ip,
+      action: 'export',
+      target: `devices.${format}`,
+      site: filter.site ?? null,
+      after: filter,
+    });
+    return filter;
+  };
 
   app.get('/export/devices.csv', route, async (req, reply) => {
-    log.info({ by: sessionOf(req).username }, 'CSV export');
-    const filter = toFilter(req.query as FilterQuery);
-    return exportHeaders(reply, 'text/csv; charset=utf-8', 'csv').send(Readable.from(devicesCsv(db, filter)));
+    const filter = await recordExport(req, 'csv');
+    return exportHeaders(reply, 'text/csv; charset=utf-8', 'csv').send(
+      Readable.from(devicesCsv(db, filter, scopeOf(req, 'export'))),
+    );
   });
 
   app.get('/export/devices.json', route, async (req, reply) => {
-    log.info({ by: sessionOf(req).username }, 'JSON export');
-    const stream = devicesJson(db, toFilter(req.query as FilterQuery), (id) => deviceExtras(db, id));
+    const filter = await recordExport(req, 'json');
+    const stream = devicesJson(db, filter, scopeOf(req, 'export'), (id) => deviceExtras(db, id));
     return exportHeaders(reply, 'application/json; charset=utf-8', 'json').send(Readable.from(stream));
   });
 };

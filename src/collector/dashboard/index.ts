@@ -10,6 +10,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { stylesheet } from '../views/index.js';
 import { installAccessHooks } from './access.js';
 import { attestationRoute } from './attestation.js';
+import { auditPages } from './audit.js';
 import type { DashboardOptions } from './context.js';
 import { devicePage } from './device.js';
 import { devicesPage } from './devices.js';
@@ -27,6 +28,7 @@ export const DASHBOARD_PAGES = [
   devicePage,
   exportRoutes,
   attestationRoute,
+  auditPages,
 ] as const;
 
 export const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, opts) => {

@@ -11,9 +11,10 @@ import {
   reserveLoginAttempt,
   settleLoginAttempt,
 } from '../store/access.js';
+import { appendAudit } from '../store/audit.js';
 import { randomSecret, sameText } from '../store/secrets.js';
 import { sameOrigin } from './access.js';
-import { cookieOptions, type DashboardOptions, field, formSchema, sendPage } from './context.js';
+import { cookieOptions, type DashboardOptions, field, formSchema, sendPage, sessionOf } from './context.js';
 
 export const loginPages: FastifyPluginAsync<DashboardOptions> = async (app, opts) => {
   const { db, log, cookies } = opts;
@@ -53,6 +54,12 @@ export const loginPages: FastifyPluginAsync<DashboardOptions> = async (app, opts
       const reservation = await reserveLoginAttempt(db, username, req.ip);
       if (!reservation.ok) {
         log.warn({ ip: req.ip }, 'login throttled');
+        await appendAudit(db, {
+          actor: username,
+          source: req.ip,
+          action: 'sign-in.throttled',
+          target: username,
+        });
         reply.header('retry-after', '900');
         return showLogin(reply, 'Too many failed sign-ins. Wait 15 minutes and try again.', username, 429);
       }
@@ -60,9 +67,16 @@ export const loginPages: FastifyPluginAsync<DashboardOptions> = async (app, opts
       await settleLoginAttempt(db, reservation.attemptId, userId !== null);
       if (userId === null) {
         log.warn({ ip: req.ip }, 'login failed');
+        await appendAudit(db, {
+          actor: username,
+          source: req.ip,
+          action: 'sign-in.failed',
+          target: username,
+        });
         return showLogin(reply, 'Wrong user name or password.', username, 401);
       }
       const session = await createSession(db, userId);
+      await appendAudit(db, { actor: username, source: req.ip, action: 'sign-in', target: username });
       reply.clearCookie(cookies.login, options);
       reply.setCookie(cookies.session, session.cookie, { ...options, maxAge: session.maxAgeS });
       return reply.redirect('/', 303);
@@ -74,6 +88,8 @@ export const loginPages: FastifyPluginAsync<DashboardOptions> = async (app, opts
     { config: { access: 'signed-in' }, schema: { body: formSchema({ _csrf: 256 }) } },
     async (req, reply) => {
       await deleteSession(db, req.cookies[cookies.session] ?? '');
+      const who = sessionOf(req).username;
+      await appendAudit(db, { actor: who, source: req.ip, action: 'sign-out', target: who });
       reply.clearCookie(cookies.session, options);
       return reply.redirect('/login', 303);
     },

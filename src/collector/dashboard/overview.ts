@@ -2,15 +2,15 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { rulesFreshness } from '../../contract/rules-as-of.js';
 import { overview } from '../store/queries.js';
-import { type DashboardOptions, displayOf, frameOf, sendPage, sessionOf } from './context.js';
+import { type DashboardOptions, displayOf, frameOf, scopeOf, sendPage, sessionOf } from './context.js';
 
 export const overviewPage: FastifyPluginAsync<DashboardOptions> = async (app, opts) => {
   const { db } = opts;
   app.get(
     '/',
-    { config: { access: 'signed-in' }, schema: { querystring: { type: 'object', properties: {} } } },
+    { config: { access: 'read' }, schema: { querystring: { type: 'object', properties: {} } } },
     async (req, reply) => {
-      const sites = (await overview(db)).map((site) => {
+      const sites = (await overview(db, scopeOf(req, 'read'))).map((site) => {
         const max = Math.max(1, ...site.trend.map((t) => t.covered + t.suspect + t.notCovered + t.unknown));
         const bars = site.trend.map((t, i) => {
           let y = 60;

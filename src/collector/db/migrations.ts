@@ -83,6 +83,42 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE INDEX devices_site_switch ON devices (site_id, switch_label)`,
     `CREATE INDEX devices_site_vlan ON devices (site_id, vlan)`,
   ],
+  // Issue 16: roles scoped to sites or site groups (store/roles.ts). A group may name a site
+  // that has not reported yet, so members are kept by site name.
+  [
+    `CREATE TABLE site_groups (id {{pk}}, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL)`,
+    `CREATE TABLE site_group_members (
+       group_id BIGINT NOT NULL REFERENCES site_groups(id), site_name TEXT NOT NULL, PRIMARY KEY (group_id, site_name))`,
+    `CREATE TABLE user_roles (
+       id {{pk}}, user_id BIGINT NOT NULL REFERENCES users(id), role TEXT NOT NULL, scope_kind TEXT NOT NULL,
+       scope_name TEXT NOT NULL, created_at TEXT NOT NULL, UNIQUE (user_id, role, scope_kind, scope_name))`,
+    // Users from before roles could do everything; they keep every role on every site.
+    ...['viewer', 'auditor', 'operator', 'approver', 'admin'].map(
+      (role) =>
+        `INSERT INTO user_roles (user_id, role, scope_kind, scope_name, created_at) SELECT id, '${role}', 'all', '', created_at FROM users`,
+    ),
+  ],
+  // Issue 16: the audit trail (store/audit.ts). Ids are assigned by the writer, gapless, so a
+  // deleted row shows as a gap as well as a broken link.
+  [
+    `CREATE TABLE audit_log (
+       id BIGINT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, source TEXT NOT NULL, action TEXT NOT NULL,
+       target TEXT NOT NULL, site TEXT, before_json TEXT, after_json TEXT, prev_sha256 TEXT NOT NULL,
+       sha256 TEXT NOT NULL)`,
+    `CREATE INDEX audit_log_site ON audit_log (site, id)`,
+  ],
+  // Issue 16: outbound events, queued durably (store/outbox.ts) and delivered to webhooks.
+  [
+    `CREATE TABLE webhooks (id {{pk}}, url TEXT NOT NULL, secret TEXT NOT NULL, created_at TEXT NOT NULL, disabled_at TEXT)`,
+    `CREATE TABLE outbox_events (id {{pk}}, kind TEXT NOT NULL, site TEXT NOT NULL, payload TEXT NOT NULL, created_at TEXT NOT NULL)`,
+    `CREATE TABLE webhook_deliveries (
+       id {{pk}}, event_id BIGINT NOT NULL REFERENCES outbox_events(id), webhook_id BIGINT NOT NULL REFERENCES webhooks(id),
+       state TEXT NOT NULL, attempts INTEGER NOT NULL, next_at TEXT NOT NULL, lease_until TEXT, delivered_at TEXT,
+       UNIQUE (event_id, webhook_id))`,
+    `CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_at)`,
+    `CREATE TABLE webhook_attempts (
+       id {{pk}}, delivery_id BIGINT NOT NULL REFERENCES webhook_deliveries(id), at TEXT NOT NULL, status INTEGER, error TEXT)`,
+  ],
 ];
 
 function render(statement: string, dialect: Dialect): string {

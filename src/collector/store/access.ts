@@ -126,6 +126,9 @@ export async function deleteUser(q: Sql, username: string): Promise<boolean> {
     await t.run('DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username = ?)', [
       username,
     ]);
+    await t.run('DELETE FROM user_roles WHERE user_id IN (SELECT id FROM users WHERE username = ?)', [
+      username,
+    ]);
     return (await t.run('DELETE FROM users WHERE username = ?', [username])) > 0;
   });
 }

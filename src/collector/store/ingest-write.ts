@@ -34,7 +34,13 @@ export async function loadCandidates(
   );
 }
 
-export async function writePlan(q: Sql, plan: IngestPlan, siteId: number, scanId: number): Promise<void> {
+/** Writes the plan; returns how a plan reference maps to the device's row id. */
+export async function writePlan(
+  q: Sql,
+  plan: IngestPlan,
+  siteId: number,
+  scanId: number,
+): Promise<(ref: number) => number> {
   const ids =
     q.dialect === 'postgres'
       ? await writeDevicesPg(q, plan, siteId, scanId)
@@ -66,7 +72,7 @@ export async function writePlan(q: Sql, plan: IngestPlan, siteId: number, scanId
          FROM unnest(?::bigint[], ?::text[], ?::text[]) AS u(device_id, from_verdict, to_verdict)`,
         [scanId, plan.seenAt, c.map((x) => id(x.ref)), c.map((x) => x.from), c.map((x) => x.to)],
       );
-    return;
+    return id;
   }
   for (const x of plan.sightings)
     await q.run(
@@ -78,6 +84,7 @@ export async function writePlan(q: Sql, plan: IngestPlan, siteId: number, scanId
       'INSERT INTO verdict_changes (device_id, scan_id, at, from_verdict, to_verdict) VALUES (?, ?, ?, ?, ?)',
       [id(x.ref), scanId, plan.seenAt, x.from, x.to],
     );
+  return id;
 }
 
 const stateValues = (w: RowWrite) => DEVICE_COLUMNS.map((c) => w.state[c]);

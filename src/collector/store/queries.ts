@@ -4,7 +4,9 @@
  */
 import type { Coverage, DeviceLocation, Evidence, Finding, Identity, Verdict } from '../../contract/types.js';
 import { likePattern, type Sql } from '../db/sql.js';
+import { appendAudit } from './audit.js';
 import { VERDICT_RANK } from './ingest-plan.js';
+import type { SiteScope } from './roles.js';
 import type { Seen } from './seen.js';
 
 export const VERDICTS: readonly Verdict[] = ['covered', 'suspect', 'unknown', 'not-covered'];
@@ -98,9 +100,25 @@ function finish(row: RawRow, now: string): DeviceRow {
   };
 }
 
-function where(filter: DeviceFilter, now: string): { sql: string; params: unknown[]; remediation: boolean } {
-  const parts: string[] = [];
-  const params: unknown[] = [];
+/** The SQL condition limiting `alias`.site_id to a scope; a scope with no sites matches nothing. */
+export function scopeCondition(scope: SiteScope, alias = 'd'): { sql: string; params: string[] } {
+  if (scope.all) return { sql: '1 = 1', params: [] };
+  if (scope.sites.length === 0) return { sql: '1 = 0', params: [] };
+  const marks = scope.sites.map(() => '?').join(', ');
+  return {
+    sql: `${alias}.site_id IN (SELECT id FROM sites WHERE name IN (${marks}))`,
+    params: [...scope.sites],
+  };
+}
+
+function where(
+  filter: DeviceFilter,
+  now: string,
+  scope: SiteScope,
+): { sql: string; params: unknown[]; remediation: boolean } {
+  const limit = scopeCondition(scope);
+  const parts: string[] = scope.all ? [] : [limit.sql];
+  const params: unknown[] = [...limit.params];
   if (filter.site) {
     parts.push('d.site_id = (SELECT id FROM sites WHERE name = ?)');
     params.push(filter.site);
@@ -142,9 +160,10 @@ export async function listDevices(
   q: Sql,
   filter: DeviceFilter,
   page: { offset: number; limit: number },
+  scope: SiteScope,
 ): Promise<{ rows: DeviceRow[]; total: number }> {
   const now = new Date().toISOString();
-  const w = where(filter, now);
+  const w = where(filter, now, scope);
   const rows = await q.all<RawRow>(
     `SELECT ${DEVICE_COLUMNS} ${FROM} ${w.sql} ${orderBy(filter)} LIMIT ? OFFSET ?`,
     [...w.params, page.limit, page.offset],
@@ -167,10 +186,13 @@ function orderBy(filter: DeviceFilter): string {
 /** Switches and VLANs the device list can be filtered by. */
 export async function locationChoices(
   q: Sql,
+  scope: SiteScope,
   site?: string,
 ): Promise<{ switches: string[]; vlans: number[] }> {
-  const cond = site ? 'AND site_id = (SELECT id FROM sites WHERE name = ?)' : '';
-  const params = site ? [site] : [];
+  // A switch label names another site's network: only the user's sites contribute choices.
+  const limit = scopeCondition(scope, 'devices');
+  const cond = `AND ${limit.sql}${site ? ' AND site_id = (SELECT id FROM sites WHERE name = ?)' : ''}`;
+  const params = [...limit.params, ...(site ? [site] : [])];
   const switches = await q.all<{ v: string }>(
     `SELECT DISTINCT switch_label AS v FROM devices WHERE switch_label IS NOT NULL ${cond} ORDER BY 1 LIMIT 500`,
     params,
@@ -183,9 +205,14 @@ export async function locationChoices(
 }
 
 /** Every matching device, in pages, for exports that must not hold 100,000 rows at once. */
-export async function* allDevices(q: Sql, filter: DeviceFilter, pageSize = 2000): AsyncGenerator<DeviceRow> {
+export async function* allDevices(
+  q: Sql,
+  filter: DeviceFilter,
+  scope: SiteScope,
+  pageSize = 2000,
+): AsyncGenerator<DeviceRow> {
   const now = new Date().toISOString();
-  const w = where(filter, now);
+  const w = where(filter, now, scope);
   let after = 0;
   for (;;) {
     const cond = w.sql ? `${w.sql} AND d.id > ?` : 'WHERE d.id > ?';
@@ -226,11 +253,16 @@ export interface DeviceDetail extends DeviceRow {
   readonly seenAfterRemoval: boolean;
 }
 
-export async function deviceDetail(q: Sql, id: number): Promise<DeviceDetail | null> {
+/** One device, or null when it does not exist or lies outside the scope (the two look alike). */
+export async function deviceDetail(q: Sql, id: number, scope: SiteScope): Promise<DeviceDetail | null> {
   const now = new Date().toISOString();
+  const limit = scopeCondition(scope);
   const row = await q.get<
     RawRow & { hostnames: string; findings: string; evidence: string; seen: string | null }
-  >(`SELECT ${DEVICE_COLUMNS}, d.hostnames, d.findings, d.evidence, d.seen ${FROM} WHERE d.id = ?`, [id]);
+  >(
+    `SELECT ${DEVICE_COLUMNS}, d.hostnames, d.findings, d.evidence, d.seen ${FROM} WHERE d.id = ? AND ${limit.sql}`,
+    [id, ...limit.params],
+  );
   if (!row) return null;
   const sightings = await q.all<{
     seenAt: string;
@@ -278,9 +310,18 @@ export async function setRemediation(
   deviceId: number,
   input: RemediationInput,
   by: string,
+  source = 'local',
 ): Promise<boolean> {
   return q.tx(async (t) => {
-    if (!(await t.get('SELECT 1 AS one FROM devices WHERE id = ?', [deviceId]))) return false;
+    const device = await t.get<{ site: string }>(
+      'SELECT s.name AS site FROM devices d JOIN sites s ON s.id = d.site_id WHERE d.id = ?',
+      [deviceId],
+    );
+    if (!device) return false;
+    const before = await t.get<RemediationInput>(
+      'SELECT state, approver, reason, expires_at AS "expiresAt" FROM remediation WHERE device_id = ?',
+      [deviceId],
+    );
     const at = new Date().toISOString();
     const values = [input.state, input.approver, input.reason, input.expiresAt, by, at];
     await t.run(
@@ -295,6 +336,15 @@ export async function setRemediation(
       `INSERT INTO remediation_log (device_id, state, approver, reason, expires_at, by_user, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
       [deviceId, ...values],
     );
+    await appendAudit(t, {
+      actor: by,
+      source,
+      action: input.state === 'exempted' ? 'exemption' : 'remediation',
+      target: `device ${deviceId}`,
+      site: device.site,
+      before: before ?? { state: 'open' },
+      after: input,
+    });
     return true;
   });
 }
@@ -315,9 +365,11 @@ export interface SiteOverview {
   readonly trend: { at: string; covered: number; suspect: number; notCovered: number; unknown: number }[];
 }
 
-export async function overview(q: Sql, trendPoints = 12): Promise<SiteOverview[]> {
+export async function overview(q: Sql, scope: SiteScope, trendPoints = 12): Promise<SiteOverview[]> {
   const now = new Date().toISOString();
-  const sites = await q.all<{ id: number; name: string }>('SELECT id, name FROM sites ORDER BY name');
+  const sites = (
+    await q.all<{ id: number; name: string }>('SELECT id, name FROM sites ORDER BY name')
+  ).filter((site) => scope.all || scope.sites.includes(site.name));
   const counts = await q.all<{ site_id: number; verdict: Verdict; n: number }>(
     'SELECT site_id, verdict, COUNT(*) AS n FROM devices GROUP BY site_id, verdict',
   );
@@ -364,8 +416,18 @@ export async function overview(q: Sql, trendPoints = 12): Promise<SiteOverview[]
   return result;
 }
 
-export async function siteNames(q: Sql): Promise<string[]> {
-  return (await q.all<{ name: string }>('SELECT name FROM sites ORDER BY name')).map((r) => r.name);
+export async function siteNames(q: Sql, scope: SiteScope): Promise<string[]> {
+  const names = (await q.all<{ name: string }>('SELECT name FROM sites ORDER BY name')).map((r) => r.name);
+  return names.filter((name) => scope.all || scope.sites.includes(name));
+}
+
+/** The site a device belongs to, or null when there is no such device. */
+export async function siteOfDevice(q: Sql, id: number): Promise<string | null> {
+  const row = await q.get<{ name: string }>(
+    'SELECT s.name FROM devices d JOIN sites s ON s.id = d.site_id WHERE d.id = ?',
+    [id],
+  );
+  return row?.name ?? null;
 }
 
 export async function deviceExtras(

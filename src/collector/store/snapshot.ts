@@ -4,8 +4,10 @@
  * Attestations are built from this, so one from the database and one from a report JSON are
  * made the same way.
  */
+
 import type { Device, Evidence, Finding, ProbeStatus, Report, Verdict } from '../../contract/types.js';
 import type { Sql } from '../db/sql.js';
+import { ALL_SITES, inScope, type SiteScope } from './roles.js';
 
 export interface RemediationRecord {
   readonly state: string;
@@ -133,13 +135,18 @@ async function siteSnapshot(q: Sql, siteId: number, site: string): Promise<SiteS
 }
 
 /** One snapshot per site that has at least one scan; `site` null means every site. */
-export async function siteSnapshots(q: Sql, site: string | null): Promise<SiteSnapshot[]> {
+export async function siteSnapshots(
+  q: Sql,
+  site: string | null,
+  scope: SiteScope = ALL_SITES,
+): Promise<SiteSnapshot[]> {
   const sites = await q.all<{ id: number; name: string }>(
     site === null ? 'SELECT id, name FROM sites ORDER BY name' : 'SELECT id, name FROM sites WHERE name = ?',
     site === null ? [] : [site],
   );
   const out: SiteSnapshot[] = [];
-  for (const s of sites) {
+  // Only the sites the caller may see (a site-scoped auditor attests to their own sites).
+  for (const s of sites.filter((x) => inScope(scope, x.name))) {
     const snap = await siteSnapshot(q, Number(s.id), s.name);
     if (snap) out.push(snap);
   }

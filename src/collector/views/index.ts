@@ -4,6 +4,7 @@
  */
 import { Eta } from 'eta';
 import { neutralise } from '../../core/text.js';
+import { audit } from './audit.js';
 import { device } from './device.js';
 import { devices } from './devices.js';
 import { layout, login, problem } from './layout.js';
@@ -32,7 +33,7 @@ const eta = new Eta({
   cache: true,
   useWith: false,
 });
-const pages = { overview, devices, device, login, problem } as const;
+const pages = { overview, devices, device, login, problem, audit } as const;
 eta.loadTemplate('@layout', layout);
 for (const [name, text] of Object.entries(pages)) eta.loadTemplate(`@${name}`, text);
 

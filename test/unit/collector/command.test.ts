@@ -13,6 +13,7 @@ import {
   findSession,
   verifyAgentToken,
 } from '../../../src/collector/store/access.js';
+import { loadAuthority } from '../../../src/collector/store/roles.js';
 import { parseAgentToken } from '../../../src/collector/store/secrets.js';
 import { silentLogger } from '../../../src/core/log.js';
 
@@ -95,6 +96,107 @@ describe('camsweep collector management', () => {
     expect((await cli(['user', 'list'])).out).not.toContain('guard');
     await d.close();
     await expect(cli(['user', 'delete', '--username', 'guard'])).rejects.toMatchObject({ code: 'E_USAGE' });
+  });
+
+  it('grants and revokes roles over a site, a site group or every site', async () => {
+    await cli(['user', 'create', '--username', 'school-it'], 'a long enough password\n');
+    expect((await cli(['group', 'add', '--group', 'schools', '--site', 'school-east'])).code).toBe(0);
+    const granted = await cli([
+      'user',
+      'grant',
+      '--username',
+      'school-it',
+      '--role',
+      'operator',
+      '--group',
+      'schools',
+    ]);
+    expect(granted.out).toContain('"school-it" operator over group "schools"');
+    await cli(['user', 'grant', '--username', 'school-it', '--role', 'viewer', '--site', 'library']);
+    expect((await cli(['user', 'roles'])).out).toContain('school-it\toperator\tgroup\tschools');
+    expect((await cli(['group', 'list'])).out).toContain('schools\tschool-east');
+    const d = await openDatabase(db);
+    const id = (await d.get<{ id: number }>('SELECT id FROM users WHERE username = ?', ['school-it']))!.id;
+    const before = await loadAuthority(d, id);
+    expect(before.scope('remediate')).toEqual({ all: false, sites: ['school-east'] });
+    expect(before.scope('read')).toEqual({ all: false, sites: ['library', 'school-east'] });
+    expect(before.scope('exempt')).toEqual({ all: false, sites: [] });
+    await cli(['user', 'revoke', '--username', 'school-it', '--role', 'operator', '--group', 'schools']);
+    await cli(['user', 'grant', '--username', 'school-it', '--role', 'auditor', '--all-sites']);
+    const after = await loadAuthority(d, id);
+    expect(after.scope('remediate')).toEqual({ all: false, sites: [] });
+    expect(after.scope('export')).toEqual({ all: true });
+    await d.close();
+    await expect(
+      cli(['user', 'grant', '--username', 'school-it', '--role', 'superuser', '--all-sites']),
+    ).rejects.toMatchObject({ code: 'E_USAGE' });
+    await expect(
+      cli(['user', 'grant', '--username', 'school-it', '--role', 'viewer', '--site', 'a', '--all-sites']),
+    ).rejects.toMatchObject({ code: 'E_USAGE' });
+    await expect(
+      cli(['user', 'grant', '--username', 'nobody', '--role', 'viewer', '--all-sites']),
+    ).rejects.toMatchObject({ code: 'E_USAGE' });
+    await expect(
+      cli(['user', 'revoke', '--username', 'school-it', '--role', 'approver', '--all-sites']),
+    ).rejects.toMatchObject({ code: 'E_USAGE' });
+  });
+
+  it('records management commands in the audit trail and detects a deleted or an edited row', async () => {
+    await cli(['token', 'create', '--site', 'library']);
+    await cli(['user', 'create', '--username', 'audited'], 'a long enough password\n');
+    await cli(['user', 'grant', '--username', 'audited', '--role', 'viewer', '--site', 'library']);
+    await cli(['user', 'disable', '--username', 'audited']);
+    const d = await openDatabase(db);
+    const rows = await d.all<{
+      id: number;
+      actor: string;
+      source: string;
+      action: string;
+      target: string;
+      after_json: string;
+    }>('SELECT id, actor, source, action, target, after_json FROM audit_log ORDER BY id');
+    const mine = rows.filter((r) => r.target === 'audited');
+    expect(mine.map((r) => r.action)).toEqual(['user.create-or-reset', 'role.grant', 'user.disable']);
+    expect(mine[1]!.actor).toMatch(/^cli:/);
+    expect(mine[1]!.source).toBe('cli');
+    expect(JSON.parse(mine[1]!.after_json)).toEqual({ role: 'viewer', kind: 'site', name: 'library' });
+    expect(rows.some((r) => r.action === 'token.create' && r.target === 'site library')).toBe(true);
+    // A refused change records nothing.
+    const before = rows.length;
+    await expect(cli(['user', 'disable', '--username', 'nobody-here'])).rejects.toMatchObject({
+      code: 'E_USAGE',
+    });
+    expect((await d.get<{ n: number }>('SELECT COUNT(*) AS n FROM audit_log'))!.n).toBe(before);
+
+    const intact = await cli(['audit', 'verify']);
+    expect(intact.code).toBe(0);
+    expect(intact.out).toMatch(new RegExp(`audit trail intact: ${before} entries, head [0-9a-f]{64}`));
+
+    // Edit a row's content: its hash no longer matches.
+    const edited = mine[1]!;
+    await d.run('UPDATE audit_log SET after_json = ? WHERE id = ?', [
+      JSON.stringify({ role: 'admin', kind: 'all', name: '' }),
+      edited.id,
+    ]);
+    const afterEdit = await cli(['audit', 'verify']);
+    expect(afterEdit.code).toBe(1);
+    expect(afterEdit.out).toContain(
+      `BROKEN at entry ${edited.id}: its content does not match its hash (edited)`,
+    );
+    await d.run('UPDATE audit_log SET after_json = ? WHERE id = ?', [edited.after_json, edited.id]);
+    expect((await cli(['audit', 'verify'])).code).toBe(0);
+
+    // Delete a row: the next one's link breaks (and its id leaves a gap).
+    await d.run('DELETE FROM audit_log WHERE id = ?', [edited.id]);
+    const afterDelete = await cli(['audit', 'verify']);
+    expect(afterDelete.code).toBe(1);
+    expect(afterDelete.out).toContain(`BROKEN at entry ${edited.id + 1}`);
+    // Renumbering to hide the gap still breaks the chain.
+    await d.run('UPDATE audit_log SET id = id - 1 WHERE id > ?', [edited.id]);
+    const renumbered = await cli(['audit', 'verify']);
+    expect(renumbered.code).toBe(1);
+    expect(renumbered.out).toContain(`BROKEN at entry ${edited.id}`);
+    await d.close();
   });
 
   it('refuses unknown subcommands and bad flags as usage errors', async () => {
