@@ -6,9 +6,10 @@ import { existsSync } from 'node:fs';
 import { CamsweepError } from '../core/errors.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
-// As the dashboard browser tests launch it: no sandbox inside containers, no GPU, and nothing
-// that phones home (background networking, component updates, sync, QUIC).
-const FLAGS = [
+// Debian's Chromium, launched the same way by the PDF renderer and the browser tests: no sandbox
+// inside containers, no GPU, and nothing that phones home (background networking, component
+// updates, sync, QUIC).
+export const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -30,7 +31,7 @@ export async function htmlToPdf(html: string, hash: string, executablePath = CHR
       },
     );
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath, args: FLAGS, headless: true });
+  const browser = await chromium.launch({ executablePath, args: CHROMIUM_FLAGS, headless: true });
   try {
     const context = await browser.newContext({ javaScriptEnabled: false, offline: true });
     const page = await context.newPage();

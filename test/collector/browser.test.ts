@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_FLAGS } from '../../src/attest/pdf.js';
 import {
   axisCamera,
   dahuaNvr,
@@ -22,17 +23,6 @@ import {
 import { ADMIN, type RunningCollector, startCollector, tempDir } from './harness.js';
 import { post } from './suite.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const inCI = process.env.CI === 'true' || process.env.CI === '1';
 
 /** A browser may only run where no interface but loopback exists (npm test's own namespace). */
@@ -59,7 +49,7 @@ describe.skipIf(skip !== null)('dashboard in headless Chromium', () => {
   beforeAll(async () => {
     c = await startCollector(`${dir.path}/c.db`, { timeZone: 'America/Chicago' });
     expect((await post(c.app, c.token, labReport({ site: 'city-hall' }))).status).toBe(201);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
   });
   afterAll(async () => {
     await browser?.close();

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_FLAGS } from '../../../src/attest/pdf.js';
 import {
   ADMIN,
   Client,
@@ -18,18 +19,6 @@ import {
   type Scenario,
   startChildCollector,
 } from '../lib.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 export const PAYLOADS = [
   '<script>alert(1)</script>',
@@ -97,7 +86,7 @@ export const injection: Scenario = {
   async run(ctx: Context): Promise<Outcome> {
     if (!existsSync(CHROMIUM)) return { tries: 0, held: false, detail: `${CHROMIUM} not installed` };
     const c = await startChildCollector(ctx, join(ctx.work, 'inject.db'));
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
     try {
       const devices = PAYLOADS.map((p, i) =>
         device(`10.20.2.${i + 1}`, {
