@@ -5,10 +5,11 @@
  * is plugged into. Read-only GET/GETBULK, bounded walks, one attempt per credential per
  * device per run, SNMPv3 first. See README.md for exactly what goes on the wire.
  */
-import type { ConfigSpec } from '../../../core/config-spec.js';
+import { defineSpec } from '../../../core/config-spec.js';
 import { CamsweepError } from '../../../core/errors.js';
 import { parseIpv4 } from '../../../core/ipv4.js';
 import { ouiOrganisation } from '../../../knowledge/identify/derive/oui.js';
+import { probeSettings } from '../shared/common-config.js';
 import { forEachLimit, paced, sleep } from '../shared/pool.js';
 import type { Probe, ProbeContext } from '../shared/types.js';
 import { compareOids } from '../snmp/codec.js';
@@ -28,7 +29,7 @@ import {
 } from './codec.js';
 import type { SwitchReadValue } from './read-value.js';
 
-const config: ConfigSpec = {
+const config = defineSpec({
   devices: {
     type: 'strings',
     default: [],
@@ -58,7 +59,7 @@ const config: ConfigSpec = {
     doc: 'most requests per second sent to any one switch (their SNMP agents run on a slow CPU)',
   },
   parallel: { type: 'integer', default: 4, min: 1, max: 64, doc: 'switches read at once' },
-};
+});
 
 interface Settings {
   readonly port: number;
@@ -231,13 +232,14 @@ function emitLocated(ctx: ProbeContext, item: Located): void {
 }
 
 async function run(ctx: ProbeContext): Promise<void> {
-  const { all, addresses } = parseDevices(ctx.config.devices as readonly string[]);
+  const settings = probeSettings(config, ctx.config);
+  const { all, addresses } = parseDevices(settings.devices);
   const set: Settings = {
-    port: ctx.config.port as number,
-    timeoutMs: ctx.config.timeout as number,
-    retries: ctx.config.retries as number,
-    rowsPerTable: ctx.config.rowsPerTable as number,
-    gapMs: Math.ceil(1000 / (ctx.config.requestsPerSecond as number)),
+    port: settings.port,
+    timeoutMs: settings.timeout,
+    retries: settings.retries,
+    rowsPerTable: settings.rowsPerTable,
+    gapMs: Math.ceil(1000 / settings.requestsPerSecond),
   };
   // Packets go only to in-scope addresses; a listed switch outside scope is reported, not asked.
   const listed = new Set(addresses);
@@ -248,7 +250,7 @@ async function run(ctx: ProbeContext): Promise<void> {
       ctx.log.warn({ host: h }, 'switch listed in probes.switch.devices is outside the scan scope; not read');
   }
   const results: ReadResult[] = [];
-  await forEachLimit(targets, ctx.config.parallel as number, ctx.signal, async (host) => {
+  await forEachLimit(targets, settings.parallel, ctx.signal, async (host) => {
     results.push(await ctx.withHost(host, () => readDevice(ctx, host, set)));
   });
   const read = results.filter((r) => r.read !== null).map((r) => r.read!);
