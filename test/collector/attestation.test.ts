@@ -5,12 +5,13 @@
  * and rendered with pdftoppm. Chromium runs only inside npm test's isolated network namespace.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardAttestation } from '../../agent/commands/attestation.js';
 import { run as report } from '../../agent/commands/report.js';
 import { listDevices, setRemediation } from '../../src/collector/store/queries.js';
 import { ALL_SITES } from '../../src/collector/store/roles.js';
+import { notLoopbackOnly } from '../helpers/own-netns.js';
 import { runCommand } from '../unit/attest/helpers.js';
 import { labReport, XSS_BANNER, XSS_HOSTNAME } from './fixtures.js';
 import { type RunningCollector, startCollector, tempDir } from './harness.js';
@@ -21,14 +22,7 @@ const inCI = process.env.CI === 'true' || process.env.CI === '1';
 function whyNot(): string | null {
   for (const tool of ['/usr/bin/chromium', '/usr/bin/pdftotext', '/usr/bin/pdftoppm'])
     if (!existsSync(tool)) return `${tool} not installed (apt-get install chromium poppler-utils)`;
-  const ifaces = readFileSync('/proc/self/net/dev', 'utf8')
-    .split('\n')
-    .slice(2)
-    .map((l) => l.split(':')[0]!.trim())
-    .filter((n) => n && n !== 'lo');
-  if (ifaces.length > 0)
-    return `not in an isolated network namespace (interfaces: ${ifaces.join(', ')}); run via npm test or unshare -n`;
-  return null;
+  return notLoopbackOnly();
 }
 const skip = whyNot();
 if (skip && inCI) throw new Error(`attestation PDF test cannot run in CI: ${skip}`);

@@ -5,10 +5,11 @@
  * With CAMSWEEP_SCREENSHOT=path it also seeds several sites and saves the overview screenshot
  * used in src/collector/README.md.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../../src/attest/pdf.js';
+import { notLoopbackOnly } from '../helpers/own-netns.js';
 import {
   axisCamera,
   dahuaNvr,
@@ -28,15 +29,7 @@ const inCI = process.env.CI === 'true' || process.env.CI === '1';
 /** A browser may only run where no interface but loopback exists (npm test's own namespace). */
 function whyNot(): string | null {
   if (!existsSync(CHROMIUM)) return `${CHROMIUM} not installed (apt-get install chromium)`;
-  // /proc/self/net follows this process's network namespace (/sys/class/net may not).
-  const ifaces = readFileSync('/proc/self/net/dev', 'utf8')
-    .split('\n')
-    .slice(2)
-    .map((l) => l.split(':')[0]!.trim())
-    .filter((n) => n && n !== 'lo');
-  if (ifaces.length > 0)
-    return `not in an isolated network namespace (interfaces: ${ifaces.join(', ')}); run via npm test or unshare -n`;
-  return null;
+  return notLoopbackOnly();
 }
 const skip = whyNot();
 if (skip && inCI) throw new Error(`browser test cannot run in CI: ${skip}`);

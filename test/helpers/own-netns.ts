@@ -17,3 +17,18 @@ export function ownNamespace(): boolean {
     return false;
   }
 }
+
+/**
+ * Why a browser test may not run here: any interface besides loopback means this is not a
+ * namespace of its own (/proc/self/net follows this process's namespace; /sys/class/net may not).
+ * Null when the namespace holds only `lo`.
+ */
+export function notLoopbackOnly(): string | null {
+  const ifaces = readFileSync('/proc/self/net/dev', 'utf8')
+    .split('\n')
+    .slice(2)
+    .map((l) => l.split(':')[0]!.trim())
+    .filter((n) => n && n !== 'lo');
+  if (ifaces.length === 0) return null;
+  return `not in an isolated network namespace (interfaces: ${ifaces.join(', ')}); run via npm test or unshare -n`;
+}
