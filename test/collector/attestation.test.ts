@@ -11,7 +11,7 @@ import { dashboardAttestation } from '../../agent/commands/attestation.js';
 import { run as report } from '../../agent/commands/report.js';
 import { listDevices, setRemediation } from '../../src/collector/store/queries.js';
 import { ALL_SITES } from '../../src/collector/store/roles.js';
-import { notLoopbackOnly } from '../helpers/own-netns.js';
+import { notOwnTestNamespace } from '../helpers/own-netns.js';
 import { runCommand } from '../unit/attest/helpers.js';
 import { labReport, XSS_BANNER, XSS_HOSTNAME } from './fixtures.js';
 import { type RunningCollector, startCollector, tempDir } from './harness.js';
@@ -22,7 +22,7 @@ const inCI = process.env.CI === 'true' || process.env.CI === '1';
 function whyNot(): string | null {
   for (const tool of ['/usr/bin/chromium', '/usr/bin/pdftotext', '/usr/bin/pdftoppm'])
     if (!existsSync(tool)) return `${tool} not installed (apt-get install chromium poppler-utils)`;
-  return notLoopbackOnly();
+  return notOwnTestNamespace();
 }
 const skip = whyNot();
 if (skip && inCI) throw new Error(`attestation PDF test cannot run in CI: ${skip}`);

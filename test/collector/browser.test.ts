@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../../src/attest/pdf.js';
-import { notLoopbackOnly } from '../helpers/own-netns.js';
+import { notOwnTestNamespace } from '../helpers/own-netns.js';
 import {
   axisCamera,
   dahuaNvr,
@@ -26,10 +26,10 @@ import { post } from './suite.js';
 
 const inCI = process.env.CI === 'true' || process.env.CI === '1';
 
-/** A browser may only run where no interface but loopback exists (npm test's own namespace). */
+/** A browser may only run inside npm test's own network namespace. */
 function whyNot(): string | null {
   if (!existsSync(CHROMIUM)) return `${CHROMIUM} not installed (apt-get install chromium)`;
-  return notLoopbackOnly();
+  return notOwnTestNamespace();
 }
 const skip = whyNot();
 if (skip && inCI) throw new Error(`browser test cannot run in CI: ${skip}`);
