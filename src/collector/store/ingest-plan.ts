@@ -122,31 +122,48 @@ export interface IngestPlan {
   readonly verdictChanges: number;
 }
 
+// A NUL or a lone UTF-16 surrogate (half of an emoji, cut) cannot be stored as PostgreSQL
+// text, and SQLite would keep what PostgreSQL refuses; both databases store U+FFFD instead.
+// JSON columns need no care: JSON.stringify escapes both, and the escape is plain text.
+const UNSTORABLE = /[\u0000\p{Surrogate}]/gu;
+
+/** Device-supplied text as both databases can store it: NUL and lone surrogates become U+FFFD. */
+export function storableText<T extends string | null>(text: T): T {
+  if (text === null) return text;
+  UNSTORABLE.lastIndex = 0;
+  return (UNSTORABLE.test(text) ? text.replace(UNSTORABLE, '\ufffd') : text) as T;
+}
+
+/** The serial a device is matched by: usable (contract/identity.ts) and storable. */
+export function deviceSerial(d: Device): string | null {
+  return storableText(usableSerial(d.identity.serial));
+}
+
 function stateOf(d: Device, rulesVersion: string): DeviceState {
   const i = d.identity;
   return {
     ip: d.ip,
     hostnames: JSON.stringify(d.hostnames),
-    manufacturer: i.manufacturer,
-    brand: i.brand,
-    device_type: i.deviceType,
-    model: i.model,
-    firmware: i.firmware,
+    manufacturer: storableText(i.manufacturer),
+    brand: storableText(i.brand),
+    device_type: storableText(i.deviceType),
+    model: storableText(i.model),
+    firmware: storableText(i.firmware),
     confidence: i.confidence,
     verdict: d.verdict,
     verdict_rank: VERDICT_RANK[d.verdict],
-    rules: d.findings.map((f) => f.rule).join(' '),
+    rules: storableText(d.findings.map((f) => f.rule).join(' ')),
     findings: JSON.stringify(d.findings),
     evidence: JSON.stringify(d.evidence),
-    rules_version: rulesVersion,
-    search: searchText(d),
+    rules_version: storableText(rulesVersion),
+    search: storableText(searchText(d)),
     ...locationColumns(d),
   };
 }
 
 function locationColumns(d: Device): Pick<DeviceState, 'location' | 'switch_label' | 'vlan' | 'seen'> {
   const [location, switch_label, vlan, seen] = deviceContext(d);
-  return { location, switch_label, vlan, seen };
+  return { location, switch_label: storableText(switch_label), vlan, seen };
 }
 
 export function planIngest(report: Report, stored: readonly Candidate[]): IngestPlan {
@@ -166,7 +183,7 @@ export function planIngest(report: Report, stored: readonly Candidate[]): Ingest
   let verdictChanges = 0;
   for (const d of report.devices) {
     const mac = d.mac;
-    const serial = usableSerial(d.identity.serial);
+    const serial = deviceSerial(d);
     const state = stateOf(d, report.scan.rulesVersion);
     const match = pickDevice(index.candidates(d.ip, mac, serial), d.ip, mac, serial);
     let ref: number;

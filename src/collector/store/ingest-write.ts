@@ -1,15 +1,38 @@
 /**
- * Reads a report's candidate rows and writes its plan (ingest-plan.ts). PostgreSQL gets each
- * kind of row in one set-based statement over `unnest` arrays — about ten round trips per
- * report whatever its size, instead of three or four per device. SQLite runs in-process, where
- * a prepared statement per row costs no round trip, so it keeps the simple per-row form.
+ * Reads a report's candidate rows and writes its plan (ingest-plan.ts).
+ *
+ * PostgreSQL gets each kind of row in one set-based statement over `unnest` arrays (one array
+ * per column): a handful of round trips per report whatever its size. Measured against the
+ * alternatives on 1,000-device reports: one JSON document through `json_to_recordset` costs
+ * about a third more server time, `jsonb_to_recordset` twice as much.
+ *
+ * SQLite runs in-process, where a prepared statement per row costs no round trip, so it keeps
+ * the per-row form; it hands the event loop back every few hundred rows so that a large report
+ * does not stall the health check and dashboard reads (which use their own connection, db/sqlite.ts).
  */
 
-import { usableSerial } from '../../contract/identity.js';
 import type { Device } from '../../contract/types.js';
 import type { Sql } from '../db/sql.js';
 import { CANDIDATE_COLUMNS, type Candidate } from './device-match.js';
-import { DEVICE_COLUMNS, type IngestPlan, type RowWrite } from './ingest-plan.js';
+import {
+  DEVICE_COLUMNS,
+  type DeviceState,
+  deviceSerial,
+  type IngestPlan,
+  type RowWrite,
+} from './ingest-plan.js';
+
+/** Rows per statement: bounds the size of one statement for reports of tens of thousands of devices. */
+export const ROWS_PER_STATEMENT = 2000;
+/** SQLite rows written between two turns of the event loop. */
+const ROWS_PER_TURN = 250;
+
+export function* slices<T>(rows: readonly T[], size = ROWS_PER_STATEMENT): Generator<T[]> {
+  for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);
+}
+
+/** Lets other requests (the health check, dashboard reads) run between chunks of a long write. */
+export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Every stored row at the site sharing a MAC, serial or IP with a device of the report. */
 export async function loadCandidates(
@@ -17,12 +40,10 @@ export async function loadCandidates(
   siteId: number,
   devices: readonly Device[],
 ): Promise<Candidate[]> {
-  const macs = [...new Set(devices.map((d) => d.mac).filter((m): m is string => m !== null))];
-  const serials = [
-    ...new Set(devices.map((d) => usableSerial(d.identity.serial)).filter((s): s is string => s !== null)),
-  ];
-  const ips = [...new Set(devices.map((d) => d.ip))];
   if (devices.length === 0) return [];
+  const macs = [...new Set(devices.map((d) => d.mac).filter((m): m is string => m !== null))];
+  const serials = [...new Set(devices.map(deviceSerial).filter((s): s is string => s !== null))];
+  const ips = [...new Set(devices.map((d) => d.ip))];
   // One indexed lookup per key kind; UNION removes rows found by two of them.
   const inList = q.dialect === 'postgres' ? '= ANY(?::text[])' : 'IN (SELECT value FROM json_each(?))';
   const list = (xs: string[]) => (q.dialect === 'postgres' ? xs : JSON.stringify(xs));
@@ -34,7 +55,7 @@ export async function loadCandidates(
   );
 }
 
-/** Writes the plan; returns how a plan reference maps to the device's row id. */
+/** Writes the plan's device rows and history; returns how a plan reference maps to the row id. */
 export async function writePlan(
   q: Sql,
   plan: IngestPlan,
@@ -46,8 +67,29 @@ export async function writePlan(
       ? await writeDevicesPg(q, plan, siteId, scanId)
       : await writeDevicesSqlite(q, plan, siteId, scanId);
   const id = (ref: number) => (ref < 0 ? ids.get(ref)! : ref);
-  if (q.dialect === 'postgres') {
-    const s = plan.sightings;
+  if (q.dialect === 'postgres') await writeHistoryPg(q, plan, scanId, id);
+  else await writeHistorySqlite(q, plan, scanId, id);
+  return id;
+}
+
+async function writeHistorySqlite(q: Sql, plan: IngestPlan, scanId: number, id: (ref: number) => number) {
+  let written = 0;
+  for (const x of plan.sightings) {
+    await q.run(
+      'INSERT INTO sightings (device_id, scan_id, seen_at, ip, mac, verdict, identity, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [id(x.ref), scanId, plan.seenAt, x.ip, x.mac, x.verdict, x.identity, x.evidence],
+    );
+    if (++written % ROWS_PER_TURN === 0) await nextTurn();
+  }
+  for (const x of plan.changes)
+    await q.run(
+      'INSERT INTO verdict_changes (device_id, scan_id, at, from_verdict, to_verdict) VALUES (?, ?, ?, ?, ?)',
+      [id(x.ref), scanId, plan.seenAt, x.from, x.to],
+    );
+}
+
+async function writeHistoryPg(q: Sql, plan: IngestPlan, scanId: number, id: (ref: number) => number) {
+  for (const part of slices(plan.sightings))
     await q.run(
       `INSERT INTO sightings (device_id, scan_id, seen_at, ip, mac, verdict, identity, evidence)
        SELECT u.device_id, ?::bigint, ?, u.ip, u.mac, u.verdict, u.identity, u.evidence
@@ -56,35 +98,21 @@ export async function writePlan(
       [
         scanId,
         plan.seenAt,
-        s.map((x) => id(x.ref)),
-        s.map((x) => x.ip),
-        s.map((x) => x.mac),
-        s.map((x) => x.verdict),
-        s.map((x) => x.identity),
-        s.map((x) => x.evidence),
+        part.map((x) => id(x.ref)),
+        part.map((x) => x.ip),
+        part.map((x) => x.mac),
+        part.map((x) => x.verdict),
+        part.map((x) => x.identity),
+        part.map((x) => x.evidence),
       ],
     );
-    const c = plan.changes;
-    if (c.length > 0)
-      await q.run(
-        `INSERT INTO verdict_changes (device_id, scan_id, at, from_verdict, to_verdict)
-         SELECT u.device_id, ?::bigint, ?, u.from_verdict, u.to_verdict
-         FROM unnest(?::bigint[], ?::text[], ?::text[]) AS u(device_id, from_verdict, to_verdict)`,
-        [scanId, plan.seenAt, c.map((x) => id(x.ref)), c.map((x) => x.from), c.map((x) => x.to)],
-      );
-    return id;
-  }
-  for (const x of plan.sightings)
+  for (const part of slices(plan.changes))
     await q.run(
-      'INSERT INTO sightings (device_id, scan_id, seen_at, ip, mac, verdict, identity, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      [id(x.ref), scanId, plan.seenAt, x.ip, x.mac, x.verdict, x.identity, x.evidence],
+      `INSERT INTO verdict_changes (device_id, scan_id, at, from_verdict, to_verdict)
+       SELECT u.device_id, ?::bigint, ?, u.from_verdict, u.to_verdict
+       FROM unnest(?::bigint[], ?::text[], ?::text[]) AS u(device_id, from_verdict, to_verdict)`,
+      [scanId, plan.seenAt, part.map((x) => id(x.ref)), part.map((x) => x.from), part.map((x) => x.to)],
     );
-  for (const x of plan.changes)
-    await q.run(
-      'INSERT INTO verdict_changes (device_id, scan_id, at, from_verdict, to_verdict) VALUES (?, ?, ?, ?, ?)',
-      [id(x.ref), scanId, plan.seenAt, x.from, x.to],
-    );
-  return id;
 }
 
 const stateValues = (w: RowWrite) => DEVICE_COLUMNS.map((c) => w.state[c]);
@@ -97,6 +125,7 @@ async function writeDevicesSqlite(
 ): Promise<Map<number, number>> {
   const ids = new Map<number, number>();
   const placeholders = DEVICE_COLUMNS.map(() => '?').join(', ');
+  let written = 0;
   for (const w of plan.inserts) {
     const row = await q.get<{ id: number }>(
       `INSERT INTO devices (${DEVICE_COLUMNS.join(', ')}, site_id, mac, serial, first_seen, last_seen, last_scan_id)
@@ -104,20 +133,23 @@ async function writeDevicesSqlite(
       [...stateValues(w), siteId, w.mac, w.serial, plan.seenAt, plan.seenAt, scanId],
     );
     ids.set(w.ref, row!.id);
+    if (++written % ROWS_PER_TURN === 0) await nextTurn();
   }
   const assignments = DEVICE_COLUMNS.map((c) => `${c} = ?`).join(', ');
-  for (const w of plan.updates.values())
+  for (const w of plan.updates.values()) {
     await q.run(
       `UPDATE devices SET ${assignments}, mac = ?, serial = ?, last_seen = ?, last_scan_id = ? WHERE id = ?`,
       [...stateValues(w), w.mac, w.serial, plan.seenAt, scanId, w.ref],
     );
+    if (++written % ROWS_PER_TURN === 0) await nextTurn();
+  }
   for (const [id, at] of plan.firstSeen)
     await q.run('UPDATE devices SET first_seen = ? WHERE id = ?', [at, id]);
   return ids;
 }
 
 /** PostgreSQL array type of each device column, for `unnest`. */
-const PG_TYPES: Record<(typeof DEVICE_COLUMNS)[number], string> = {
+const PG_TYPES: Record<keyof DeviceState, string> = {
   ip: 'text',
   hostnames: 'text',
   manufacturer: 'text',
@@ -139,9 +171,14 @@ const PG_TYPES: Record<(typeof DEVICE_COLUMNS)[number], string> = {
   seen: 'text',
 };
 
-const columnArrays = (writes: readonly RowWrite[]) =>
-  DEVICE_COLUMNS.map((c) => writes.map((w) => w.state[c]));
-const unnestArgs = DEVICE_COLUMNS.map((c) => `?::${PG_TYPES[c]}[]`).join(', ');
+/** Arguments of `unnest`: row id, each state column, MAC, serial. */
+const DEVICE_ARRAYS = `?::bigint[], ${DEVICE_COLUMNS.map((c) => `?::${PG_TYPES[c]}[]`).join(', ')}, ?::text[], ?::text[]`;
+const deviceArrays = (rows: readonly RowWrite[], idOf: (w: RowWrite) => number) => [
+  rows.map(idOf),
+  ...DEVICE_COLUMNS.map((c) => rows.map((w) => w.state[c])),
+  rows.map((w) => w.mac),
+  rows.map((w) => w.serial),
+];
 
 async function writeDevicesPg(
   q: Sql,
@@ -150,51 +187,32 @@ async function writeDevicesPg(
   scanId: number,
 ): Promise<Map<number, number>> {
   const ids = new Map<number, number>();
-  const inserts = plan.inserts;
-  if (inserts.length > 0) {
-    // Ids first, from the table's own sequence, so sightings can name the new rows.
+  if (plan.inserts.length > 0) {
+    // Ids first, from the table's own sequence, so the history rows can name the new rows.
     const fresh = await q.all<{ id: number }>(
       "SELECT nextval(pg_get_serial_sequence('devices', 'id')) AS id FROM generate_series(1, ?::int)",
-      [inserts.length],
+      [plan.inserts.length],
     );
-    for (const [i, w] of inserts.entries()) ids.set(w.ref, fresh[i]!.id);
+    for (const [i, w] of plan.inserts.entries()) ids.set(w.ref, fresh[i]!.id);
+  }
+  for (const part of slices(plan.inserts))
     await q.run(
       `INSERT INTO devices (id, ${DEVICE_COLUMNS.join(', ')}, mac, serial, site_id, first_seen, last_seen, last_scan_id)
-       SELECT u.*, ?::bigint, ?, ?, ?::bigint
-       FROM unnest(?::bigint[], ${unnestArgs}, ?::text[], ?::text[]) AS u`,
-      [
-        siteId,
-        plan.seenAt,
-        plan.seenAt,
-        scanId,
-        inserts.map((w) => ids.get(w.ref)),
-        ...columnArrays(inserts),
-        inserts.map((w) => w.mac),
-        inserts.map((w) => w.serial),
-      ],
+       SELECT u.*, ?::bigint, ?, ?, ?::bigint FROM unnest(${DEVICE_ARRAYS}) AS u`,
+      [siteId, plan.seenAt, plan.seenAt, scanId, ...deviceArrays(part, (w) => ids.get(w.ref)!)],
     );
-  }
-  const updates = [...plan.updates.values()];
-  if (updates.length > 0)
+  for (const part of slices([...plan.updates.values()]))
     await q.run(
       `UPDATE devices AS d SET ${DEVICE_COLUMNS.map((c) => `${c} = u.${c}`).join(', ')}, mac = u.mac,
          serial = u.serial, last_seen = ?, last_scan_id = ?::bigint
-       FROM unnest(?::bigint[], ${unnestArgs}, ?::text[], ?::text[])
-         AS u(id, ${DEVICE_COLUMNS.join(', ')}, mac, serial)
+       FROM unnest(${DEVICE_ARRAYS}) AS u(id, ${DEVICE_COLUMNS.join(', ')}, mac, serial)
        WHERE d.id = u.id`,
-      [
-        plan.seenAt,
-        scanId,
-        updates.map((w) => w.ref),
-        ...columnArrays(updates),
-        updates.map((w) => w.mac),
-        updates.map((w) => w.serial),
-      ],
+      [plan.seenAt, scanId, ...deviceArrays(part, (w) => w.ref)],
     );
-  if (plan.firstSeen.size > 0)
+  for (const part of slices([...plan.firstSeen]))
     await q.run(
-      `UPDATE devices AS d SET first_seen = u.at FROM unnest(?::bigint[], ?::text[]) AS u(id, at) WHERE d.id = u.id`,
-      [[...plan.firstSeen.keys()], [...plan.firstSeen.values()]],
+      'UPDATE devices AS d SET first_seen = u.at FROM unnest(?::bigint[], ?::text[]) AS u(id, at) WHERE d.id = u.id',
+      [part.map(([id]) => id), part.map(([, at]) => at)],
     );
   return ids;
 }
