@@ -1,8 +1,11 @@
 import { afterAll } from 'vitest';
 import { tempDir } from './harness.js';
+import { ingestSuite } from './ingest-suite.js';
 import { collectorSuite } from './suite.js';
 
 const dir = tempDir('camsweep-collector-');
 let n = 0;
 afterAll(() => dir.remove());
-collectorSuite('SQLite', { location: async () => `${dir.path}/collector-${++n}.db` }, null);
+const backend = { location: async () => `${dir.path}/collector-${++n}.db` };
+collectorSuite('SQLite', backend, null);
+ingestSuite('SQLite', backend);

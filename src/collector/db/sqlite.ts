@@ -1,8 +1,13 @@
 /**
  * SQLite through better-sqlite3: one file, embedded, the default for a single collector.
- * better-sqlite3 is synchronous and one connection is shared, so a transaction must not let
- * another request's statements run inside it between its awaits: every call queues on one
+ * better-sqlite3 is synchronous and one connection writes, so a transaction must not let
+ * another request's statements run inside it between its awaits: every write queues on one
  * lock, and a transaction holds the lock until it ends.
+ *
+ * Reads outside a transaction go to a second, read-only connection without the lock: in WAL
+ * mode it sees the last committed state while a write is under way. So the health check and
+ * the dashboard answer during a long ingest (which hands the event loop back between chunks,
+ * store/ingest-write.ts) instead of waiting for its commit, as they would on PostgreSQL.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -46,6 +51,27 @@ export function openSqlite(file: string): Database {
   };
   const lock = new Lock();
 
+  // An in-memory database exists only on its own connection, so it has no separate reader.
+  const reader =
+    file === ':memory:' ? null : new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+  reader?.pragma('busy_timeout = 5000');
+  const readCache = new Map<string, Statement | null>();
+  /** The statement on the reader when it only reads, else null (it must take the writer's lock). */
+  const readOnly = (sql: string): Statement | null => {
+    if (!reader) return null;
+    let stmt = readCache.get(sql);
+    if (stmt === undefined) {
+      const candidate = reader.prepare(sql);
+      stmt = candidate.readonly ? candidate : null;
+      readCache.set(sql, stmt);
+    }
+    return stmt;
+  };
+  const read = async <T>(sql: string, fn: (s: Statement) => T): Promise<T> => {
+    const stmt = readOnly(sql);
+    return stmt ? fn(stmt) : lock.run(() => fn(prepare(sql)));
+  };
+
   const direct: Sql = {
     dialect: 'sqlite',
     all: async <T>(sql: string, params: readonly unknown[] = []) => prepare(sql).all(...bind(params)) as T[],
@@ -58,8 +84,10 @@ export function openSqlite(file: string): Database {
   return {
     dialect: 'sqlite',
     description: `sqlite:${file}`,
-    all: (sql, params) => lock.run(() => direct.all(sql, params)),
-    get: (sql, params) => lock.run(() => direct.get(sql, params)),
+    all: <T>(sql: string, params: readonly unknown[] = []) =>
+      read(sql, (stmt) => stmt.all(...bind(params)) as T[]),
+    get: <T>(sql: string, params: readonly unknown[] = []) =>
+      read(sql, (stmt) => stmt.get(...bind(params)) as T | undefined),
     run: (sql, params) => lock.run(() => direct.run(sql, params)),
     tx: (fn) =>
       lock.run(async () => {
@@ -74,7 +102,10 @@ export function openSqlite(file: string): Database {
         }
       }),
     close: async () => {
-      await lock.run(() => db.close());
+      await lock.run(() => {
+        reader?.close();
+        db.close();
+      });
     },
   };
 }

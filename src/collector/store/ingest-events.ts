@@ -6,7 +6,7 @@
  * can raise thousands of events at once, and two round trips per event cost more than the rest
  * of the ingest together, so they are written set-based: one statement inserts every event and,
  * from the rows it returns, one delivery per enabled webhook. It writes exactly the rows
- * `enqueueEvent` writes (the backend comparison in test/collector/backends.test.ts checks it).
+ * `enqueueEvent` writes (test/collector/postgres.test.ts compares the rows of both databases).
  */
 import type { Sql } from '../db/sql.js';
 import type { IngestPlan, RowWrite } from './ingest-plan.js';

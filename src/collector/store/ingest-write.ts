@@ -201,18 +201,26 @@ async function writeDevicesPg(
        SELECT u.*, ?::bigint, ?, ?, ?::bigint FROM unnest(${DEVICE_ARRAYS}) AS u`,
       [siteId, plan.seenAt, plan.seenAt, scanId, ...deviceArrays(part, (w) => ids.get(w.ref)!)],
     );
-  for (const part of slices([...plan.updates.values()]))
+  // `d.id = ANY(…)` as well as the join: without it the planner, which cannot see inside
+  // `unnest`, may read the whole devices table into a hash join (measured: 8 ms at 20,000
+  // devices, growing with the table, per statement).
+  for (const part of slices([...plan.updates.values()])) {
+    const arrays = deviceArrays(part, (w) => w.ref);
     await q.run(
       `UPDATE devices AS d SET ${DEVICE_COLUMNS.map((c) => `${c} = u.${c}`).join(', ')}, mac = u.mac,
          serial = u.serial, last_seen = ?, last_scan_id = ?::bigint
        FROM unnest(${DEVICE_ARRAYS}) AS u(id, ${DEVICE_COLUMNS.join(', ')}, mac, serial)
-       WHERE d.id = u.id`,
-      [plan.seenAt, scanId, ...deviceArrays(part, (w) => w.ref)],
+       WHERE d.id = ANY(?::bigint[]) AND d.id = u.id`,
+      [plan.seenAt, scanId, ...arrays, arrays[0]],
     );
-  for (const part of slices([...plan.firstSeen]))
+  }
+  for (const part of slices([...plan.firstSeen])) {
+    const ids = part.map(([id]) => id);
     await q.run(
-      'UPDATE devices AS d SET first_seen = u.at FROM unnest(?::bigint[], ?::text[]) AS u(id, at) WHERE d.id = u.id',
-      [part.map(([id]) => id), part.map(([, at]) => at)],
+      `UPDATE devices AS d SET first_seen = u.at FROM unnest(?::bigint[], ?::text[]) AS u(id, at)
+       WHERE d.id = ANY(?::bigint[]) AND d.id = u.id`,
+      [ids, part.map(([, at]) => at), ids],
     );
+  }
   return ids;
 }
