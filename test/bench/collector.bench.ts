@@ -22,7 +22,7 @@ import pg from 'pg';
 import { devicesCsv, devicesJson } from '../../src/collector/dashboard/export.js';
 import { type Database, openDatabase } from '../../src/collector/db/index.js';
 import { ingestReport } from '../../src/collector/store/ingest.js';
-import { type DeviceFilter, deviceExtras, listDevices, overview } from '../../src/collector/store/queries.js';
+import { type DeviceFilter, listDevices, overview } from '../../src/collector/store/queries.js';
 import { ALL_SITES } from '../../src/collector/store/roles.js';
 import { pgUnavailable, startPgCluster } from '../../src/collector/testing/pg-cluster.js';
 import type { Device, Report, Verdict } from '../../src/contract/types.js';
@@ -222,7 +222,7 @@ async function measureEstate(name: string, location: string): Promise<void> {
     const overviewLoad = load();
     const csv = await timeExport(devicesCsv(db, {}, ALL_SITES));
     const csvLoad = load();
-    const json = await timeExport(devicesJson(db, {}, ALL_SITES, (id) => deviceExtras(db, id)));
+    const json = await timeExport(devicesJson(db, {}, ALL_SITES));
     const jsonLoad = load();
     const oneSite = await timeExport(devicesCsv(db, { site: sites[7]! }, ALL_SITES));
     process.stdout.write(

@@ -6,7 +6,7 @@
  */
 import { forCsv } from '../../core/text.js';
 import type { Sql } from '../db/sql.js';
-import { allDevices, type DeviceFilter, type DeviceRow } from '../store/queries.js';
+import { allDevices, allDevicesWithExtras, type DeviceFilter, type DeviceRow } from '../store/queries.js';
 import type { SiteScope } from '../store/roles.js';
 
 const CSV_COLUMNS: readonly [string, (d: DeviceRow) => string | number | null][] = [
@@ -46,18 +46,12 @@ export async function* devicesCsv(q: Sql, filter: DeviceFilter, scope: SiteScope
   if (batch) yield batch;
 }
 
-/** JSON export: the same rows plus findings and evidence, streamed as one document. */
-export async function* devicesJson(
-  q: Sql,
-  filter: DeviceFilter,
-  scope: SiteScope,
-  detail: (id: number) => Promise<{ findings: unknown; evidence: unknown; hostnames: unknown } | null>,
-): AsyncGenerator<string> {
+/** JSON export: the same rows plus findings, evidence and host names, streamed as one document. */
+export async function* devicesJson(q: Sql, filter: DeviceFilter, scope: SiteScope): AsyncGenerator<string> {
   yield `{"schema":"camsweep.export/v1","exportedAt":${JSON.stringify(new Date().toISOString())},"filter":${JSON.stringify(filter)},"devices":[`;
   let first = true;
-  for await (const d of allDevices(q, filter, scope)) {
-    const more = await detail(d.id);
-    yield `${first ? '' : ','}\n${JSON.stringify({ ...d, ...more })}`;
+  for await (const d of allDevicesWithExtras(q, filter, scope)) {
+    yield `${first ? '' : ','}\n${JSON.stringify(d)}`;
     first = false;
   }
   yield '\n]}\n';

@@ -5,7 +5,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { appendAudit } from '../store/audit.js';
-import { deviceExtras } from '../store/queries.js';
 import { type DashboardOptions, scopeOf, sessionOf } from './context.js';
 import { devicesCsv, devicesJson } from './export.js';
 import { type FilterQuery, filterQuerySchema, toFilter } from './filter.js';
@@ -48,7 +47,7 @@ export const exportRoutes: FastifyPluginAsync<DashboardOptions> = async (app, { 
 
   app.get('/export/devices.json', route, async (req, reply) => {
     const filter = await recordExport(req, 'json');
-    const stream = devicesJson(db, filter, scopeOf(req, 'export'), (id) => deviceExtras(db, id));
+    const stream = devicesJson(db, filter, scopeOf(req, 'export'));
     return exportHeaders(reply, 'application/json; charset=utf-8', 'json').send(Readable.from(stream));
   });
 };
