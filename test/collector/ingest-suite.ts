@@ -11,7 +11,7 @@ import { type Database, openDatabase } from '../../src/collector/db/index.js';
 import { ingestReport } from '../../src/collector/store/ingest.js';
 import { ROWS_PER_STATEMENT } from '../../src/collector/store/ingest-write.js';
 import { addWebhook, disableWebhook } from '../../src/collector/store/outbox.js';
-import { listDevices } from '../../src/collector/store/queries.js';
+import { listDevices, overview, setRemediation } from '../../src/collector/store/queries.js';
 import { ALL_SITES } from '../../src/collector/store/roles.js';
 import type { Device, Report } from '../../src/contract/types.js';
 import { dahuaNvr, hikvisionCamera, makeReport, unknownHost } from './fixtures.js';
@@ -232,6 +232,64 @@ export function ingestSuite(name: string, backend: Backend | null): void {
       );
       expect({ mismatched, total }).toEqual({ mismatched: 0, total: hosts.length * 2 });
       expect((await rowsOf(site)).every((r) => r.ip.startsWith('10.31.') && r.lastSeen === T1)).toBe(true);
+    });
+
+    it('filters by remediation state as the page shows it, and the overview counts per site in one pass', async () => {
+      const site = 'remedy';
+      await ingest(
+        makeReport(
+          [
+            hikvisionCamera({ ip: '10.20.6.1', mac: '58:50:ed:00:06:01' }),
+            hikvisionCamera({ ip: '10.20.6.2', mac: '58:50:ed:00:06:02' }),
+            hikvisionCamera({ ip: '10.20.6.3', mac: '58:50:ed:00:06:03' }),
+            hikvisionCamera({ ip: '10.20.6.4', mac: '58:50:ed:00:06:04', verdict: 'suspect', findings: [] }),
+            unknownHost('10.20.6.5'),
+          ],
+          { site, at: T0, agent: 'a1' },
+        ),
+      );
+      await ingest(makeReport([unknownHost('10.20.6.6')], { site, at: T1, agent: 'a2' }));
+      const id = async (ip: string) => (await rowsOf(site)).find((r) => r.ip === ip)!.id;
+      const exempt = (expiresAt: string | null) => ({
+        state: 'exempted' as const,
+        approver: 'CIO',
+        reason: 'isolated',
+        expiresAt,
+      });
+      // No expiry: exempted until revoked. Past expiry: open again. Removed: neither.
+      await setRemediation(db, await id('10.20.6.1'), exempt(null), 'auditor');
+      await setRemediation(db, await id('10.20.6.2'), exempt('2000-01-01T00:00:00.000Z'), 'auditor');
+      const removed = { state: 'removed' as const, approver: null, reason: null, expiresAt: null };
+      await setRemediation(db, await id('10.20.6.3'), removed, 'auditor');
+      const ipsIn = async (state: 'open' | 'exempted' | 'removed') =>
+        (await listDevices(db, { site, state }, { offset: 0, limit: 50 }, ALL_SITES)).rows
+          .map((r) => r.ip)
+          .sort();
+      expect({
+        open: await ipsIn('open'),
+        exempted: await ipsIn('exempted'),
+        removed: await ipsIn('removed'),
+      }).toEqual({ open: ['10.20.6.2', '10.20.6.4'], exempted: ['10.20.6.1'], removed: ['10.20.6.3'] });
+      const shown = (await rowsOf(site)).filter((r) => r.verdict === 'covered' || r.verdict === 'suspect');
+      expect(shown.map((r) => [r.ip, r.state]).sort()).toEqual([
+        ['10.20.6.1', 'exempted'],
+        ['10.20.6.2', 'open'],
+        ['10.20.6.3', 'removed'],
+        ['10.20.6.4', 'open'],
+      ]);
+      const sites = await overview(db, ALL_SITES, 1);
+      expect(sites.find((s) => s.site === site)).toMatchObject({
+        counts: { covered: 3, suspect: 1, unknown: 2, 'not-covered': 0 },
+        open: 2,
+        exempted: 1,
+        removed: 1,
+        agents: 2,
+        lastScan: T1,
+        rulesVersion: '2025.06.1',
+        trend: [{ at: T1, covered: 0, suspect: 0, notCovered: 0, unknown: 1 }],
+      });
+      const scoped = await overview(db, { all: false, sites: [site] }, 5);
+      expect(scoped.map((s) => [s.site, s.trend.map((t) => t.at)])).toEqual([[site, [T0, T1]]]);
     });
 
     it('answers a read while a large report is being ingested, from the last committed state', async () => {

@@ -16,6 +16,9 @@ import type { Database, Sql } from './sql.js';
 
 type Statement = BetterSqlite3.Statement<unknown[], unknown>;
 
+/** Address space, not memory: the kernel pages the file in and out as for any mapped file. */
+const MMAP_BYTES = 1024 * 1024 * 1024;
+
 class Lock {
   private tail: Promise<void> = Promise.resolve();
   run<T>(fn: () => Promise<T> | T): Promise<T> {
@@ -40,6 +43,10 @@ export function openSqlite(file: string): Database {
   db.pragma('synchronous = NORMAL'); // durable at each WAL checkpoint; safe against app crashes
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // Pages read straight from the mapped file instead of copied through a 2 MB page cache: a
+  // device-list search scans the whole table (its count at 100,000 devices took 140-170 ms
+  // instead of 250-270 ms, median of 8, on the loaded 2-core development machine).
+  db.pragma(`mmap_size = ${MMAP_BYTES}`);
   const cache = new Map<string, Statement>();
   const prepare = (sql: string): Statement => {
     let stmt = cache.get(sql);
@@ -55,6 +62,7 @@ export function openSqlite(file: string): Database {
   const reader =
     file === ':memory:' ? null : new BetterSqlite3(file, { readonly: true, fileMustExist: true });
   reader?.pragma('busy_timeout = 5000');
+  reader?.pragma(`mmap_size = ${MMAP_BYTES}`);
   const readCache = new Map<string, Statement | null>();
   /** The statement on the reader when it only reads, else null (it must take the writer's lock). */
   const readOnly = (sql: string): Statement | null => {
