@@ -59,7 +59,8 @@ export class LdapSignIn {
       url: s.url,
       timeout: s.timeoutMs,
       connectTimeout: s.timeoutMs,
-      tlsOptions: tls,
+      // ldapts opens TLS at connect whenever tlsOptions is given: only for ldaps://.
+      ...(s.url.startsWith('ldaps:') ? { tlsOptions: tls } : {}),
       strictDN: false,
     });
     try {
