@@ -30,10 +30,12 @@ export type OidcOutcome =
       readonly detail: string;
     };
 
+/** The error and its cause: openid-client wraps the specific check that failed (e.g. the state) in a general one. */
 function why(err: unknown): string {
-  const e = err as { message?: unknown; code?: unknown; error?: unknown };
+  const e = err as { message?: unknown; code?: unknown; error?: unknown; cause?: unknown };
   const code = typeof e?.error === 'string' ? e.error : typeof e?.code === 'string' ? e.code : '';
-  return `${code ? `${code}: ` : ''}${String(e?.message ?? err)}`.slice(0, 300);
+  const cause = e?.cause instanceof Error ? ` (${e.cause.message})` : '';
+  return `${code ? `${code}: ` : ''}${String(e?.message ?? err)}${cause}`.slice(0, 300);
 }
 
 /** A fetch that trusts a private CA too, returning the runtime's own Response (openid-client checks its type). */
