@@ -46,7 +46,7 @@ function fetchTrusting(ca: string): client.CustomFetch {
       method: options.method,
       headers: options.headers,
       redirect: options.redirect,
-      ...(options.body !== undefined ? { body: options.body as string } : {}),
+      ...(options.body !== undefined ? { body: options.body } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       dispatcher,
     });
