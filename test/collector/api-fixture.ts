@@ -15,7 +15,6 @@ import { hikvisionCamera, labReport, switchLabReport } from './fixtures.js';
 import { tempDir } from './harness.js';
 
 export const HOSTILE = `"quoted" \\back\\slash </script><script>alert(3)</script>\u0000\u202e\n\u2028end`;
-export const CITY_MAC = '58:50:ed:1f:e3:85';
 
 /** Callers of the API: the grant each token holds (`revoked` is revoked after creation). */
 export const TOKEN_GRANTS = {

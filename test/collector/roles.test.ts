@@ -14,7 +14,7 @@ import { ingestReport } from '../../src/collector/store/ingest.js';
 import { addSiteToGroup, type Grant, grantRole } from '../../src/collector/store/roles.js';
 import { silentLogger } from '../../src/core/log.js';
 import { hikvisionCamera, makeReport } from './fixtures.js';
-import { tempDir } from './harness.js';
+import { servedRoutes, tempDir } from './harness.js';
 
 const CITY_IP = '10.20.0.64';
 const SCHOOL_IP = '10.77.0.5';
@@ -172,21 +172,6 @@ const MATRIX: Record<string, Probe[]> = {
     { method: 'POST', url: () => '/api/v1/reports', body: {}, expect: {}, otherwise: 401 },
   ],
 };
-
-/** "METHOD /path" for every route in fastify's printed route tree (HEAD twins left out). */
-function servedRoutes(tree: string): string[] {
-  const stack: string[] = [];
-  const out: string[] = [];
-  for (const line of tree.split('\n')) {
-    const m = /^([ │]*)[├└]── (.+?)(?: \(([A-Z, ]+)\))?$/.exec(line);
-    if (!m) continue;
-    stack.length = m[1]!.length / 4;
-    stack.push(m[2]!);
-    for (const method of m[3]?.split(', ') ?? [])
-      if (method !== 'HEAD') out.push(`${method} ${stack.join('')}`);
-  }
-  return out;
-}
 
 describe('roles and site scoping: every route with every role', () => {
   const dir = tempDir('csw-roles-');
