@@ -9,10 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardAttestation } from '../../agent/commands/attestation.js';
 import { type Database, openDatabase } from '../../src/collector/db/index.js';
 import { buildCollector } from '../../src/collector/server.js';
-import { createSession, createUser } from '../../src/collector/store/access.js';
+import { createAgentToken, createSession, createUser } from '../../src/collector/store/access.js';
+import { createApiToken, revokeApiToken } from '../../src/collector/store/api-tokens.js';
 import { ingestReport } from '../../src/collector/store/ingest.js';
 import { addSiteToGroup, type Grant, grantRole } from '../../src/collector/store/roles.js';
 import { silentLogger } from '../../src/core/log.js';
+import { TOKEN_GRANTS, type TokenName } from './api-fixture.js';
 import { hikvisionCamera, makeReport } from './fixtures.js';
 import { servedRoutes, tempDir } from './harness.js';
 
@@ -173,12 +175,66 @@ const MATRIX: Record<string, Probe[]> = {
   ],
 };
 
+/** Who calls the read API: an API token per grant (TOKEN_GRANTS), an agent token, or nothing. */
+type Caller = TokenName | 'agent' | 'none';
+const CALLERS: Caller[] = [...(Object.keys(TOKEN_GRANTS) as TokenName[]), 'agent', 'none'];
+const SCOPED_TOKENS: Caller[] = ['school-viewer', 'school-site-viewer', 'school-auditor'];
+const READERS = CALLERS.filter((c) => c !== 'revoked' && c !== 'agent' && c !== 'none');
+const ALL_SITE_READERS = READERS.filter((c) => !SCOPED_TOKENS.includes(c));
+
+interface ApiProbe {
+  readonly url: (ids: { city: number; school: number }) => string;
+  readonly expect: Partial<Record<Caller, number>>;
+  /** Anyone not listed: revoked, agent and missing tokens are 401 unless the row says otherwise. */
+  readonly otherwise: number;
+}
+
+/** Read by every API token's role; another site named in the query shows nothing (checked below), not an error. */
+const readable = (url: string): ApiProbe => ({ url: () => url, expect: all(200, READERS), otherwise: 401 });
+
+/** The read API with tokens, keyed by the route as fastify registered it. */
+const API_MATRIX: Record<string, ApiProbe[]> = {
+  'GET /api/v1/devices': [readable('/api/v1/devices'), readable('/api/v1/devices?site=city-hall')],
+  'GET /api/v1/devices/:id': [
+    {
+      url: (ids) => `/api/v1/devices/${ids.city}`,
+      expect: { ...all(200, ALL_SITE_READERS), ...all(404, SCOPED_TOKENS) },
+      otherwise: 401,
+    },
+    { url: (ids) => `/api/v1/devices/${ids.school}`, expect: all(200, READERS), otherwise: 401 },
+  ],
+  'GET /api/v1/findings': [readable('/api/v1/findings'), readable('/api/v1/findings?site=city-hall')],
+  'GET /api/v1/coverage': [readable('/api/v1/coverage'), readable('/api/v1/coverage?site=city-hall')],
+  'GET /api/v1/sites': [readable('/api/v1/sites')],
+  // The audit trail: auditor tokens only, each within its sites.
+  'GET /api/v1/audit': [
+    {
+      url: () => '/api/v1/audit',
+      expect: { ...all(403, READERS), auditor: 200, 'school-auditor': 200 },
+      otherwise: 401,
+    },
+  ],
+  'GET /api/v1/openapi.json': [{ url: () => '/api/v1/openapi.json', expect: {}, otherwise: 200 }],
+};
+
+// A dashboard session opens nothing in the read API (the document is public).
+for (const [route, probes] of Object.entries(API_MATRIX))
+  MATRIX[route] = [
+    {
+      method: 'GET',
+      url: probes[0]!.url,
+      expect: {},
+      otherwise: route.endsWith('/openapi.json') ? 200 : 401,
+    },
+  ];
+
 describe('roles and site scoping: every route with every role', () => {
   const dir = tempDir('csw-roles-');
   let db: Database;
   let app: FastifyInstance;
   const ids = { city: 0, school: 0 };
   const userIds: Record<string, number> = {};
+  const bearer: Partial<Record<Caller, string>> = {};
 
   beforeAll(async () => {
     db = await openDatabase(`${dir.path}/c.db`);
@@ -197,6 +253,12 @@ describe('roles and site scoping: every route with every role', () => {
       for (const g of grants) expect(await grantRole(db, name, g)).toBe(true);
       userIds[name] = (await db.get<{ id: number }>('SELECT id FROM users WHERE username = ?', [name]))!.id;
     }
+    for (const [name, grant] of Object.entries(TOKEN_GRANTS) as [TokenName, Grant][]) {
+      const t = await createApiToken(db, grant, name, 'test');
+      bearer[name] = t.token;
+      if (name === 'revoked') await revokeApiToken(db, t.id, 'test');
+    }
+    bearer.agent = (await createAgentToken(db, 'school-east', 'agent')).token;
     app = await buildCollector({
       db,
       log: silentLogger,
@@ -276,6 +338,57 @@ describe('roles and site scoping: every route with every role', () => {
     const csv = await send('school-auditor', MATRIX['GET /export/devices.csv']![0]!);
     expect(csv.body).toContain(SCHOOL_IP);
     expect(csv.body.trim().split('\r\n')).toHaveLength(2);
+  });
+
+  /** One read-API request as `who`. */
+  function call(who: Caller, probe: ApiProbe) {
+    const token = bearer[who];
+    return app.inject({
+      method: 'GET',
+      url: probe.url(ids),
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+  }
+
+  it('has a row for every read-API route', () => {
+    const api = servedRoutes(app.printRoutes({ commonPrefix: false })).filter(
+      (k) => k.startsWith('GET /api/') && k !== 'GET /api/v1/health',
+    );
+    expect(api.sort()).toEqual(Object.keys(API_MATRIX).sort());
+  });
+
+  for (const who of CALLERS) {
+    it(`answers the API token ${who} as the matrix says on every API route`, async () => {
+      const got: string[] = [];
+      const want: string[] = [];
+      for (const [route, probes] of Object.entries(API_MATRIX)) {
+        for (const probe of probes) {
+          const res = await call(who, probe);
+          got.push(`${route} ${probe.url(ids)} → ${res.statusCode}`);
+          want.push(`${route} ${probe.url(ids)} → ${probe.expect[who] ?? probe.otherwise}`);
+        }
+      }
+      expect(got).toEqual(want);
+    });
+  }
+
+  it('shows a site-scoped API token nothing of another site through any API route', async () => {
+    for (const who of SCOPED_TOKENS) {
+      for (const [route, probes] of Object.entries(API_MATRIX)) {
+        for (const probe of probes) {
+          const res = await call(who, probe);
+          const where = `${who} ${route} ${probe.url(ids)}`;
+          // The audit trail may quote the caller's own query; nothing else may name the city.
+          const shown = res.body.replace(/"target":"[^"]*"/g, '');
+          expect(shown, where).not.toContain(CITY_IP);
+          expect(shown, where).not.toContain('city-hall');
+          expect(shown, where).not.toContain('58:50:ed:1f:e3:85');
+        }
+      }
+      // And what the token may see, it does see.
+      const list = await call(who, API_MATRIX['GET /api/v1/devices']![0]!);
+      expect(list.body, who).toContain(SCHOOL_IP);
+    }
   });
 
   it('names the signed-in approver when an exemption form leaves the approver empty', async () => {
