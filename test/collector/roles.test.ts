@@ -59,6 +59,15 @@ function auditorOnly(url: string): Probe {
   };
 }
 
+const BYSTANDER_GRANT = { username: 'bystander', role: 'viewer', scope: 'site', name: 'school-west' };
+/** Filled in once the token exists; read when the request is sent. */
+const THROWAWAY_TOKEN = { id: '' };
+
+/** A user-management form: only an admin over every site gets through (303 back to /users). */
+function adminOnly(url: string, body: Record<string, string>): Probe {
+  return { method: 'POST', url: () => url, body, expect: { admin: 303 }, otherwise: 403 };
+}
+
 /** The matrix, keyed by the route as fastify registered it. */
 const MATRIX: Record<string, Probe[]> = {
   'GET /': [
@@ -167,6 +176,17 @@ const MATRIX: Record<string, Probe[]> = {
       otherwise: 403,
     },
   ],
+  // User management: admins over every site only; the changes touch a bystander, never a walker.
+  'GET /users': [
+    { method: 'GET', url: () => '/users', expect: { admin: 200, anonymous: 303 }, otherwise: 403 },
+  ],
+  'POST /users/grant': [adminOnly('/users/grant', BYSTANDER_GRANT)],
+  'POST /users/revoke': [adminOnly('/users/revoke', BYSTANDER_GRANT)],
+  'POST /users/state': [
+    adminOnly('/users/state', { username: 'bystander', state: 'disabled' }),
+    adminOnly('/users/state', { username: 'bystander', state: 'enabled' }),
+  ],
+  'POST /users/api-tokens/revoke': [adminOnly('/users/api-tokens/revoke', THROWAWAY_TOKEN)],
   'GET /static/app.css': [{ method: 'GET', url: () => '/static/app.css', expect: {}, otherwise: 200 }],
   // The agent API takes agent tokens only: a dashboard session of any role opens nothing.
   'GET /api/v1/health': [{ method: 'GET', url: () => '/api/v1/health', expect: {}, otherwise: 200 }],
@@ -259,6 +279,8 @@ describe('roles and site scoping: every route with every role', () => {
       if (name === 'revoked') await revokeApiToken(db, t.id, 'test');
     }
     bearer.agent = (await createAgentToken(db, 'school-east', 'agent')).token;
+    THROWAWAY_TOKEN.id = (await createApiToken(db, TOKEN_GRANTS.viewer, 'throwaway', 'test')).id;
+    await createUser(db, 'bystander', 'a long enough test password');
     app = await buildCollector({
       db,
       log: silentLogger,
@@ -389,6 +411,32 @@ describe('roles and site scoping: every route with every role', () => {
       const list = await call(who, API_MATRIX['GET /api/v1/devices']![0]!);
       expect(list.body, who).toContain(SCHOOL_IP);
     }
+  });
+
+  it('shows the remediation form only where the server accepts it, the exemption fields only to approvers', async () => {
+    const [, removal, , exemption] = MATRIX['POST /devices/:id/remediation']!;
+    for (const who of SIGNED_IN.filter((w) => w !== 'no-role')) {
+      const page = await send(who, {
+        method: 'GET',
+        url: (i) => `/devices/${i.school}`,
+        expect: {},
+        otherwise: 200,
+      });
+      expect(page.statusCode, who).toBe(200);
+      const shown = {
+        remediation: page.body.includes('<form class="remediation"'),
+        exemption:
+          page.body.includes('<fieldset class="exemption">') && page.body.includes('value="exempted"'),
+      };
+      const accepted = {
+        remediation: (removal!.expect[who as Who] ?? removal!.otherwise) === 303,
+        exemption: (exemption!.expect[who as Who] ?? exemption!.otherwise) === 303,
+      };
+      expect(shown, who).toEqual(accepted);
+    }
+    // Both kinds of refusal are real, and the matrix above holds them: an operator's exemption is 403.
+    expect(exemption!.expect.operator ?? exemption!.otherwise).toBe(403);
+    expect(removal!.expect.viewer ?? removal!.otherwise).toBe(403);
   });
 
   it('names the signed-in approver when an exemption form leaves the approver empty', async () => {
