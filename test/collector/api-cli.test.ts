@@ -3,14 +3,12 @@
  * the secret is printed once and only its digest kept, the token reads within its grant,
  * list never shows a secret, revoke closes it, and each step is in the audit trail.
  */
-import { PassThrough, Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../agent/commands/collector.js';
-import type { CommandIO } from '../../agent/commands/io.js';
 import { openDatabase } from '../../src/collector/db/index.js';
 import { verifyApiToken } from '../../src/collector/store/api-tokens.js';
 import { sha256 } from '../../src/collector/store/secrets.js';
-import { silentLogger } from '../../src/core/log.js';
+import { fakeIO } from '../unit/identify/helpers.js';
 import { tempDir } from './harness.js';
 
 const dir = tempDir('csw-api-cli-');
@@ -18,22 +16,9 @@ const db = `${dir.path}/c.db`;
 afterAll(() => dir.remove());
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  const io: CommandIO = {
-    stdin: Readable.from(['']),
-    stdout,
-    stderr,
-    isTTY: false,
-    log: silentLogger,
-    env: {},
-    signal: new AbortController().signal,
-  };
-  return { code: await run([...args, '--db', db], io), out, err };
+  const f = fakeIO();
+  const code = await run([...args, '--db', db], f.io);
+  return { code, out: f.stdout(), err: f.stderr() };
 }
 
 describe('camsweep collector api-token', () => {

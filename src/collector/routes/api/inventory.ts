@@ -6,7 +6,7 @@
  * leaves the collector.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import type { Static } from 'typebox';
+import type { Static, TSchema } from 'typebox';
 import type { Verdict } from '../../../contract/types.js';
 import type { Sql } from '../../db/sql.js';
 import { likePattern } from '../../db/sql.js';
@@ -22,7 +22,7 @@ import {
 import { scansAfter } from '../../store/scan-coverage.js';
 import { CollectorError } from '../errors.js';
 import { tokenScope } from './access.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { type CursorKind, decodeCursor, encodeCursor } from './cursor.js';
 import {
   AuditListSchema,
   AuditQuerySchema,
@@ -33,6 +33,7 @@ import {
   DeviceListSchema,
   DeviceParamsSchema,
   DeviceQuerySchema,
+  ErrorSchema,
   FindingListSchema,
   FindingQuerySchema,
   NoQuerySchema,
@@ -119,6 +120,36 @@ async function sitesInScope(q: Sql, scope: ReturnType<typeof tokenScope>) {
   }));
 }
 
+/** Cuts `limit` rows off `rows` (fetched limit + 1) and says where the next page starts, if any. */
+function keysetPage<T extends { id: number }>(kind: CursorKind, rows: readonly T[], limit: number) {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    page,
+    nextCursor: rows.length > limit && last ? encodeCursor(kind, { id: last.id, offset: 0 }) : null,
+  };
+}
+
+/** A token-checked route's documentation and schemas (operationId, summary, query, the 200 answer). */
+function apiSchema(
+  operationId: string,
+  summary: string,
+  querystring: TSchema,
+  ok: TSchema,
+  more: { description?: string; tags?: string[]; params?: TSchema; response?: Record<number, TSchema> } = {},
+) {
+  const { response, tags, ...rest } = more;
+  return {
+    operationId,
+    summary,
+    tags: tags ?? ['inventory'],
+    security: SECURITY,
+    querystring,
+    ...rest,
+    response: { 200: ok, ...REFUSALS, ...response },
+  };
+}
+
 export const inventoryRoutes: FastifyPluginAsync<{ db: Sql }> = async (app, { db }) => {
   const read = { apiAccess: 'read' as const };
 
@@ -126,16 +157,10 @@ export const inventoryRoutes: FastifyPluginAsync<{ db: Sql }> = async (app, { db
     '/api/v1/devices',
     {
       config: read,
-      schema: {
-        operationId: 'listDevices',
-        summary: 'Devices, filtered and paged',
+      schema: apiSchema('listDevices', 'Devices, filtered and paged', DeviceQuerySchema, DeviceListSchema, {
         description:
           'Devices in the sites the token reaches, in id order. Filter by site, verdict, remediation state or changedSince; follow nextCursor until it is null.',
-        tags: ['inventory'],
-        security: SECURITY,
-        querystring: DeviceQuerySchema,
-        response: { 200: DeviceListSchema, ...REFUSALS },
-      },
+      }),
     },
     async (req) => {
       const query = req.query as Static<typeof DeviceQuerySchema>;
@@ -153,12 +178,8 @@ export const inventoryRoutes: FastifyPluginAsync<{ db: Sql }> = async (app, { db
         { afterId: at.id, limit: limit + 1 },
         changedSince(query.changedSince),
       );
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      return {
-        devices: page.map(asApiDevice),
-        nextCursor: rows.length > limit && last ? encodeCursor('devices', { id: last.id, offset: 0 }) : null,
-      };
+      const { page, nextCursor } = keysetPage('devices', rows, limit);
+      return { devices: page.map(asApiDevice), nextCursor };
     },
   );
 
@@ -166,15 +187,13 @@ export const inventoryRoutes: FastifyPluginAsync<{ db: Sql }> = async (app, { db
     '/api/v1/devices/:id',
     {
       config: read,
-      schema: {
-        operationId: 'getDevice',
-        summary: 'One device with its findings, evidence and history',
-        tags: ['inventory'],
-        security: SECURITY,
-        params: DeviceParamsSchema,
-        querystring: NoQuerySchema,
-        response: { 200: DeviceDetailSchema, 404: REFUSALS[400], ...REFUSALS },
-      },
+      schema: apiSchema(
+        'getDevice',
+        'One device with its findings, evidence and history',
+        NoQuerySchema,
+        DeviceDetailSchema,
+        { params: DeviceParamsSchema, response: { 404: ErrorSchema } },
+      ),
     },
     async (req) => {
       const id = Number((req.params as Static<typeof DeviceParamsSchema>).id);
@@ -196,16 +215,16 @@ export const inventoryRoutes: FastifyPluginAsync<{ db: Sql }> = async (app, { db
     '/api/v1/findings',
     {
       config: read,
-      schema: {
-        operationId: 'listFindings',
-        summary: 'Rule findings, one item per rule per device',
-        description:
-          'What a ticket is opened for: each rule that applies to a device, with the device it applies to. Paged like /devices.',
-        tags: ['inventory'],
-        security: SECURITY,
-        querystring: FindingQuerySchema,
-        response: { 200: FindingListSchema, ...REFUSALS },
-      },
+      schema: apiSchema(
+        'listFindings',
+        'Rule findings, one item per rule per device',
+        FindingQuerySchema,
+        FindingListSchema,
+        {
+          description:
+            'What a ticket is opened for: each rule that applies to a device, with the device it applies to. Paged like /devices.',
+        },
+      ),
     },
     async (req) => {
       const query = req.query as Static<typeof FindingQuerySchema>;
@@ -254,14 +273,12 @@ export const inventoryRoutes: FastifyPluginAsync<{ db: Sql }> = async (app, { db
     '/api/v1/coverage',
     {
       config: read,
-      schema: {
-        operationId: 'listCoverage',
-        summary: 'Scans with what each reached and what it could not see',
-        tags: ['inventory'],
-        security: SECURITY,
-        querystring: CoverageQuerySchema,
-        response: { 200: CoverageListSchema, ...REFUSALS },
-      },
+      schema: apiSchema(
+        'listCoverage',
+        'Scans with what each reached and what it could not see',
+        CoverageQuerySchema,
+        CoverageListSchema,
+      ),
     },
     async (req) => {
       const query = req.query as Static<typeof CoverageQuerySchema>;
@@ -272,12 +289,8 @@ export const inventoryRoutes: FastifyPluginAsync<{ db: Sql }> = async (app, { db
         afterId: at.id,
         limit: limit + 1,
       });
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      return {
-        scans: page,
-        nextCursor: rows.length > limit && last ? encodeCursor('scans', { id: last.id, offset: 0 }) : null,
-      };
+      const { page, nextCursor } = keysetPage('scans', rows, limit);
+      return { scans: page, nextCursor };
     },
   );
 
@@ -285,14 +298,12 @@ export const inventoryRoutes: FastifyPluginAsync<{ db: Sql }> = async (app, { db
     '/api/v1/sites',
     {
       config: read,
-      schema: {
-        operationId: 'listSites',
-        summary: 'Sites with verdict and remediation counts and their latest coverage',
-        tags: ['inventory'],
-        security: SECURITY,
-        querystring: NoQuerySchema,
-        response: { 200: SiteListSchema, ...REFUSALS },
-      },
+      schema: apiSchema(
+        'listSites',
+        'Sites with verdict and remediation counts and their latest coverage',
+        NoQuerySchema,
+        SiteListSchema,
+      ),
     },
     async (req) => ({ sites: await sitesInScope(db, tokenScope(req, 'read')) }),
   );
@@ -301,16 +312,17 @@ export const inventoryRoutes: FastifyPluginAsync<{ db: Sql }> = async (app, { db
     '/api/v1/audit',
     {
       config: { apiAccess: 'audit' },
-      schema: {
-        operationId: 'listAudit',
-        summary: 'The audit trail, oldest first (auditor tokens)',
-        description:
-          'Entries about the sites the token reaches (an all-site token also sees sign-ins and user changes). Each entry carries the hash of the one before it.',
-        tags: ['audit'],
-        security: SECURITY,
-        querystring: AuditQuerySchema,
-        response: { 200: AuditListSchema, ...REFUSALS },
-      },
+      schema: apiSchema(
+        'listAudit',
+        'The audit trail, oldest first (auditor tokens)',
+        AuditQuerySchema,
+        AuditListSchema,
+        {
+          description:
+            'Entries about the sites the token reaches (an all-site token also sees sign-ins and user changes). Each entry carries the hash of the one before it.',
+          tags: ['audit'],
+        },
+      ),
     },
     async (req) => {
       const query = req.query as Static<typeof AuditQuerySchema>;
@@ -321,12 +333,8 @@ export const inventoryRoutes: FastifyPluginAsync<{ db: Sql }> = async (app, { db
         entries.push(e);
         if (entries.length > limit) break;
       }
-      const page = entries.slice(0, limit);
-      const last = page[page.length - 1];
-      return {
-        entries: page,
-        nextCursor: entries.length > limit && last ? encodeCursor('audit', { id: last.id, offset: 0 }) : null,
-      };
+      const { page, nextCursor } = keysetPage('audit', entries, limit);
+      return { entries: page, nextCursor };
     },
   );
 };
