@@ -23,6 +23,7 @@ import {
 } from '../store/roles.js';
 import {
   type DashboardOptions,
+  displayOf,
   field,
   formSchema,
   frameOf,
@@ -74,6 +75,7 @@ export const usersPage: FastifyPluginAsync<DashboardOptions> = async (app, opts)
       'users',
       frameOf(s, 'Users'),
       {
+        ...displayOf(opts),
         error,
         users,
         roles: ROLES,

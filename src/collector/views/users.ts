@@ -8,7 +8,7 @@ export const users = `<h1>Users</h1>
 <% it.users.forEach(function (u) { %>
 <tr>
   <td><%= u.username %></td>
-  <td><% if (u.disabledAt) { %><span class="state s-open">disabled</span> since <time datetime="<%= u.disabledAt %>"><%= u.disabledAt %></time><% } else { %><span class="state s-removed">enabled</span><% } %></td>
+  <td><% if (u.disabledAt) { %><span class="state s-open">disabled</span> since <time datetime="<%= u.disabledAt %>" title="<%= u.disabledAt %>"><%= it.show.time(u.disabledAt) %></time><% } else { %><span class="state s-removed">enabled</span><% } %></td>
   <td>
     <% if (u.grants.length === 0) { %><span class="empty">no role</span><% } %>
     <ul class="grants">
@@ -56,7 +56,7 @@ export const users = `<h1>Users</h1>
   <datalist id="scope-names"><% it.scopeNames.forEach(function (n) { %><option value="<%= n %>"><% }) %></datalist>
   <button type="submit">Grant</button>
 </form>
-<p class="meta">New users and password resets: <code>camsweep collector user create</code>. Directory users appear here after their first sign-in.</p>
+<p class="meta">New users and password resets: <code>camsweep collector user create</code>.</p>
 <h2>API tokens</h2>
 <% if (it.tokens.length === 0) { %><p class="empty">No API tokens.</p><% } else { %>
 <table class="tokens">
@@ -66,9 +66,9 @@ export const users = `<h1>Users</h1>
 <tr>
   <td><code><%= t.id %></code></td><td><%= t.label || '' %></td>
   <td><%= t.role %> over <%= t.kind === 'all' ? 'every site' : t.kind + ' ' + t.name %></td>
-  <td><time datetime="<%= t.createdAt %>"><%= t.createdAt %></time> by <%= t.createdBy %></td>
-  <td><%= t.lastUsedAt || 'never' %></td>
-  <td><% if (t.revokedAt) { %>revoked <%= t.revokedAt %> by <%= t.revokedBy || '' %><% } else { %>
+  <td><time datetime="<%= t.createdAt %>" title="<%= t.createdAt %>"><%= it.show.time(t.createdAt) %></time> by <%= t.createdBy %></td>
+  <td><%= t.lastUsedAt ? it.show.time(t.lastUsedAt) : 'never' %></td>
+  <td><% if (t.revokedAt) { %>revoked <%= it.show.time(t.revokedAt) %> by <%= t.revokedBy || '' %><% } else { %>
     <form class="inline revoke-token" method="post" action="/users/api-tokens/revoke">
       <input type="hidden" name="_csrf" value="<%= it.csrf %>">
       <input type="hidden" name="id" value="<%= t.id %>">
