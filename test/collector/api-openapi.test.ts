@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addFormats } from '../../src/contract/ajv-formats.js';
 import { type ApiWorld, apiGet, startApiWorld } from './api-fixture.js';
 import { hikvisionCamera, makeReport } from './fixtures.js';
-import { servedRoutes } from './harness.js';
+import { servedRoutes, tempDir } from './harness.js';
 
 interface Operation {
   readonly security?: unknown[];
@@ -20,16 +20,18 @@ interface Operation {
 type Doc = { paths: Record<string, Record<string, Operation>>; components: object };
 
 describe('OpenAPI document', () => {
+  const dir = tempDir('csw-openapi-');
   let w: ApiWorld;
   let doc: Doc;
   beforeAll(async () => {
-    w = await startApiWorld();
+    w = await startApiWorld(`${dir.path}/c.db`);
     const res = await apiGet(w.app, '/api/v1/openapi.json', null);
     expect(res.statusCode).toBe(200);
     doc = res.json() as Doc;
   });
   afterAll(async () => {
     await w?.close();
+    dir.remove();
   });
 
   /** One real request per documented operation ("METHOD /path" as in the document), with the status it answers. */
