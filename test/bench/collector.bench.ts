@@ -11,7 +11,7 @@
  * package); it is skipped with a message otherwise. No network is touched.
  *
  * CAMSWEEP_BENCH_DEVICES (default 100000) and CAMSWEEP_BENCH_ESTATE (default 1000000, 0 skips
- * the estate) shrink the run while tuning.
+ * the estate) shrink the run while tuning; CAMSWEEP_BENCH_DB=sqlite or postgres runs one database.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -34,6 +34,7 @@ const envCount = (name: string, fallback: number) => {
 const TOTAL_DEVICES = envCount('CAMSWEEP_BENCH_DEVICES', 100_000);
 const ESTATE_DEVICES = envCount('CAMSWEEP_BENCH_ESTATE', 1_000_000);
 const ESTATE_SITES = 200;
+const ONLY = process.env.CAMSWEEP_BENCH_DB ?? '';
 const PER_REPORT = 1000;
 const RESCAN = 20_000;
 const SITES = ['city-hall', 'public-works', 'library', 'police', 'schools'];
@@ -251,26 +252,25 @@ const ratio = (pg: number, lite: number) => `${(pg / lite).toFixed(2)}×`;
 
 const dir = mkdtempSync(join(tmpdir(), 'camsweep-bench-'));
 try {
-  const lite = await measure('SQLite', join(dir, 'bench.db'));
-  const why = pgUnavailable();
+  const lite = ONLY === 'postgres' ? null : await measure('SQLite', join(dir, 'bench.db'));
+  const why = ONLY === 'sqlite' ? 'CAMSWEEP_BENCH_DB=sqlite' : pgUnavailable();
   if (why) {
     process.stdout.write(`collector PostgreSQL: skipped (${why})\n`);
   } else {
     const cluster = startPgCluster();
     try {
       const pg = await measure('PostgreSQL', cluster.url);
-      process.stdout.write(
-        `collector PostgreSQL ÷ SQLite: new ${ratio(pg.newPerSecond, lite.newPerSecond)}, ` +
-          `rescan ${ratio(pg.rescanPerSecond, lite.rescanPerSecond)}, list p95 ${ratio(pg.list.p95, lite.list.p95)}\n`,
-      );
-      if (ESTATE_DEVICES > 0) {
-        await measureEstate('PostgreSQL', await freshDatabase(cluster.url, 'estate'));
-      }
+      if (lite)
+        process.stdout.write(
+          `collector PostgreSQL ÷ SQLite: new ${ratio(pg.newPerSecond, lite.newPerSecond)}, ` +
+            `rescan ${ratio(pg.rescanPerSecond, lite.rescanPerSecond)}, list p95 ${ratio(pg.list.p95, lite.list.p95)}\n`,
+        );
+      if (ESTATE_DEVICES > 0) await measureEstate('PostgreSQL', await freshDatabase(cluster.url, 'estate'));
     } finally {
       cluster.stop();
     }
   }
-  if (ESTATE_DEVICES > 0) await measureEstate('SQLite', join(dir, 'estate.db'));
+  if (ESTATE_DEVICES > 0 && ONLY !== 'postgres') await measureEstate('SQLite', join(dir, 'estate.db'));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
