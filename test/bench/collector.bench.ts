@@ -27,12 +27,10 @@ import { ALL_SITES } from '../../src/collector/store/roles.js';
 import { pgUnavailable, startPgCluster } from '../../src/collector/testing/pg-cluster.js';
 import type { Device, Report, Verdict } from '../../src/contract/types.js';
 
-const envCount = (name: string, fallback: number) => {
-  const v = process.env[name];
-  return v === undefined || v === '' ? fallback : Number(v);
-};
-const TOTAL_DEVICES = envCount('CAMSWEEP_BENCH_DEVICES', 100_000);
-const ESTATE_DEVICES = envCount('CAMSWEEP_BENCH_ESTATE', 1_000_000);
+const count = (value: string | undefined, fallback: number) =>
+  value === undefined || value === '' ? fallback : Number(value);
+const TOTAL_DEVICES = count(process.env.CAMSWEEP_BENCH_DEVICES, 100_000);
+const ESTATE_DEVICES = count(process.env.CAMSWEEP_BENCH_ESTATE, 1_000_000);
 const ESTATE_SITES = 200;
 const ONLY = process.env.CAMSWEEP_BENCH_DB ?? '';
 const PER_REPORT = 1000;
