@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
+import { loadCollectorConfig } from '../../src/collector/auth/config.js';
 import { type Database, openDatabase, type Sql } from '../../src/collector/db/index.js';
 import { buildCollector } from '../../src/collector/server.js';
 import {
@@ -88,6 +89,8 @@ Options:
   --time-zone ZONE     IANA time zone the dashboard shows times in, e.g. Europe/Berlin
                        (env CAMSWEEP_TIME_ZONE; default UTC; the ISO time shows on hover)
   --org NAME           organisation named on attestations from the dashboard's Attestation button
+  --config FILE        collector config (YAML); its auth: section sets up directory sign-in
+                       (OIDC, LDAP) and group → role mappings (see src/collector/README.md)
 `;
 
 const OPTIONS = {
@@ -111,6 +114,7 @@ const OPTIONS = {
   all: { type: 'boolean' },
   'api-rate': { type: 'string' },
   org: { type: 'string' },
+  config: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -414,6 +418,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
       fix: 'pass --time-zone (or set CAMSWEEP_TIME_ZONE) to a name from the tz database, e.g. America/Chicago',
     });
   }
+  const config = values.config ? loadCollectorConfig(values.config) : null;
   const database = await openDatabase(db);
   const tls = values['tls-cert']
     ? {
@@ -433,6 +438,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     trustProxy: values['trust-proxy'] === true,
     timeZone,
     attestation: (snapshots, format) => dashboardAttestation(snapshots, format, values.org ?? null),
+    ...(config ? { auth: config.auth } : {}),
   });
   if (!tls && !/^(127\.|::1$|localhost$)/.test(listen.host)) {
     io.log.warn(
