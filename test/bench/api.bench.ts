@@ -89,6 +89,7 @@ async function main() {
     await sync('/api/v1/findings?limit=500', 'findings');
     await sync(`/api/v1/devices?limit=500&changedSince=${new Date().toISOString()}`, 'devices');
     await sync('/api/v1/devices?limit=500&site=schools&verdict=covered', 'devices');
+    await sync('/api/v1/devices?limit=500&verdict=suspect', 'devices');
     await app.close();
   } finally {
     await db.close();

@@ -83,7 +83,7 @@ function changedSince(at: string | undefined): { sql: string; params: unknown[] 
   if (!at) return null;
   const iso = new Date(at).toISOString();
   return {
-    sql: `((SELECT received_at FROM scans WHERE id = d.last_scan_id) >= ? OR r.updated_at >= ?
+    sql: `(d.last_scan_id IN (SELECT id FROM scans WHERE received_at >= ?) OR r.updated_at >= ?
       OR (r.state = 'exempted' AND r.expires_at >= ? AND r.expires_at < ?))`,
     params: [iso, iso, iso, new Date().toISOString()],
   };
