@@ -117,7 +117,7 @@ function where(
   scope: SiteScope,
   inIdOrder = false,
 ): { sql: string; params: unknown[]; remediation: boolean } {
-  // Paging in id order (devicesAfter) walks the primary key from the cursor and stops at the
+  // Paging in id order (devicesAfter, allDevices) walks the primary key from the cursor and stops at the
   // page's end; a unary + keeps the site and verdict indexes, which would make every page
   // collect and sort all matching rows first, out of the plan (SQLite and PostgreSQL alike).
   const d = inIdOrder ? '+d' : 'd';
@@ -217,7 +217,7 @@ export async function* allDevices(
   pageSize = 2000,
 ): AsyncGenerator<DeviceRow> {
   const now = new Date().toISOString();
-  const w = where(filter, now, scope);
+  const w = where(filter, now, scope, true);
   let after = 0;
   for (;;) {
     const cond = w.sql ? `${w.sql} AND d.id > ?` : 'WHERE d.id > ?';
