@@ -176,6 +176,11 @@ const MATRIX: Record<string, Probe[]> = {
       otherwise: 403,
     },
   ],
+  // Single sign-on (dashboard/login.ts): public, and 404 on a collector without auth.oidc, as here.
+  'GET /login/oidc': [{ method: 'GET', url: () => '/login/oidc', expect: {}, otherwise: 404 }],
+  'GET /login/oidc/callback': [
+    { method: 'GET', url: () => '/login/oidc/callback?code=x&state=y', expect: {}, otherwise: 404 },
+  ],
   // User management: admins over every site only; the changes touch a bystander, never a walker.
   'GET /users': [
     { method: 'GET', url: () => '/users', expect: { admin: 200, anonymous: 303 }, otherwise: 403 },
@@ -187,11 +192,6 @@ const MATRIX: Record<string, Probe[]> = {
     adminOnly('/users/state', { username: 'bystander', state: 'enabled' }),
   ],
   'POST /users/api-tokens/revoke': [adminOnly('/users/api-tokens/revoke', THROWAWAY_TOKEN)],
-  // Single sign-on (dashboard/login.ts): public, and 404 on a collector without auth.oidc, as here.
-  'GET /login/oidc': [{ method: 'GET', url: () => '/login/oidc', expect: {}, otherwise: 404 }],
-  'GET /login/oidc/callback': [
-    { method: 'GET', url: () => '/login/oidc/callback?code=x&state=y', expect: {}, otherwise: 404 },
-  ],
   'GET /static/app.css': [{ method: 'GET', url: () => '/static/app.css', expect: {}, otherwise: 200 }],
   // The agent API takes agent tokens only: a dashboard session of any role opens nothing.
   'GET /api/v1/health': [{ method: 'GET', url: () => '/api/v1/health', expect: {}, otherwise: 200 }],
