@@ -221,6 +221,17 @@ caFile: ${pki.caFile}`),
     });
   });
 
+  it('reads groups with a group search instead of memberOf when configured', async () => {
+    const text = authYaml(`url: ${slapd.ldapsUrl}\ncaFile: ${pki.caFile}`).replace(
+      '    groupAttribute: memberOf\n',
+      `    groupSearch: {base: "ou=groups,${BASE}", filter: "(&(objectClass=groupOfNames)(member={dn}))"}\n`,
+    );
+    const settings = loadCollectorConfig(configFile('groupsearch.yaml', text)).auth.ldap!;
+    expect(settings.groupAttribute).toBeNull();
+    const outcome = await new LdapSignIn(settings, silentLogger).signIn('bob', 'bob-Directory-pw1');
+    expect(outcome).toMatchObject({ ok: true, groups: [slapd.groupDn('cs-auditors')] });
+  });
+
   it('fails closed when StartTLS is required and the server offers no TLS', async () => {
     const config = loadCollectorConfig(
       configFile('notls.yaml', authYaml(`url: ${plain.ldapUrl}\nstartTls: true\ncaFile: ${pki.caFile}`)),
