@@ -13,7 +13,8 @@ import { loadCollectorConfig } from '../../src/collector/auth/config.js';
 import { grantsFor } from '../../src/collector/auth/directory-users.js';
 import { CamsweepError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/log.js';
-import { tempDir } from './harness.js';
+import { freePort, startCollector, tempDir } from './harness.js';
+import { loginError } from './peers/sign-in.js';
 
 const dir = tempDir('csw-authcfg-');
 afterAll(() => dir.remove());
@@ -168,5 +169,41 @@ ${extra
         io as never,
       ),
     ).rejects.toMatchObject({ code: 'E_CONFIG', message: expect.stringContaining('auth.ldap.url') });
+  });
+});
+
+describe('sign-in page with directory methods configured', () => {
+  it('shows the configured methods with their labels escaped, and says when the IdP cannot be reached', async () => {
+    const port = await freePort();
+    const { config } = load(`auth:
+  oidc:
+    issuer: https://127.0.0.1:${port}
+    clientId: camsweep
+    redirectUri: http://127.0.0.1:8443/login/oidc/callback
+    label: "<script>alert(1)</script>"
+  ldap:
+    url: ldaps://127.0.0.1:${port}
+    userBase: dc=example,dc=org
+    label: "<img src=x onerror=alert(2)>"
+  mappings:
+    - {group: g, role: viewer, allSites: true}
+`);
+    const c = await startCollector(join(dir.path, 'page.db'), { auth: config!.auth });
+    try {
+      const page = await c.app.inject({ method: 'GET', url: '/login' });
+      expect(page.body).toContain('Sign in with &lt;script&gt;alert(1)&lt;/script&gt;</a>');
+      expect(page.body).toContain('&lt;img src=x onerror=alert(2)&gt;');
+      expect(page.body).not.toContain('<script>');
+      expect(page.body).not.toContain('<img');
+      expect(page.body).toMatch(/<input type="radio" name="method" value="ldap" checked>/);
+      // Nothing listens on the issuer's port: the page says so instead of failing with a 500.
+      const sso = await c.app.inject({ method: 'GET', url: '/login/oidc' });
+      expect(sso.statusCode).toBe(503);
+      expect(loginError(sso.body)).toBe(
+        `Single sign-on is unavailable: the identity provider (127.0.0.1:${port}) cannot be reached.`,
+      );
+    } finally {
+      await c.stop();
+    }
   });
 });
