@@ -6,11 +6,13 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../agent/commands/collector.js';
 import type { CommandIO } from '../../agent/commands/io.js';
 import { loadCollectorConfig } from '../../src/collector/auth/config.js';
 import { grantsFor } from '../../src/collector/auth/directory-users.js';
+import { LdapSignIn } from '../../src/collector/auth/ldap.js';
 import { CamsweepError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/log.js';
 import { freePort, startCollector, tempDir } from './harness.js';
@@ -100,7 +102,7 @@ ${OIDC}  ldap:
     expect(error).toContain('FILE:11 auth.mappings.1: give exactly one scope');
   });
 
-  it('refuses plain LDAP unless insecure is set, and StartTLS on an ldaps URL', () => {
+  it('refuses plain LDAP unless insecure is set (then warns), and StartTLS on an ldaps URL', async () => {
     const ldap = (extra: string) => `auth:
   ldap:
     url: ${extra.includes('ldaps') ? 'ldaps://dc1.example.org' : 'ldap://dc1.example.org'}
@@ -116,6 +118,14 @@ ${extra
     expect(load(ldap('')).error).toMatch(/FILE:3 auth\.ldap\.url: an ldap:\/\/ URL sends passwords in clear/);
     expect(load(ldap('startTls: true')).error).toBe('');
     expect(load(ldap('insecure: true')).error).toBe('');
+    // insecure is allowed, and said out loud: the collector's log warns when the LDAP client is made.
+    const lines: string[] = [];
+    const sink = new PassThrough().on('data', (b: Buffer) => lines.push(b.toString()));
+    new LdapSignIn(load(ldap('insecure: true')).config!.auth.ldap!, pino({ level: 'warn' }, sink));
+    new LdapSignIn(load(ldap('startTls: true')).config!.auth.ldap!, pino({ level: 'warn' }, sink));
+    await new Promise((r) => setImmediate(r));
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 40, msg: expect.stringContaining('clear text') });
     expect(load(ldap('ldaps\nstartTls: true')).error).toContain(
       'auth.ldap.startTls: StartTLS is for ldap:// URLs',
     );
