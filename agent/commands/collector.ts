@@ -8,6 +8,7 @@
  *   camsweep collector user roles | group add|remove --group G --site S | group list
  *   camsweep collector audit verify
  *   camsweep collector webhook add --url URL | webhook list | webhook disable ID
+ *   camsweep collector api-token create --role ROLE (--site S | --group G | --all) [--label TEXT] | list | revoke ID
  */
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
@@ -38,6 +39,7 @@ import {
 import { checkTimeZone } from '../../src/collector/views/display.js';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
 import { dashboardAttestation } from './attestation.js';
+import { apiTokenCommand } from './collector-api-token.js';
 import type { CommandIO } from './io.js';
 
 const HELP = `Usage:
@@ -65,6 +67,10 @@ const HELP = `Usage:
                                               change) to URL, signed with HMAC-SHA256; the
                                               signing secret is printed once
   camsweep collector webhook list | webhook disable ID
+  camsweep collector api-token create --role ROLE (--site NAME | --group NAME | --all) [--label TEXT]
+                                              create a read-API token for an integration
+                                              (printed once; only its hash is stored)
+  camsweep collector api-token list | api-token revoke ID
   camsweep collector audit verify             check the audit trail's hash chain; exit 1 when
                                               a row was deleted or edited
 
@@ -77,6 +83,7 @@ Options:
   --tls-client-ca FILE ask agents for a client certificate signed by this CA
   --max-body BYTES     largest report accepted (default 33554432)
   --rate N             reports per minute per agent token (default 60)
+  --api-rate N         read-API calls per minute per API token (default 120, bursts of 60)
   --secure-cookies     mark cookies Secure behind a TLS-terminating proxy
   --trust-proxy        take the client address from X-Forwarded-For (behind a proxy)
   --time-zone ZONE     IANA time zone the dashboard shows times in, e.g. Europe/Berlin
@@ -104,6 +111,8 @@ const OPTIONS = {
   url: { type: 'string' },
   group: { type: 'string' },
   'all-sites': { type: 'boolean' },
+  all: { type: 'boolean' },
+  'api-rate': { type: 'string' },
   org: { type: 'string' },
   config: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -355,6 +364,26 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     out(`webhook ${id} disabled`);
     return EXIT.ok;
   }
+  if (verb === 'api-token') {
+    const args = {
+      action,
+      id: arg,
+      role: values.role,
+      site: values.site,
+      group: values.group,
+      label: values.label,
+    };
+    return apiTokenCommand(
+      { ...args, all: values.all === true || values['all-sites'] === true },
+      {
+        actor: cliActor(),
+        audited: (a, target, after, change) => auditedChange(db, a, target, after, change),
+        read: (fn) => withDb(db, fn),
+        out,
+        err: (text) => io.stderr.write(text),
+      },
+    );
+  }
   if (verb === 'audit' && action === 'verify') {
     const verdict = await withDb(db, (d) => verifyAudit(d));
     if (verdict.ok) {
@@ -404,6 +433,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     tls,
     bodyLimit: positiveInt(values['max-body'], 'max-body', 32 * 1024 * 1024),
     ingestPerMinute: positiveInt(values.rate, 'rate', 60),
+    apiPerMinute: positiveInt(values['api-rate'], 'api-rate', 120),
     secureCookies: values['secure-cookies'] === true,
     trustProxy: values['trust-proxy'] === true,
     timeZone,

@@ -445,3 +445,28 @@ export async function deviceExtras(
     hostnames: JSON.parse(row.hostnames) as string[],
   };
 }
+
+/**
+ * One page of devices in id order after `afterId`, with their findings: what the read API
+ * pages through with a cursor (routes/api/). `extra` narrows further with a condition of the
+ * caller's (its `changedSince`), written against the same aliases (d, s, r).
+ */
+export async function devicesAfter(
+  q: Sql,
+  filter: DeviceFilter,
+  scope: SiteScope,
+  page: { afterId: number; limit: number },
+  extra: { sql: string; params: unknown[] } | null = null,
+): Promise<(DeviceRow & { findings: Finding[] })[]> {
+  const now = new Date().toISOString();
+  const w = where(filter, now, scope);
+  const conds = [w.sql ? w.sql.slice('WHERE '.length) : '1 = 1', 'd.id > ?', extra?.sql ?? '1 = 1'];
+  const rows = await q.all<RawRow & { findings: string }>(
+    `SELECT ${DEVICE_COLUMNS}, d.findings ${FROM} WHERE ${conds.join(' AND ')} ORDER BY d.id LIMIT ?`,
+    [...w.params, page.afterId, ...(extra?.params ?? []), page.limit],
+  );
+  return rows.map(({ findings, ...r }) => ({
+    ...finish(r, now),
+    findings: JSON.parse(findings) as Finding[],
+  }));
+}
