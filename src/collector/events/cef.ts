@@ -9,7 +9,7 @@
 import { VERSION } from '../../core/version.js';
 import type { EventKind } from '../store/outbox.js';
 
-/** Longest value of one field, in characters, before escaping (keeps a message under 2 KiB). */
+/** Longest value of one field, in characters, before escaping. */
 export const MAX_FIELD_CHARS = 128;
 
 // C0/C1 controls other than CR and LF (escaped separately), DEL, and the bidi/formatting marks
@@ -47,16 +47,16 @@ export interface CefEvent {
   readonly extension: readonly (readonly [string, string | number | null | undefined])[];
 }
 
-export function formatCef(event: CefEvent): string {
+export function formatCef(event: CefEvent, max = MAX_FIELD_CHARS): string {
   const header = ['camsweep', 'collector', VERSION, event.signatureId, event.name, String(event.severity)]
-    .map((f) => cefHeader(f))
+    .map((f) => cefHeader(f, max))
     .join('|');
   const ext = event.extension
     .filter(
       (pair): pair is readonly [string, string | number] =>
         pair[1] !== null && pair[1] !== undefined && pair[1] !== '',
     )
-    .map(([k, v]) => `${k}=${cefValue(String(v), k === 'msg' ? 2 * MAX_FIELD_CHARS : MAX_FIELD_CHARS)}`)
+    .map(([k, v]) => `${k}=${cefValue(String(v), k === 'msg' ? 2 * max : max)}`)
     .join(' ');
   return `CEF:0|${header}|${ext}`;
 }
@@ -138,7 +138,7 @@ function summary(e: QueuedEvent): string {
  * device's address, cs2 verdict, cs3 the second value that kind carries (previous verdict,
  * remediation state, approver, agent), cs4 manufacturer, cs5 model, cs6 rules.
  */
-export function cefOf(e: QueuedEvent): string {
+export function cefOf(e: QueuedEvent, max = MAX_FIELD_CHARS): string {
   const d = e.data;
   const rules = Array.isArray(d.rules) ? d.rules.filter((r) => typeof r === 'string').join(',') : null;
   const second: Record<string, readonly [string, unknown]> = {
@@ -151,35 +151,38 @@ export function cefOf(e: QueuedEvent): string {
   };
   const [label3, value3] = second[e.kind] ?? [null, null];
   const isRules = e.kind === 'rules.changed';
-  return formatCef({
-    signatureId: e.kind,
-    name: NAMES[e.kind as keyof typeof NAMES] ?? e.kind,
-    severity: severityOf(e),
-    extension: [
-      ['rt', millis(e.createdAt)],
-      ['externalId', e.id],
-      ['cat', e.kind],
-      ['msg', summary(e)],
-      ['cs1Label', 'site'],
-      ['cs1', e.site],
-      ['cn1Label', d.deviceId === undefined ? null : 'deviceId'],
-      ['cn1', typeof d.deviceId === 'number' ? d.deviceId : null],
-      ['dst', text(d.ip)],
-      ['dmac', text(d.mac)],
-      ['cs2Label', isRules ? 'rulesVersion' : text(d.verdict) ? 'verdict' : null],
-      ['cs2', isRules ? text(d.to) : text(d.verdict)],
-      ['cs3Label', label3 && text(value3) ? label3 : null],
-      ['cs3', text(value3)],
-      [
-        'cs4Label',
-        text(d.manufacturer) ? 'manufacturer' : isRules && text(d.from) ? 'previousRulesVersion' : null,
+  return formatCef(
+    {
+      signatureId: e.kind,
+      name: NAMES[e.kind as keyof typeof NAMES] ?? e.kind,
+      severity: severityOf(e),
+      extension: [
+        ['rt', millis(e.createdAt)],
+        ['externalId', e.id],
+        ['cat', e.kind],
+        ['msg', summary(e)],
+        ['cs1Label', 'site'],
+        ['cs1', e.site],
+        ['cn1Label', d.deviceId === undefined ? null : 'deviceId'],
+        ['cn1', typeof d.deviceId === 'number' ? d.deviceId : null],
+        ['dst', text(d.ip)],
+        ['dmac', text(d.mac)],
+        ['cs2Label', isRules ? 'rulesVersion' : text(d.verdict) ? 'verdict' : null],
+        ['cs2', isRules ? text(d.to) : text(d.verdict)],
+        ['cs3Label', label3 && text(value3) ? label3 : null],
+        ['cs3', text(value3)],
+        [
+          'cs4Label',
+          text(d.manufacturer) ? 'manufacturer' : isRules && text(d.from) ? 'previousRulesVersion' : null,
+        ],
+        ['cs4', isRules ? text(d.from) : text(d.manufacturer)],
+        ['cs5Label', text(d.model) ? 'model' : null],
+        ['cs5', text(d.model)],
+        ['cs6Label', rules ? 'rules' : null],
+        ['cs6', rules],
+        ['end', e.kind.startsWith('exemption.') ? millis(d.expiresAt) : null],
       ],
-      ['cs4', isRules ? text(d.from) : text(d.manufacturer)],
-      ['cs5Label', text(d.model) ? 'model' : null],
-      ['cs5', text(d.model)],
-      ['cs6Label', rules ? 'rules' : null],
-      ['cs6', rules],
-      ['end', e.kind.startsWith('exemption.') ? millis(d.expiresAt) : null],
-    ],
-  });
+    },
+    max,
+  );
 }

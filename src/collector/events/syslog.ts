@@ -62,6 +62,9 @@ export interface SyslogSinkConfig {
   readonly hostname: string | null;
 }
 
+/** Room for the CEF part within 2048 octets, after the longest RFC 5424 header we write. */
+const MAX_CEF_BYTES = 2048 - 400;
+
 // RFC 5424 §6.2: HOSTNAME, APP-NAME, PROCID and MSGID are printable US-ASCII without spaces.
 function printable(value: string, max: number): string {
   const out = value.replace(/[^\x21-\x7e]/g, '').slice(0, max);
@@ -75,7 +78,10 @@ function syslogSeverity(cefSeverity: number): number {
 
 /** One RFC 5424 message (no framing): `<PRI>1 TIMESTAMP HOST APP PROCID MSGID - CEF:…`. */
 export function syslogMessage(config: SyslogSinkConfig, event: QueuedEvent): string {
-  const cef = cefOf(event);
+  // Every receiver must take 2048 octets (RFC 5425 §4.3.1); only a message whose every device
+  // string is long and wide needs the tighter caps.
+  const wide = cefOf(event);
+  const cef = Buffer.byteLength(wide) <= MAX_CEF_BYTES ? wide : cefOf(event, 24);
   const severity = Number(/^CEF:0\|(?:(?:\\.|[^\\|])*\|){5}(\d+)\|/.exec(cef)?.[1] ?? 3);
   const pri = config.facility * 8 + syslogSeverity(severity);
   const time = Number.isNaN(Date.parse(event.createdAt)) ? '-' : new Date(event.createdAt).toISOString();
