@@ -446,7 +446,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     trustProxy: values['trust-proxy'] === true,
     timeZone,
     attestation: (snapshots, format) => dashboardAttestation(snapshots, format, values.org ?? null),
-    ...(events ? { events } : {}),
+    ...(events ? { events, deliveries: events.delivery } : {}),
   });
   if (!tls && !/^(127\.|::1$|localhost$)/.test(listen.host)) {
     io.log.warn(

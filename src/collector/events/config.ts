@@ -9,6 +9,7 @@ import { parseDuration } from '../../core/duration.js';
 import { CamsweepError } from '../../core/errors.js';
 import { parseYamlWithLines } from '../../core/yaml.js';
 import { FACILITIES, type SyslogSinkConfig } from './syslog.js';
+import type { DispatcherOptions } from './webhooks.js';
 
 export interface SmtpConfig {
   readonly host: string;
@@ -52,6 +53,8 @@ export interface EventsConfig {
   readonly silentAgentAfterMs: number;
   /** How often the periodic check runs. */
   readonly checkEveryMs: number;
+  /** Delivery timing for every receiver, webhooks included (events/webhooks.ts). */
+  readonly delivery: DispatcherOptions;
 }
 
 export const NO_EVENTS_CONFIG: EventsConfig = {
@@ -61,6 +64,7 @@ export const NO_EVENTS_CONFIG: EventsConfig = {
   exemptionWarningDays: 14,
   silentAgentAfterMs: 26 * 3_600_000,
   checkEveryMs: 5 * 60_000,
+  delivery: {},
 };
 
 type Path = readonly (string | number)[];
@@ -205,6 +209,23 @@ function digest(p: Problems, path: Path, raw: unknown): DigestConfig | null {
   return { site, to: to as string[], schedule, atMinute: h! * 60 + m!, weekday };
 }
 
+function delivery(p: Problems, path: Path, raw: unknown): DispatcherOptions {
+  if (raw === undefined) return {};
+  if (!isMapping(raw)) return p.add(path, 'must be a mapping') ?? {};
+  known(p, path, raw, ['poll', 'firstRetry', 'maxRetry', 'attempts', 'timeout']);
+  const ms = (k: string, min: number) =>
+    raw[k] === undefined ? undefined : duration(p, [...path, k], raw[k], 0, min);
+  const options = {
+    pollMs: ms('poll', 100),
+    backoffMs: ms('firstRetry', 100),
+    maxBackoffMs: ms('maxRetry', 100),
+    timeoutMs: ms('timeout', 1000),
+    maxAttempts:
+      raw.attempts === undefined ? undefined : (int(p, [...path, 'attempts'], raw.attempts, 1, 10_000) ?? 1),
+  };
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+}
+
 /** Validates the `events` section; `where` names the file for messages. */
 export function parseEventsConfig(
   raw: unknown,
@@ -224,6 +245,7 @@ export function parseEventsConfig(
       'exemptionWarningDays',
       'silentAgentAfter',
       'checkEvery',
+      'delivery',
     ]);
     const names = new Set<string>();
     const sinks =
@@ -259,6 +281,7 @@ export function parseEventsConfig(
         NO_EVENTS_CONFIG.silentAgentAfterMs,
         60_000,
       ),
+      delivery: delivery(p, [...root, 'delivery'], raw.delivery),
       checkEveryMs: duration(p, [...root, 'checkEvery'], raw.checkEvery, NO_EVENTS_CONFIG.checkEveryMs, 1000),
     };
   }

@@ -49,6 +49,19 @@ function config(dir: string, port: number, pki: TestPki | null, clientAuth: bool
   ].join('\n');
 }
 
+/** Whether something listens on 127.0.0.1:port inside `netns` (a lab namespace), by ss. */
+function listeningIn(netns: string, port: number): boolean {
+  try {
+    return (
+      execFileSync('ip', ['netns', 'exec', netns, 'ss', '-Hltn', `sport = :${port}`], {
+        encoding: 'utf8',
+      }).trim() !== ''
+    );
+  } catch {
+    return false;
+  }
+}
+
 function accepting(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ host: '127.0.0.1', port });
@@ -63,7 +76,7 @@ function accepting(port: number): Promise<boolean> {
 export function rsyslogPeer(
   dir: string,
   port: number,
-  options: { pki?: TestPki; clientAuth?: boolean } = {},
+  options: { pki?: TestPki; clientAuth?: boolean; netns?: string } = {},
 ): RsyslogPeer {
   mkdirSync(join(dir, 'work'), { recursive: true });
   const conf = join(dir, 'rsyslog.conf');
@@ -83,14 +96,17 @@ export function rsyslogPeer(
         : [],
     async start() {
       stderr = '';
-      child = spawn(RSYSLOGD, ['-f', conf, '-i', join(dir, 'rsyslogd.pid'), '-n'], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
+      const args = ['-f', conf, '-i', join(dir, 'rsyslogd.pid'), '-n'];
+      // `ip netns exec` execs rsyslogd itself, so the child's pid is rsyslogd's.
+      const ns = options.netns;
+      child = ns
+        ? spawn('ip', ['netns', 'exec', ns, RSYSLOGD, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+        : spawn(RSYSLOGD, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       child.stderr?.on('data', (d: Buffer) => {
         stderr += d.toString();
       });
       const end = Date.now() + 15_000;
-      while (!(await accepting(port))) {
+      while (!(ns ? listeningIn(ns, port) : await accepting(port))) {
         if (child.exitCode !== null || Date.now() > end)
           throw new Error(`rsyslogd did not start listening on 127.0.0.1:${port}: ${stderr.slice(-1000)}`);
         await new Promise((r) => setTimeout(r, 50));
