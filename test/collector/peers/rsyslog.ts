@@ -15,10 +15,9 @@ export const RSYSLOGD = '/usr/sbin/rsyslogd';
 /** Why rsyslog tests cannot run here, or null. */
 export function rsyslogMissing(): string | null {
   if (!existsSync(RSYSLOGD)) return 'rsyslogd not installed (apt-get install rsyslog rsyslog-gnutls)';
-  if (
-    !existsSync('/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so') &&
-    !existsSync('/usr/lib/rsyslog/lmnsd_gtls.so')
-  )
+  // Debian keeps rsyslog's modules under the multiarch directory (/usr/lib/<triplet>/rsyslog).
+  const libs = ['/usr/lib', ...readdirSync('/usr/lib').map((d) => join('/usr/lib', d))];
+  if (!libs.some((d) => existsSync(join(d, 'rsyslog', 'lmnsd_gtls.so'))))
     return 'the rsyslog gtls driver is not installed (apt-get install rsyslog-gnutls)';
   return null;
 }
