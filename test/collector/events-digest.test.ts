@@ -13,21 +13,12 @@ import { type EventsConfig, NO_EVENTS_CONFIG } from '../../src/collector/events/
 import { buildCollector } from '../../src/collector/server.js';
 import { deliveryLog } from '../../src/collector/store/outbox.js';
 import { silentLogger } from '../../src/core/log.js';
+import { makeTestPki, type TestPki } from '../helpers/pki.js';
 import { hikvisionCamera, makeReport, XSS_BANNER } from './fixtures.js';
 import { freePort, startCollector, tempDir } from './harness.js';
-import { makeTestPki, type TestPki } from './peers/pki.js';
 import { type SmtpSink, smtpSink } from './peers/smtp-sink.js';
+import { FAST_DELIVERY, until } from './peers/wait.js';
 import { post } from './suite.js';
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20_000) {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const TIMING = { pollMs: 50, backoffMs: 100, maxBackoffMs: 300, timeoutMs: 3000 };
 
 /** A daily digest for city-hall that fell due a minute ago. */
 function config(pki: TestPki, port: number): EventsConfig {
@@ -58,7 +49,7 @@ function config(pki: TestPki, port: number): EventsConfig {
 }
 
 async function collectorOn(db: Database, events: EventsConfig): Promise<FastifyInstance> {
-  const app = await buildCollector({ db, log: silentLogger, deliveries: TIMING, events });
+  const app = await buildCollector({ db, log: silentLogger, deliveries: FAST_DELIVERY, events });
   await app.listen({ host: '127.0.0.1', port: 0 });
   return app;
 }
@@ -152,7 +143,10 @@ describe('digest relay without STARTTLS', () => {
     const port = await freePort();
     sink = smtpSink(port, pki, { offerStartTls: false });
     await sink.start();
-    c = await startCollector(join(dir.path, 'c.db'), { deliveries: TIMING, events: config(pki, port) });
+    c = await startCollector(join(dir.path, 'c.db'), {
+      deliveries: FAST_DELIVERY,
+      events: config(pki, port),
+    });
     await until('a refused attempt', async () => (await deliveryLog(c!.db, 1)).length > 0);
     const [attempt] = await deliveryLog(c.db, 1);
     expect(attempt).toMatchObject({ state: 'pending', error: 'ETLS' });

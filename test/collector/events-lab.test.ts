@@ -15,10 +15,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../src/collector/db/index.js';
 import { signature } from '../../src/collector/events/webhooks.js';
+import { makeTestPki } from '../helpers/pki.js';
 import { buildLab, findRepoRoot, type Lab } from '../lab/lab.js';
 import { distPaths, labSkipReason } from '../lab/preflight.js';
 import { tempDir } from './harness.js';
-import { makeTestPki } from './peers/pki.js';
 import { type RsyslogPeer, rsyslogMissing, rsyslogPeer } from './peers/rsyslog.js';
 
 const skipReason = (await labSkipReason()) ?? rsyslogMissing();
@@ -35,6 +35,7 @@ const HOOK_PORT = 18080;
 const RECEIVER = `
 import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { until } from './peers/wait.js';
 const [port, failures, out] = process.argv.slice(2);
 let n = 0;
 createServer((req, res) => {
@@ -56,14 +57,6 @@ interface Hook {
   delivery: string;
   timestamp: string;
   signature: string;
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms: number, why = () => '') {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${why()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe.skipIf(skip)('events out from a pushed lab scan', () => {

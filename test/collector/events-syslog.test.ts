@@ -8,11 +8,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_EVENTS_CONFIG } from '../../src/collector/events/config.js';
+import type { SyslogSinkConfig } from '../../src/collector/events/syslog.js';
 import { deliveryLog } from '../../src/collector/store/outbox.js';
+import { makeTestPki, type TestPki } from '../helpers/pki.js';
 import { hikvisionCamera, makeReport } from './fixtures.js';
 import { freePort, type RunningCollector, startCollector, tempDir } from './harness.js';
-import { makeTestPki, type TestPki } from './peers/pki.js';
 import { type RsyslogPeer, rsyslogMissing, rsyslogPeer } from './peers/rsyslog.js';
+import { FAST_DELIVERY, until } from './peers/wait.js';
 import { post } from './suite.js';
 
 const missing = rsyslogMissing();
@@ -22,15 +24,9 @@ if (skip) console.warn(`syslog tests skipped: ${missing}`);
 /** What a hostile camera may put in its model string: CEF and syslog separators, a forged line. */
 const HOSTILE_MODEL = 'DS-2CD|x=1\\ \r\n<13>1 - forged - - - - CEF:0|fake';
 
-export async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20_000) {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function collectorSendingTo(sink: SyslogSinkConfig, db: string): Promise<RunningCollector> {
+  return startCollector(db, { deliveries: FAST_DELIVERY, events: { ...NO_EVENTS_CONFIG, syslog: [sink] } });
 }
-
-const TIMING = { pollMs: 50, backoffMs: 100, maxBackoffMs: 300, timeoutMs: 3000 };
 
 describe.skipIf(skip)('syslog to rsyslog over TLS', () => {
   const dir = tempDir('csw-syslog-');
@@ -43,23 +39,19 @@ describe.skipIf(skip)('syslog to rsyslog over TLS', () => {
     pki = makeTestPki(join(dir.path, 'pki'));
     const port = await freePort();
     rsyslog = rsyslogPeer(join(dir.path, 'rsyslog'), port, { pki, clientAuth: true });
-    c = await startCollector(join(dir.path, 'c.db'), {
-      deliveries: TIMING,
-      events: {
-        ...NO_EVENTS_CONFIG,
-        syslog: [
-          {
-            name: 'siem',
-            host: '127.0.0.1',
-            port,
-            tls: { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey },
-            facility: 20,
-            appName: 'camsweep',
-            hostname: 'collector-1',
-          },
-        ],
+    const tls = { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey };
+    c = await collectorSendingTo(
+      {
+        name: 'siem',
+        host: '127.0.0.1',
+        port,
+        tls,
+        facility: 20,
+        appName: 'camsweep',
+        hostname: 'collector-1',
       },
-    });
+      join(dir.path, 'c.db'),
+    );
   });
   afterAll(async () => {
     await c?.stop();
@@ -138,23 +130,16 @@ describe.skipIf(skip)('syslog TLS refusals', () => {
     const port = await freePort();
     rsyslog = rsyslogPeer(join(dir.path, 'rsyslog'), port, { pki: other });
     await rsyslog.start();
-    c = await startCollector(join(dir.path, 'c.db'), {
-      deliveries: TIMING,
-      events: {
-        ...NO_EVENTS_CONFIG,
-        syslog: [
-          {
-            name: 'siem',
-            host: '127.0.0.1',
-            port,
-            tls: { ca: real.ca },
-            facility: 16,
-            appName: 'camsweep',
-            hostname: null,
-          },
-        ],
-      },
-    });
+    const sink = {
+      name: 'siem',
+      host: '127.0.0.1',
+      port,
+      tls: { ca: real.ca },
+      facility: 16,
+      appName: 'camsweep',
+      hostname: null,
+    };
+    c = await collectorSendingTo(sink, join(dir.path, 'c.db'));
     expect((await post(c.app, c.token, makeReport([hikvisionCamera()]))).status).toBe(201);
     await until('a refused attempt', async () => (await deliveryLog(c.db, 1)).length > 0);
     const [attempt] = await deliveryLog(c.db, 1);

@@ -8,7 +8,7 @@
  * run again, after a restart, or by every collector sharing one PostgreSQL records it once.
  */
 import type { Database, Sql } from '../db/sql.js';
-import { enqueueEvent, type OutboundEvent } from '../store/outbox.js';
+import { DEVICE_FIELDS, type DeviceFields, enqueueEvent, type OutboundEvent } from '../store/outbox.js';
 import type { EventsConfig } from './config.js';
 import { buildDigest, lastDue } from './digest.js';
 
@@ -23,20 +23,8 @@ async function exemptions(db: Database, config: EventsConfig, now: Date): Promis
   const nowText = now.toISOString();
   const horizon = new Date(now.getTime() + config.exemptionWarningDays * DAY_MS).toISOString();
   // Rows whose current key is already recorded are left out here, so a steady state costs one query.
-  const rows = await db.all<{
-    id: number;
-    site: string;
-    ip: string;
-    mac: string | null;
-    manufacturer: string | null;
-    deviceType: string | null;
-    model: string | null;
-    verdict: string;
-    expiresAt: string;
-    approver: string | null;
-  }>(
-    `SELECT d.id, s.name AS site, d.ip, d.mac, d.manufacturer, d.device_type AS "deviceType", d.model, d.verdict,
-       r.expires_at AS "expiresAt", r.approver
+  const rows = await db.all<DeviceFields & { site: string; expiresAt: string; approver: string | null }>(
+    `SELECT ${DEVICE_FIELDS}, s.name AS site, r.expires_at AS "expiresAt", r.approver
      FROM remediation r JOIN devices d ON d.id = r.device_id JOIN sites s ON s.id = d.site_id
      WHERE r.state = 'exempted' AND r.expires_at IS NOT NULL AND r.expires_at <= ?
        AND NOT EXISTS (SELECT 1 FROM outbox_events e WHERE e.event_key =

@@ -6,7 +6,7 @@
  */
 import type { Sql } from '../db/sql.js';
 import type { IngestPlan } from './ingest-plan.js';
-import { enqueueEvent } from './outbox.js';
+import { DEVICE_FIELDS, type DeviceFields, enqueueEvent } from './outbox.js';
 
 async function deviceEvents(
   q: Sql,
@@ -50,20 +50,8 @@ async function deviceEvents(
  * someone marks it again.
  */
 async function reappeared(q: Sql, site: string, scanId: number, seenAt: string, now: string): Promise<void> {
-  const rows = await q.all<{
-    id: number;
-    state: string;
-    markedAt: string;
-    markedBy: string;
-    ip: string;
-    mac: string | null;
-    manufacturer: string | null;
-    deviceType: string | null;
-    model: string | null;
-    verdict: string;
-  }>(
-    `SELECT d.id, r.state, r.updated_at AS "markedAt", r.updated_by AS "markedBy", d.ip, d.mac, d.manufacturer,
-       d.device_type AS "deviceType", d.model, d.verdict
+  const rows = await q.all<DeviceFields & { state: string; markedAt: string; markedBy: string }>(
+    `SELECT ${DEVICE_FIELDS}, r.state, r.updated_at AS "markedAt", r.updated_by AS "markedBy"
      FROM remediation r JOIN sightings g ON g.device_id = r.device_id JOIN devices d ON d.id = r.device_id
      WHERE r.state IN ('removed', 'replaced') AND g.scan_id = ? AND r.updated_at < ?`,
     [scanId, seenAt],

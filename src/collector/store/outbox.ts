@@ -19,6 +19,18 @@ export const EVENT_KINDS = [
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
+/** What every device event says about its device, selected from `devices d` by DEVICE_FIELDS. */
+export interface DeviceFields {
+  readonly id: number;
+  readonly ip: string;
+  readonly mac: string | null;
+  readonly manufacturer: string | null;
+  readonly deviceType: string | null;
+  readonly model: string | null;
+  readonly verdict: string;
+}
+export const DEVICE_FIELDS = `d.id, d.ip, d.mac, d.manufacturer, d.device_type AS "deviceType", d.model, d.verdict`;
+
 export interface OutboundEvent {
   readonly kind: EventKind;
   readonly site: string;

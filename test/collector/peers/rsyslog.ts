@@ -8,7 +8,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import type { TestPki } from './pki.js';
+import type { TestPki } from '../../helpers/pki.js';
 
 export const RSYSLOGD = '/usr/sbin/rsyslogd';
 

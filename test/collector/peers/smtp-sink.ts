@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { SMTPServer } from 'smtp-server';
-import type { TestPki } from './pki.js';
+import type { TestPki } from '../../helpers/pki.js';
 
 export interface ReceivedMail {
   readonly from: string;

@@ -1,5 +1,5 @@
 /**
- * A throwaway certificate authority for TLS peers in tests (rsyslog, the SMTP sink): a CA, a
+ * A throwaway certificate authority for TLS peers in tests (collector, rsyslog, SMTP sink): a CA, a
  * server certificate for 127.0.0.1 and a client certificate, made with the openssl CLI.
  */
 import { execFileSync } from 'node:child_process';
