@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
+import { loadCollectorConfig } from '../../src/collector/auth/config.js';
 import { type Database, openDatabase, type Sql } from '../../src/collector/db/index.js';
 import { eventsConfigFromFile } from '../../src/collector/events/config.js';
 import { buildCollector } from '../../src/collector/server.js';
@@ -93,8 +94,10 @@ Options:
   --time-zone ZONE     IANA time zone the dashboard shows times in, e.g. Europe/Berlin
                        (env CAMSWEEP_TIME_ZONE; default UTC; the ISO time shows on hover)
   --org NAME           organisation named on attestations from the dashboard's Attestation button
-  --config FILE        collector config (YAML); its events: section sets syslog sinks, the
-                       SMTP relay and per-site digests (env CAMSWEEP_COLLECTOR_CONFIG)
+  --config FILE        collector config (YAML; env CAMSWEEP_COLLECTOR_CONFIG): its auth:
+                       section sets up directory sign-in (OIDC, LDAP) and group → role
+                       mappings, its events: section syslog sinks, the SMTP relay and
+                       per-site digests (see src/collector/README.md)
 `;
 
 const OPTIONS = {
@@ -427,6 +430,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     });
   }
   const configFile = values.config ?? io.env.CAMSWEEP_COLLECTOR_CONFIG;
+  const config = configFile ? loadCollectorConfig(configFile) : null;
   const events = configFile ? eventsConfigFromFile(configFile) : undefined;
   const database = await openDatabase(db);
   const tls = values['tls-cert']
@@ -446,6 +450,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     trustProxy: values['trust-proxy'] === true,
     timeZone,
     attestation: (snapshots, format) => dashboardAttestation(snapshots, format, values.org ?? null),
+    ...(config ? { auth: config.auth } : {}),
     ...(events ? { events, deliveries: events.delivery } : {}),
   });
   if (!tls && !/^(127\.|::1$|localhost$)/.test(listen.host)) {

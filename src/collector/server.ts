@@ -8,6 +8,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../core/log.js';
+import type { AuthSettings } from './auth/config.js';
+import { createDirectory } from './auth/index.js';
 import type { AttestationRenderer } from './dashboard/attestation.js';
 import { cookieNames, dashboard } from './dashboard/index.js';
 import type { Database } from './db/index.js';
@@ -41,6 +43,8 @@ export interface CollectorOptions {
   readonly timeZone?: string;
   /** Renders the dashboard's Attestation download; without it the button's route is absent. */
   readonly attestation?: AttestationRenderer;
+  /** Directory sign-in (OIDC, LDAP) and group → role mappings: the config file's auth section. */
+  readonly auth?: AuthSettings;
 }
 
 /** Largest report accepted by default, in bytes (collector --max-body). */
@@ -110,6 +114,7 @@ export async function buildCollector(options: CollectorOptions): Promise<Fastify
     cookies: cookieNames(Boolean(https) || Boolean(options.secureCookies)),
     display: createDisplay(options.timeZone ?? 'UTC'),
     ...(options.attestation ? { attestation: options.attestation } : {}),
+    ...(options.auth ? { directory: createDirectory(options.auth, options.log) } : {}),
   });
   if (options.deliveries !== false) {
     const deliveries = options.deliveries;

@@ -268,6 +268,14 @@ describe('camsweep collector events', () => {
     );
   });
 
+  it('serves with a config file holding an events section beside the auth section', async () => {
+    const file = join(dir, 'serve-ok.yaml');
+    writeFileSync(file, 'events:\n  syslog: [{ name: siem, host: 127.0.0.1, port: 6514 }]\n');
+    const served = await cli(['serve', '--listen', '127.0.0.1:0', '--config', file]);
+    expect(served.code).toBe(0);
+    expect(served.out).toMatch(/^collector listening on http:\/\/127\.0\.0\.1:\d+/);
+  });
+
   it('refuses to serve with a bad events config, naming the file and line (CAMSWEEP_COLLECTOR_CONFIG)', async () => {
     const file = join(dir, 'serve.yaml');
     writeFileSync(file, 'events:\n  syslog: [{ name: siem, host: x, port: 0 }]\n');

@@ -165,6 +165,11 @@ const MATRIX: Record<string, Probe[]> = {
       otherwise: 403,
     },
   ],
+  // Single sign-on (dashboard/login.ts): public, and 404 on a collector without auth.oidc, as here.
+  'GET /login/oidc': [{ method: 'GET', url: () => '/login/oidc', expect: {}, otherwise: 404 }],
+  'GET /login/oidc/callback': [
+    { method: 'GET', url: () => '/login/oidc/callback?code=x&state=y', expect: {}, otherwise: 404 },
+  ],
   'GET /static/app.css': [{ method: 'GET', url: () => '/static/app.css', expect: {}, otherwise: 200 }],
   // The agent API takes agent tokens only: a dashboard session of any role opens nothing.
   'GET /api/v1/health': [{ method: 'GET', url: () => '/api/v1/health', expect: {}, otherwise: 200 }],

@@ -4,6 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../../core/log.js';
+import type { Directory } from '../auth/index.js';
 import type { Database } from '../db/index.js';
 import type { Session } from '../store/access.js';
 import type { Authority, Permission, SiteScope } from '../store/roles.js';
@@ -14,14 +15,16 @@ import type { AttestationRenderer } from './attestation.js';
 export interface CookieNames {
   readonly session: string;
   readonly login: string;
+  /** Binds an OIDC login in flight to the browser that started it (auth/oidc.ts). */
+  readonly oidcFlow: string;
   readonly secure: boolean;
 }
 
 export function cookieNames(secure: boolean): CookieNames {
   // __Host- cookies are only accepted over HTTPS, for this exact host and path (RFC 6265bis).
   return secure
-    ? { session: '__Host-csw_session', login: '__Host-csw_login', secure }
-    : { session: 'csw_session', login: 'csw_login', secure };
+    ? { session: '__Host-csw_session', login: '__Host-csw_login', oidcFlow: '__Host-csw_oidc', secure }
+    : { session: 'csw_session', login: 'csw_login', oidcFlow: 'csw_oidc', secure };
 }
 
 export interface DashboardOptions {
@@ -32,6 +35,8 @@ export interface DashboardOptions {
   readonly attestation?: AttestationRenderer;
   /** How times and maker names are printed (the collector's --time-zone); default UTC. */
   readonly display?: Display;
+  /** Directory sign-in (LDAP, OIDC) from the config's auth section; local accounts only without it. */
+  readonly directory?: Directory;
 }
 
 const UTC = createDisplay('UTC');

@@ -119,6 +119,15 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE TABLE webhook_attempts (
        id {{pk}}, delivery_id BIGINT NOT NULL REFERENCES webhook_deliveries(id), at TEXT NOT NULL, status INTEGER, error TEXT)`,
   ],
+  // Issue 16, directory sign-in (src/collector/auth/): where a user signs in (local password,
+  // LDAP or OIDC), and the OIDC logins in flight (state, nonce and PKCE verifier stay here,
+  // keyed by the digest of a short-lived browser cookie, and are used once).
+  [
+    `ALTER TABLE users ADD COLUMN auth_source TEXT NOT NULL DEFAULT 'local'`,
+    `CREATE TABLE oidc_pending (
+       flow_sha256 TEXT PRIMARY KEY, state TEXT NOT NULL, nonce TEXT NOT NULL, verifier TEXT NOT NULL,
+       expires_at TEXT NOT NULL)`,
+  ],
   // Issue 16 (events out): sinks from the config (syslog, per-site digest e-mail) beside the
   // webhooks, one delivery row per event per sink; event_key makes a time-based event (an expiring
   // exemption, a silent agent, a digest) recorded once however many collectors check for it.
