@@ -13,6 +13,7 @@ import { type Database, openDatabase } from '../../src/collector/db/index.js';
 import { runEventChecks } from '../../src/collector/events/check.js';
 import { NO_EVENTS_CONFIG } from '../../src/collector/events/config.js';
 import { createAgentToken } from '../../src/collector/store/access.js';
+import { deliveryLog, listSinks } from '../../src/collector/store/outbox.js';
 import { setRemediation } from '../../src/collector/store/queries.js';
 import { type PgCluster, pgUnavailable, startPgCluster } from '../../src/collector/testing/pg-cluster.js';
 import { hikvisionCamera, makeReport } from './fixtures.js';
@@ -195,5 +196,8 @@ describe.skipIf(unavailable !== null)('the periodic check from two collectors on
     expect(counts.reduce((a, b) => a + b, 0)).toBe(2);
     const kinds = (await events(c.db)).map((e) => e.kind).filter((k) => k !== 'device.new');
     expect(kinds.sort()).toEqual(['agent.silent', 'exemption.expired']);
+    // The CLI's views of the queue read the same on PostgreSQL (no receivers here).
+    expect(await listSinks(c.db)).toEqual([]);
+    expect(await deliveryLog(c.db, 5)).toEqual([]);
   });
 });
