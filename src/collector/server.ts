@@ -13,7 +13,7 @@ import { createDirectory } from './auth/index.js';
 import type { AttestationRenderer } from './dashboard/attestation.js';
 import { cookieNames, dashboard } from './dashboard/index.js';
 import type { Database } from './db/index.js';
-import type { EventsConfig } from './events/config.js';
+import { type EventsConfig, NO_EVENTS_CONFIG } from './events/config.js';
 import { startEventSinks } from './events/sinks.js';
 import { type DispatcherOptions, startDispatcher } from './events/webhooks.js';
 import { readApi, registerApiDocs } from './routes/api/index.js';
@@ -41,7 +41,7 @@ export interface CollectorOptions {
   readonly trustProxy?: boolean;
   /** Webhook delivery timing (events/webhooks.ts); false runs no dispatcher on this instance. */
   readonly deliveries?: DispatcherOptions | false;
-  /** Syslog and digest sinks and the periodic check (config `events:`); none without it. */
+  /** Syslog and digest sinks and the check's thresholds (config `events:`); defaults without it. */
   readonly events?: EventsConfig;
   /** IANA time zone the dashboard shows times in (ISO UTC on hover); default UTC. */
   readonly timeZone?: string;
@@ -133,8 +133,14 @@ export async function buildCollector(options: CollectorOptions): Promise<Fastify
     let stopSinks: (() => Promise<void>) | undefined;
     app.addHook('onReady', async () => {
       stop = startDispatcher(options.db, options.log, deliveries);
-      if (options.events)
-        stopSinks = await startEventSinks(options.db, options.log, options.events, deliveries);
+      // Without a config the periodic check still runs (webhooks hear of expiring exemptions
+      // and silent agents too), with the default thresholds and no syslog or e-mail sinks.
+      stopSinks = await startEventSinks(
+        options.db,
+        options.log,
+        options.events ?? NO_EVENTS_CONFIG,
+        deliveries,
+      );
     });
     app.addHook('onClose', async () => {
       await Promise.all([stop?.(), stopSinks?.()]);

@@ -20,6 +20,7 @@ import { buildLab, findRepoRoot, type Lab } from '../lab/lab.js';
 import { distPaths, labSkipReason } from '../lab/preflight.js';
 import { tempDir } from './harness.js';
 import { type RsyslogPeer, rsyslogMissing, rsyslogPeer } from './peers/rsyslog.js';
+import { until } from './peers/wait.js';
 
 const skipReason = (await labSkipReason()) ?? rsyslogMissing();
 const skip = skipReason !== null && !process.env.CI;
@@ -35,7 +36,6 @@ const HOOK_PORT = 18080;
 const RECEIVER = `
 import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { until } from './peers/wait.js';
 const [port, failures, out] = process.argv.slice(2);
 let n = 0;
 createServer((req, res) => {
