@@ -8,6 +8,7 @@
  *   camsweep collector user roles | group add|remove --group G --site S | group list
  *   camsweep collector audit verify
  *   camsweep collector webhook add --url URL | webhook list | webhook disable ID
+ *   camsweep collector api-token create --role ROLE (--site S | --group G | --all) [--label TEXT] | list | revoke ID
  *   camsweep collector events sinks | events log [--limit N] | events retry
  */
 import { randomBytes } from 'node:crypto';
@@ -48,6 +49,7 @@ import { checkTimeZone } from '../../src/collector/views/display.js';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
 import { forTerminal } from '../../src/core/text.js';
 import { dashboardAttestation } from './attestation.js';
+import { apiTokenCommand } from './collector-api-token.js';
 import type { CommandIO } from './io.js';
 
 const HELP = `Usage:
@@ -75,6 +77,10 @@ const HELP = `Usage:
                                               signed with HMAC-SHA256; the signing secret is
                                               printed once
   camsweep collector webhook list | webhook disable ID
+  camsweep collector api-token create --role ROLE (--site NAME | --group NAME | --all) [--label TEXT]
+                                              create a read-API token for an integration
+                                              (printed once; only its hash is stored)
+  camsweep collector api-token list | api-token revoke ID
   camsweep collector events sinks             every event receiver (webhooks, syslog, digest
                                               e-mail) with its pending/delivered/failed counts
   camsweep collector events log [--limit N]   the newest delivery attempts (default 50)
@@ -92,6 +98,7 @@ Options:
   --tls-client-ca FILE ask agents for a client certificate signed by this CA
   --max-body BYTES     largest report accepted (default 33554432)
   --rate N             reports per minute per agent token (default 60)
+  --api-rate N         read-API calls per minute per API token (default 120, bursts of 60)
   --secure-cookies     mark cookies Secure behind a TLS-terminating proxy
   --trust-proxy        take the client address from X-Forwarded-For (behind a proxy)
   --time-zone ZONE     IANA time zone the dashboard shows times in, e.g. Europe/Berlin
@@ -121,6 +128,8 @@ const OPTIONS = {
   url: { type: 'string' },
   group: { type: 'string' },
   'all-sites': { type: 'boolean' },
+  all: { type: 'boolean' },
+  'api-rate': { type: 'string' },
   org: { type: 'string' },
   config: { type: 'string' },
   limit: { type: 'string' },
@@ -373,6 +382,26 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     out(`webhook ${id} disabled`);
     return EXIT.ok;
   }
+  if (verb === 'api-token') {
+    const args = {
+      action,
+      id: arg,
+      role: values.role,
+      site: values.site,
+      group: values.group,
+      label: values.label,
+    };
+    return apiTokenCommand(
+      { ...args, all: values.all === true || values['all-sites'] === true },
+      {
+        actor: cliActor(),
+        audited: (a, target, after, change) => auditedChange(db, a, target, after, change),
+        read: (fn) => withDb(db, fn),
+        out,
+        err: (text) => io.stderr.write(text),
+      },
+    );
+  }
   if (verb === 'events' && action === 'sinks') {
     const rows = await withDb(db, (d) => listSinks(d));
     out(['sink', 'enabled', 'pending', 'delivered', 'failed'].join('\t'));
@@ -454,6 +483,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     tls,
     bodyLimit: positiveInt(values['max-body'], 'max-body', 32 * 1024 * 1024),
     ingestPerMinute: positiveInt(values.rate, 'rate', 60),
+    apiPerMinute: positiveInt(values['api-rate'], 'api-rate', 120),
     secureCookies: values['secure-cookies'] === true,
     trustProxy: values['trust-proxy'] === true,
     timeZone,

@@ -16,6 +16,7 @@ import type { Database } from './db/index.js';
 import { type EventsConfig, NO_EVENTS_CONFIG } from './events/config.js';
 import { startEventSinks } from './events/sinks.js';
 import { type DispatcherOptions, startDispatcher } from './events/webhooks.js';
+import { readApi, registerApiDocs } from './routes/api/index.js';
 import { CollectorError, errorHandler } from './routes/errors.js';
 import { RateLimiter } from './routes/rate-limit.js';
 import { reportRoutes } from './routes/reports.js';
@@ -31,6 +32,9 @@ export interface CollectorOptions {
   /** Reports per minute per agent token, and the burst allowed. */
   readonly ingestPerMinute?: number;
   readonly ingestBurst?: number;
+  /** Read-API calls per minute per API token, and the burst allowed. */
+  readonly apiPerMinute?: number;
+  readonly apiBurst?: number;
   /** Set Secure cookies even over plain HTTP (the proxy in front speaks HTTPS). */
   readonly secureCookies?: boolean;
   /** Trust X-Forwarded-For from the proxy in front (for login throttling by client address). */
@@ -101,12 +105,19 @@ export async function buildCollector(options: CollectorOptions): Promise<Fastify
     throw new CollectorError('C_NOT_FOUND', 'no such page');
   });
 
+  // Before any route: it documents each /api/ route as it is registered.
+  await registerApiDocs(app);
   await app.register(reportRoutes, {
     db: options.db,
     log: options.log,
     limiter: new RateLimiter(options.ingestPerMinute ?? 60, options.ingestBurst ?? 20),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     requireClientCert: Boolean(options.tls?.clientCa),
+  });
+  await app.register(readApi, {
+    db: options.db,
+    log: options.log,
+    limiter: new RateLimiter(options.apiPerMinute ?? 120, options.apiBurst ?? 60),
   });
   await app.register(dashboard, {
     db: options.db,

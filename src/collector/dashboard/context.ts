@@ -74,10 +74,13 @@ export function sendPage(reply: FastifyReply, name: PageName, frame: Frame, data
 
 const sessions = new WeakMap<FastifyRequest, Session>();
 const authorities = new WeakMap<FastifyRequest, Authority>();
+// Keyed by the session object too, so frameOf(session) can tell whether to show admin links.
+const sessionAuthorities = new WeakMap<Session, Authority>();
 
 export function attachSession(req: FastifyRequest, session: Session, authority: Authority): void {
   sessions.set(req, session);
   authorities.set(req, authority);
+  sessionAuthorities.set(session, authority);
 }
 
 /** The sites where the signed-in user holds `permission` (none when not signed in). */
@@ -99,7 +102,13 @@ export function sessionOf(req: FastifyRequest): Session {
 }
 
 export function frameOf(s: Session, title: string): Frame {
-  return { title, user: s.username, csrf: s.csrf };
+  // The Users link, for admins over every site (user management is global: dashboard/users.ts).
+  return {
+    title,
+    user: s.username,
+    csrf: s.csrf,
+    admin: sessionAuthorities.get(s)?.scope('manage').all === true,
+  };
 }
 
 /** A form field as text: anything else (a repeated field, a missing one) is empty. */

@@ -128,6 +128,14 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
        flow_sha256 TEXT PRIMARY KEY, state TEXT NOT NULL, nonce TEXT NOT NULL, verifier TEXT NOT NULL,
        expires_at TEXT NOT NULL)`,
   ],
+  // Issue 16 (read API): integration tokens, each one role over one scope like a user's grant
+  // (store/api-tokens.ts). Kept apart from agent_tokens so neither kind opens the other's routes.
+  [
+    `CREATE TABLE api_tokens (
+       id TEXT PRIMARY KEY, label TEXT, role TEXT NOT NULL, scope_kind TEXT NOT NULL, scope_name TEXT NOT NULL,
+       secret_sha256 TEXT NOT NULL, created_by TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT,
+       revoked_by TEXT, last_used_at TEXT)`,
+  ],
   // Issue 16 (events out): sinks from the config (syslog, per-site digest e-mail) beside the
   // webhooks, one delivery row per event per sink; event_key makes a time-based event (an expiring
   // exemption, a silent agent, a digest) recorded once however many collectors check for it.

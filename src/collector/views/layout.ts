@@ -16,6 +16,7 @@ export const layout = `<!doctype html>
     <a href="/">Overview</a>
     <a href="/devices">Devices</a>
     <a href="/devices?verdict=covered&amp;state=open">Open covered</a>
+    <% if (it.admin) { %><a href="/users">Users</a><% } %>
   </nav>
   <form class="logout" method="post" action="/logout">
     <input type="hidden" name="_csrf" value="<%= it.csrf %>">

@@ -42,4 +42,7 @@ pre.value { margin: 0; white-space: pre-wrap; word-break: break-all; max-width: 
 .coverage h3 { font-size: 14px; margin: 12px 0 4px; } .coverage table { width: 100%; font-size: 12px; }
 .blind-spots { margin: 6px 0; padding-left: 18px; font-size: 12px; } .blind-spots .kind { color: var(--suspect); }
 table.facts th { font-weight: 600; padding-right: 16px; } th a { color: inherit; } time { white-space: nowrap; }
+fieldset.exemption { display: flex; gap: 12px; align-items: end; border: 1px solid var(--line); margin: 0; }
+form.grant { display: flex; flex-wrap: wrap; gap: 12px; align-items: end; } form.inline { display: inline; margin-left: 6px; }
+ul.grants { margin: 0; padding-left: 16px; } table.users, table.tokens { width: 100%; }
 `;
