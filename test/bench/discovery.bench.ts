@@ -11,8 +11,8 @@
  * Env: CAMSWEEP_BENCH_LABS (`20,16`), CAMSWEEP_BENCH_RATES_20 (`1000`), CAMSWEEP_BENCH_RATES_16
  * (`10000,1000`), CAMSWEEP_BENCH_DELAY_MS (one-way netem delay, default 2),
  * CAMSWEEP_BENCH_SKIP_NMAP=1 (camsweep rows only), CAMSWEEP_BENCH_LIMIT_S (skip a row whose
- * physical limit exceeds this, default 600), CAMSWEEP_BENCH_ROWS (only rows whose label contains
- * one of these comma-separated strings), CAMSWEEP_BENCH_CLI (another build's dist/agent/cli.js).
+ * physical limit exceeds this, default 600), CAMSWEEP_BENCH_ROWS (only rows whose label, commas
+ * left out, contains one of these comma-separated strings: `two-phase cap,nmap -sT (default`), CAMSWEEP_BENCH_CLI (another build's dist/agent/cli.js).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +20,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PORTS, DISCOVERY_PORTS } from '../../src/agent/probes/tcp/ports.js';
 import { PACKAGE_ROOT } from '../../src/core/version.js';
-import { type BenchLab, buildLab, LAB_SIZES, type LabSize, SCANNER_IP, subnetOf } from './discovery/lab.js';
+import {
+  type BenchLab,
+  buildLab,
+  describeCounters,
+  LAB_SIZES,
+  type LabSize,
+  SCANNER_IP,
+  subnetOf,
+} from './discovery/lab.js';
 import { type Measurement, measure } from './discovery/measure.js';
 
 const DELAY_MS = Number(process.env.CAMSWEEP_BENCH_DELAY_MS ?? 2);
@@ -182,10 +190,13 @@ async function benchLab(key: '20' | '16'): Promise<void> {
           { label: `nmap -sT -Pn, cap ${rate}/s`, needed: full, run: nmap(`nmap Pn ${rate}`, rate, ['-Pn']) },
         );
       process.stdout.write(
-        `\n${'run'.padEnd(50)} ${'wall'.padStart(8)} ${'limit'.padStart(8)} ${'ratio'.padStart(6)} ${'packets'.padStart(9)} ${'pkt/s'.padStart(7)}  live found  peak RSS  exit\n`,
+        `\n${'run'.padEnd(50)} ${'wall'.padStart(8)} ${'limit'.padStart(8)} ${'ratio'.padStart(6)} ${'packets'.padStart(9)} ${'pkt/s'.padStart(7)}  live found  peak RSS  exit  load\n`,
       );
       const only = process.env.CAMSWEEP_BENCH_ROWS;
-      for (const row of rows.filter((r) => !only || only.split(',').some((o) => r.label.includes(o)))) {
+      // Labels are matched without their commas ("two-phase cap 1000" picks one row).
+      const picked = (label: string) =>
+        !only || only.split(',').some((o) => label.replaceAll(',', '').includes(o.trim()));
+      for (const row of rows.filter((r) => picked(r.label))) {
         const limitS = row.needed / rate + ONE_TIMEOUT_S;
         if (limitS > LIMIT_S) {
           process.stdout.write(
@@ -197,8 +208,9 @@ async function benchLab(key: '20' | '16'): Promise<void> {
         const s = m.wallMs / 1000;
         const rss = Number.isFinite(m.peakRssMb) ? `${m.peakRssMb.toFixed(0)} MB` : 'n/a';
         process.stdout.write(
-          `${row.label.padEnd(50)} ${`${s.toFixed(1)} s`.padStart(8)} ${`${limitS.toFixed(1)} s`.padStart(8)} ${(s / limitS).toFixed(2).padStart(6)} ${String(m.packets).padStart(9)} ${String(Math.round(m.packets / s)).padStart(7)}  ${`${found}/${live.size}`.padStart(10)}  ${rss.padStart(8)}  ${m.exitCode}\n`,
+          `${row.label.padEnd(50)} ${`${s.toFixed(1)} s`.padStart(8)} ${`${limitS.toFixed(1)} s`.padStart(8)} ${(s / limitS).toFixed(2).padStart(6)} ${String(m.packets).padStart(9)} ${String(Math.round(m.packets / s)).padStart(7)}  ${`${found}/${live.size}`.padStart(10)}  ${rss.padStart(8)}  ${String(m.exitCode).padStart(4)}  ${m.load.toFixed(1)}${m.load > 4 ? ' (busy machine)' : ''}\n`,
         );
+        process.stdout.write(`${''.padEnd(4)}sent: ${describeCounters(m.sent)}\n`);
       }
     }
   } finally {

@@ -135,7 +135,14 @@ export async function runScan(
       probeStatus: withPassive(run.status, heard.status(devices)),
       ...(run.skipped ? { skipped: run.skipped } : {}),
       ...(enabled.some((p) => p.id === 'tcp')
-        ? { discovery: describeDiscovery(config.probes.tcp!, run.liveHosts) }
+        ? {
+            discovery: describeDiscovery({
+              tcp: config.probes.tcp!,
+              liveHosts: run.liveHosts,
+              addresses: scope.hosts.length,
+              packetsPerSecond: config.scan.rate,
+            }),
+          }
         : {}),
     },
     summary: summarise(scope.hosts.length, devices),
