@@ -19,6 +19,7 @@ import { beyondScopeGuard } from './beyond-scope.js';
 import { sizeDeadlines } from './budget.js';
 import { buildCoverage } from './coverage.js';
 import { describeDiscovery } from './discovery-mode.js';
+import { tuneHeapForSweep } from './heap.js';
 import { foldHeard } from './heard.js';
 import { type Progress, runProbes } from './runner.js';
 
@@ -76,6 +77,7 @@ export async function runScan(
   const credentials = config.credentials.file ? loadCredentials(config.credentials.file) : null;
   const enabled = allProbes.filter((p) => config.probes[p.id]?.enabled);
   const deadlines = sizeDeadlines(enabled, scope, config);
+  tuneHeapForSweep();
 
   const startedAt = new Date();
   hooks.log.info(

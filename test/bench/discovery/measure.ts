@@ -1,7 +1,8 @@
 /**
  * Runs one scanner command inside the benchmark's scanner namespace and measures it: wall
  * time, packets the namespace transmitted, and the peak resident set size of the process
- * (GNU time's %M: `ip netns exec` execs the command, so it is the scanner's own peak), what
+ * (GNU time's %M: `ip netns exec` execs the command, so it is the scanner's own peak), its CPU
+ * time, what
  * kinds of packets those were, and the machine's load when it ended.
  */
 import { spawn } from 'node:child_process';
@@ -15,6 +16,8 @@ export interface Measurement {
   readonly wallMs: number;
   readonly packets: number;
   readonly peakRssMb: number;
+  /** CPU seconds the scanner used (user + system): comparable across runs on a busy machine. */
+  readonly cpuS: number;
   readonly exitCode: number | null;
   /** What the scanner namespace sent, by kind. */
   readonly sent: TxCounters;
@@ -43,7 +46,7 @@ export async function measure(
   const started = performance.now();
   const child = spawn(
     '/usr/bin/time',
-    ['-f', '%M', '-o', timeFile, 'ip', 'netns', 'exec', lab.scannerNs, ...argv],
+    ['-f', '%M %U %S', '-o', timeFile, 'ip', 'netns', 'exec', lab.scannerNs, ...argv],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, ...options.env },
@@ -60,13 +63,16 @@ export async function measure(
   const sent = counterDelta(scannerCounters(lab), before);
   const load = loadAverage();
   let peakRssMb = Number.NaN;
+  let cpuS = Number.NaN;
   try {
-    peakRssMb = Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop()) / 1024;
+    const [rss, user, sys] = (readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '').split(' ');
+    peakRssMb = Number(rss) / 1024;
+    cpuS = Number(user) + Number(sys);
   } catch {
     // killed before GNU time wrote its line
   }
   rmSync(dir, { recursive: true, force: true });
   if (exitCode !== 0 && exitCode !== 3)
     process.stderr.write(`bench: ${label} exited ${exitCode}:\n${stderr}\n`);
-  return { label, wallMs, packets: sent.tx, peakRssMb, exitCode, sent, load };
+  return { label, wallMs, packets: sent.tx, peakRssMb, cpuS, exitCode, sent, load };
 }
