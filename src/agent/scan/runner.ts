@@ -25,6 +25,7 @@ import type {
   ReachOutcome,
 } from '../probes/shared/types.js';
 import { createLedger } from './ledger.js';
+import { HostObservations, MAX_PER_HOST } from './observations.js';
 import { createHostGate, createPacer, type PacketPacer } from './rate.js';
 import { createReachTally, type ReachLookup, type ReachTally } from './reach.js';
 
@@ -87,7 +88,7 @@ const HOST_SAMPLE = 16;
 const MIN_PHASE_MS = 1000;
 
 export async function runProbes(options: RunOptions): Promise<RunResult> {
-  const observations: Observation[] = [];
+  const observations = new HostObservations();
   const status: ProbeStatus[] = [];
   const known = new Map<string, Set<number>>();
   for (const host of options.liveHosts ?? []) if (options.scope.has(host)) known.set(host, new Set());
@@ -111,7 +112,7 @@ export async function runProbes(options: RunOptions): Promise<RunResult> {
       running: [...running],
       done,
       total: options.probes.length,
-      observations: observations.length,
+      observations: observations.size,
       hosts: known.size,
     });
   const sink: Sink = { observations, known };
@@ -177,7 +178,7 @@ export async function runProbes(options: RunOptions): Promise<RunResult> {
   const skipped = partial ? summariseSkipped(status) : undefined;
   if (liveHosts === 0) liveHosts = known.size;
   return {
-    observations,
+    observations: observations.toArray(),
     status,
     partial,
     ...(skipped ? { skipped } : {}),
@@ -331,7 +332,7 @@ interface Shared {
 
 /** Where observations go and which hosts are known alive (with their open TCP ports). */
 interface Sink {
-  readonly observations: Observation[];
+  readonly observations: HostObservations;
   readonly known: Map<string, Set<number>>;
 }
 
@@ -356,6 +357,7 @@ async function runOne(
   let count = 0;
   let outOfScope = 0;
   let refusedKeys = 0;
+  let overCap = 0;
   let skipped: SkippedWork | undefined;
 
   const emit = (input: ObservationInput) => {
@@ -372,7 +374,10 @@ async function runOne(
       return;
     }
     const obs = toObservation(probe.id, input);
-    sink.observations.push(obs);
+    if (!sink.observations.add(obs)) {
+      overCap++;
+      return;
+    }
     count++;
     const ports = known.get(obs.host) ?? new Set<number>();
     known.set(obs.host, ports);
@@ -442,6 +447,7 @@ async function runOne(
   const notes = [message];
   if (outOfScope > 0) notes.push(`${outOfScope} replies from hosts outside scope ignored`);
   if (refusedKeys > 0) notes.push(`${refusedKeys} observations with undeclared keys refused (bug)`);
+  if (overCap > 0) notes.push(`${overCap} observations dropped: over ${MAX_PER_HOST} for one host`);
   const text = notes.filter(Boolean).join('; ');
   const durationMs = Date.now() - started;
   log.info({ outcome, observations: count, durationMs }, 'probe finished');

@@ -271,6 +271,25 @@ describe('enrichment pipeline', () => {
   });
 });
 
+describe('observations per host', () => {
+  it('keeps each host in its own list and drops what a flooding device sends past the cap, saying so', async () => {
+    const result = await runProbes(
+      options([
+        probe('flood', 'discover', async (ctx) => {
+          for (let i = 0; i < 2500; i++) ctx.emit({ host: '10.0.0.2', key: 'http.header.x', value: `v${i}` });
+          ctx.emit({ host: '10.0.0.1', key: 'tcp.open', value: 80 });
+          ctx.emit({ host: '10.0.0.2', key: 'tcp.open', value: 443 });
+        }),
+      ]),
+    );
+    expect(result.observations.filter((o) => o.host === '10.0.0.2')).toHaveLength(2000);
+    expect(result.observations.filter((o) => o.host === '10.0.0.1')).toHaveLength(1);
+    // Grouped by host: the first host heard comes first, whole.
+    expect(result.observations.slice(0, 2000).every((o) => o.host === '10.0.0.2')).toBe(true);
+    expect(result.status[0]!.message).toContain('501 observations dropped: over 2000 for one host');
+  });
+});
+
 describe('credentials', () => {
   it('gives each probe only its own section of the credentials file', async () => {
     const seen: Record<string, unknown> = {};
