@@ -116,10 +116,11 @@ export async function runProbes(options: RunOptions): Promise<RunResult> {
       hosts: known.size,
     });
   const sink: Sink = { observations, known };
+  const state: RunState = { options, pacer, withHost, sink, shared };
   // Enrichment of each host starts as soon as discovery settles it (its ports are known),
   // one batch at a time per probe, while the sweep goes on with other addresses.
   const streaming = streamed.map((probe) =>
-    runStreamed(probe, stream, options, pacer, withHost, sink, shared).then((r) => {
+    runStreamed(probe, stream, state).then((r) => {
       done++;
       return r;
     }),
@@ -142,7 +143,7 @@ export async function runProbes(options: RunOptions): Promise<RunResult> {
     report(phase, running);
     const results = await Promise.all(
       batch.map(async (probe) => {
-        const result = await runOne(probe, options, pacer, withHost, sink, shared);
+        const result = await runOne(probe, state);
         running.delete(probe.id);
         done++;
         report(phase, running);
@@ -248,15 +249,20 @@ function createEnrichStream(): EnrichStream {
  * batch in `known()`, and one status for them all. Stops early on abort, on the scan deadline
  * and when the probe fails (a local fault would fail every batch the same way).
  */
-async function runStreamed(
-  probe: Probe,
-  stream: EnrichStream,
-  options: RunOptions,
-  pacer: PacketPacer,
-  withHost: ReturnType<typeof createHostGate>,
-  sink: Sink,
-  shared: Shared,
-): Promise<ProbeStatus | null> {
+async function runStreamed(probe: Probe, stream: EnrichStream, run: RunState): Promise<ProbeStatus | null> {
+  const total = await streamBatches(probe, stream, run);
+  if (total !== null)
+    run.options.log
+      .child({ probe: probe.id })
+      .info(
+        { outcome: total.outcome, observations: total.observations, durationMs: total.durationMs },
+        'probe finished',
+      );
+  return total;
+}
+
+async function streamBatches(probe: Probe, stream: EnrichStream, run: RunState): Promise<ProbeStatus | null> {
+  const { options, sink } = run;
   let total: ProbeStatus | null = null;
   let enriched = 0;
   for await (const hosts of stream.batches(ENRICH_BATCH)) {
@@ -276,7 +282,7 @@ async function runStreamed(
     }
     const view = new Map<string, ReadonlySet<number>>();
     for (const h of hosts) view.set(h, sink.known.get(h) ?? new Set());
-    const r = await runOne(probe, options, pacer, withHost, sink, shared, view);
+    const r = await runOne(probe, run, view);
     enriched += hosts.length;
     total = mergeStatus(total, r);
     if (r.outcome === 'failed') return total;
@@ -330,6 +336,15 @@ interface Shared {
   readonly settled: (host: string) => void;
 }
 
+/** What every probe run of one scan shares: the options, the caps, the sink, shared state. */
+interface RunState {
+  readonly options: RunOptions;
+  readonly pacer: PacketPacer;
+  readonly withHost: ReturnType<typeof createHostGate>;
+  readonly sink: Sink;
+  readonly shared: Shared;
+}
+
 /** Where observations go and which hosts are known alive (with their open TCP ports). */
 interface Sink {
   readonly observations: HostObservations;
@@ -338,14 +353,11 @@ interface Sink {
 
 async function runOne(
   probe: Probe,
-  options: RunOptions,
-  pacer: PacketPacer,
-  withHost: ReturnType<typeof createHostGate>,
-  sink: Sink,
-  shared: Shared,
+  run: RunState,
   /** The hosts this run may aim at (an enrichment batch); all known hosts when absent. */
   view?: ReadonlyMap<string, ReadonlySet<number>>,
 ): Promise<ProbeStatus> {
+  const { options, pacer, withHost, sink, shared } = run;
   const { known } = sink;
   const started = Date.now();
   const config = options.probeConfig(probe.id);
@@ -450,7 +462,9 @@ async function runOne(
   if (overCap > 0) notes.push(`${overCap} observations dropped: over ${MAX_PER_HOST} for one host`);
   const text = notes.filter(Boolean).join('; ');
   const durationMs = Date.now() - started;
-  log.info({ outcome, observations: count, durationMs }, 'probe finished');
+  // A batch of streamed enrichment is one of many runs: its summary is runStreamed's.
+  if (view) log.debug({ outcome, observations: count, durationMs, hosts: view.size }, 'batch finished');
+  else log.info({ outcome, observations: count, durationMs }, 'probe finished');
   return {
     probe: probe.id,
     outcome,

@@ -35,7 +35,7 @@ const config = defineSpec({
   discoveryPorts: {
     type: 'ports',
     default: DISCOVERY_PORTS,
-    doc: 'two-phase only: ports tried on every address to find live hosts, in order; an address that answers (even refused) is live and is not tried further here',
+    doc: 'two-phase only: ports tried on every address to find live hosts, in order, as many as discoveryBudget allows; an address that answers (even refused) is live and is not tried further here',
   },
   discoveryBudget: {
     type: 'duration',
