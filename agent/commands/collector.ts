@@ -8,11 +8,15 @@
  *   camsweep collector user roles | group add|remove --group G --site S | group list
  *   camsweep collector audit verify
  *   camsweep collector webhook add --url URL | webhook list | webhook disable ID
+ *   camsweep collector api-token create --role ROLE (--site S | --group G | --all) [--label TEXT] | list | revoke ID
+ *   camsweep collector events sinks | events log [--limit N]
  */
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
+import { loadCollectorConfig } from '../../src/collector/auth/config.js';
 import { type Database, openDatabase, type Sql } from '../../src/collector/db/index.js';
+import { eventsConfigFromFile } from '../../src/collector/events/config.js';
 import { buildCollector } from '../../src/collector/server.js';
 import {
   createAgentToken,
@@ -24,7 +28,13 @@ import {
   setUserDisabled,
 } from '../../src/collector/store/access.js';
 import { appendAudit, verifyAudit } from '../../src/collector/store/audit.js';
-import { addWebhook, disableWebhook, listWebhooks } from '../../src/collector/store/outbox.js';
+import {
+  addWebhook,
+  deliveryLog,
+  disableWebhook,
+  listSinks,
+  listWebhooks,
+} from '../../src/collector/store/outbox.js';
 import {
   addSiteToGroup,
   grantRole,
@@ -36,7 +46,9 @@ import {
 } from '../../src/collector/store/roles.js';
 import { checkTimeZone } from '../../src/collector/views/display.js';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
+import { forTerminal } from '../../src/core/text.js';
 import { dashboardAttestation } from './attestation.js';
+import { apiTokenCommand } from './collector-api-token.js';
 import type { CommandIO } from './io.js';
 
 const HELP = `Usage:
@@ -60,10 +72,17 @@ const HELP = `Usage:
   camsweep collector group add|remove --group NAME --site NAME
                                               put a site in a site group (or take it out)
   camsweep collector group list               list site groups and their sites
-  camsweep collector webhook add --url URL    send events (new covered/suspect device, verdict
-                                              change) to URL, signed with HMAC-SHA256; the
-                                              signing secret is printed once
+  camsweep collector webhook add --url URL    send every event (see README, "Events") to URL,
+                                              signed with HMAC-SHA256; the signing secret is
+                                              printed once
   camsweep collector webhook list | webhook disable ID
+  camsweep collector api-token create --role ROLE (--site NAME | --group NAME | --all) [--label TEXT]
+                                              create a read-API token for an integration
+                                              (printed once; only its hash is stored)
+  camsweep collector api-token list | api-token revoke ID
+  camsweep collector events sinks             every event receiver (webhooks, syslog, digest
+                                              e-mail) with its pending/delivered/failed counts
+  camsweep collector events log [--limit N]   the newest delivery attempts (default 50)
   camsweep collector audit verify             check the audit trail's hash chain; exit 1 when
                                               a row was deleted or edited
 
@@ -76,11 +95,16 @@ Options:
   --tls-client-ca FILE ask agents for a client certificate signed by this CA
   --max-body BYTES     largest report accepted (default 33554432)
   --rate N             reports per minute per agent token (default 60)
+  --api-rate N         read-API calls per minute per API token (default 120, bursts of 60)
   --secure-cookies     mark cookies Secure behind a TLS-terminating proxy
   --trust-proxy        take the client address from X-Forwarded-For (behind a proxy)
   --time-zone ZONE     IANA time zone the dashboard shows times in, e.g. Europe/Berlin
                        (env CAMSWEEP_TIME_ZONE; default UTC; the ISO time shows on hover)
   --org NAME           organisation named on attestations from the dashboard's Attestation button
+  --config FILE        collector config (YAML; env CAMSWEEP_COLLECTOR_CONFIG): its auth:
+                       section sets up directory sign-in (OIDC, LDAP) and group → role
+                       mappings, its events: section syslog sinks, the SMTP relay and
+                       per-site digests (see src/collector/README.md)
 `;
 
 const OPTIONS = {
@@ -101,7 +125,11 @@ const OPTIONS = {
   url: { type: 'string' },
   group: { type: 'string' },
   'all-sites': { type: 'boolean' },
+  all: { type: 'boolean' },
+  'api-rate': { type: 'string' },
   org: { type: 'string' },
+  config: { type: 'string' },
+  limit: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -351,6 +379,51 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     out(`webhook ${id} disabled`);
     return EXIT.ok;
   }
+  if (verb === 'api-token') {
+    const args = {
+      action,
+      id: arg,
+      role: values.role,
+      site: values.site,
+      group: values.group,
+      label: values.label,
+    };
+    return apiTokenCommand(
+      { ...args, all: values.all === true || values['all-sites'] === true },
+      {
+        actor: cliActor(),
+        audited: (a, target, after, change) => auditedChange(db, a, target, after, change),
+        read: (fn) => withDb(db, fn),
+        out,
+        err: (text) => io.stderr.write(text),
+      },
+    );
+  }
+  if (verb === 'events' && action === 'sinks') {
+    const rows = await withDb(db, (d) => listSinks(d));
+    out(['sink', 'enabled', 'pending', 'delivered', 'failed'].join('\t'));
+    for (const r of rows)
+      out([r.sink, r.enabled ? 'yes' : 'no', r.pending, r.delivered, r.failed].join('\t'));
+    return EXIT.ok;
+  }
+  if (verb === 'events' && action === 'log') {
+    const rows = await withDb(db, (d) => deliveryLog(d, positiveInt(values.limit, 'limit', 50)));
+    out(['at', 'sink', 'event', 'kind', 'site', 'state', 'status', 'error'].join('\t'));
+    for (const r of rows)
+      out(
+        [
+          r.at,
+          r.sink,
+          r.eventId,
+          r.kind,
+          forTerminal(r.site),
+          r.state,
+          r.status ?? '',
+          forTerminal(r.error ?? ''),
+        ].join('\t'),
+      );
+    return EXIT.ok;
+  }
   if (verb === 'audit' && action === 'verify') {
     const verdict = await withDb(db, (d) => verifyAudit(d));
     if (verdict.ok) {
@@ -385,6 +458,9 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
       fix: 'pass --time-zone (or set CAMSWEEP_TIME_ZONE) to a name from the tz database, e.g. America/Chicago',
     });
   }
+  const configFile = values.config ?? io.env.CAMSWEEP_COLLECTOR_CONFIG;
+  const config = configFile ? loadCollectorConfig(configFile) : null;
+  const events = configFile ? eventsConfigFromFile(configFile) : undefined;
   const database = await openDatabase(db);
   const tls = values['tls-cert']
     ? {
@@ -399,10 +475,13 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     tls,
     bodyLimit: positiveInt(values['max-body'], 'max-body', 32 * 1024 * 1024),
     ingestPerMinute: positiveInt(values.rate, 'rate', 60),
+    apiPerMinute: positiveInt(values['api-rate'], 'api-rate', 120),
     secureCookies: values['secure-cookies'] === true,
     trustProxy: values['trust-proxy'] === true,
     timeZone,
     attestation: (snapshots, format) => dashboardAttestation(snapshots, format, values.org ?? null),
+    ...(config ? { auth: config.auth } : {}),
+    ...(events ? { events, deliveries: events.delivery } : {}),
   });
   if (!tls && !/^(127\.|::1$|localhost$)/.test(listen.host)) {
     io.log.warn(

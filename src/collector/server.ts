@@ -8,10 +8,15 @@ import { createServer as createHttpsServer } from 'node:https';
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../core/log.js';
+import type { AuthSettings } from './auth/config.js';
+import { createDirectory } from './auth/index.js';
 import type { AttestationRenderer } from './dashboard/attestation.js';
 import { cookieNames, dashboard } from './dashboard/index.js';
 import type { Database } from './db/index.js';
+import { type EventsConfig, NO_EVENTS_CONFIG } from './events/config.js';
+import { startEventSinks } from './events/sinks.js';
 import { type DispatcherOptions, startDispatcher } from './events/webhooks.js';
+import { readApi, registerApiDocs } from './routes/api/index.js';
 import { CollectorError, errorHandler } from './routes/errors.js';
 import { RateLimiter } from './routes/rate-limit.js';
 import { reportRoutes } from './routes/reports.js';
@@ -27,16 +32,23 @@ export interface CollectorOptions {
   /** Reports per minute per agent token, and the burst allowed. */
   readonly ingestPerMinute?: number;
   readonly ingestBurst?: number;
+  /** Read-API calls per minute per API token, and the burst allowed. */
+  readonly apiPerMinute?: number;
+  readonly apiBurst?: number;
   /** Set Secure cookies even over plain HTTP (the proxy in front speaks HTTPS). */
   readonly secureCookies?: boolean;
   /** Trust X-Forwarded-For from the proxy in front (for login throttling by client address). */
   readonly trustProxy?: boolean;
   /** Webhook delivery timing (events/webhooks.ts); false runs no dispatcher on this instance. */
   readonly deliveries?: DispatcherOptions | false;
+  /** Syslog and digest sinks and the check's thresholds (config `events:`); defaults without it. */
+  readonly events?: EventsConfig;
   /** IANA time zone the dashboard shows times in (ISO UTC on hover); default UTC. */
   readonly timeZone?: string;
   /** Renders the dashboard's Attestation download; without it the button's route is absent. */
   readonly attestation?: AttestationRenderer;
+  /** Directory sign-in (OIDC, LDAP) and group → role mappings: the config file's auth section. */
+  readonly auth?: AuthSettings;
 }
 
 /** Largest report accepted by default, in bytes (collector --max-body). */
@@ -93,6 +105,8 @@ export async function buildCollector(options: CollectorOptions): Promise<Fastify
     throw new CollectorError('C_NOT_FOUND', 'no such page');
   });
 
+  // Before any route: it documents each /api/ route as it is registered.
+  await registerApiDocs(app);
   await app.register(reportRoutes, {
     db: options.db,
     log: options.log,
@@ -100,21 +114,36 @@ export async function buildCollector(options: CollectorOptions): Promise<Fastify
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     requireClientCert: Boolean(options.tls?.clientCa),
   });
+  await app.register(readApi, {
+    db: options.db,
+    log: options.log,
+    limiter: new RateLimiter(options.apiPerMinute ?? 120, options.apiBurst ?? 60),
+  });
   await app.register(dashboard, {
     db: options.db,
     log: options.log,
     cookies: cookieNames(Boolean(https) || Boolean(options.secureCookies)),
     display: createDisplay(options.timeZone ?? 'UTC'),
     ...(options.attestation ? { attestation: options.attestation } : {}),
+    ...(options.auth ? { directory: createDirectory(options.auth, options.log) } : {}),
   });
   if (options.deliveries !== false) {
     const deliveries = options.deliveries;
     let stop: (() => Promise<void>) | undefined;
+    let stopSinks: (() => Promise<void>) | undefined;
     app.addHook('onReady', async () => {
       stop = startDispatcher(options.db, options.log, deliveries);
+      // Without a config the periodic check still runs (webhooks hear of expiring exemptions
+      // and silent agents too), with the default thresholds and no syslog or e-mail sinks.
+      stopSinks = await startEventSinks(
+        options.db,
+        options.log,
+        options.events ?? NO_EVENTS_CONFIG,
+        deliveries,
+      );
     });
     app.addHook('onClose', async () => {
-      await stop?.();
+      await Promise.all([stop?.(), stopSinks?.()]);
     });
   }
   return app;

@@ -66,3 +66,18 @@ export async function startCollector(
     },
   };
 }
+
+/** "METHOD /path" for every route in fastify's printed route tree (HEAD twins left out). */
+export function servedRoutes(tree: string): string[] {
+  const stack: string[] = [];
+  const out: string[] = [];
+  for (const line of tree.split('\n')) {
+    const m = /^([ │]*)[├└]── (.+?)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!m) continue;
+    stack.length = m[1]!.length / 4;
+    stack.push(m[2]!);
+    for (const method of m[3]?.split(', ') ?? [])
+      if (method !== 'HEAD') out.push(`${method} ${stack.join('')}`);
+  }
+  return out;
+}

@@ -9,12 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardAttestation } from '../../agent/commands/attestation.js';
 import { type Database, openDatabase } from '../../src/collector/db/index.js';
 import { buildCollector } from '../../src/collector/server.js';
-import { createSession, createUser } from '../../src/collector/store/access.js';
+import { createAgentToken, createSession, createUser } from '../../src/collector/store/access.js';
+import { createApiToken, revokeApiToken } from '../../src/collector/store/api-tokens.js';
 import { ingestReport } from '../../src/collector/store/ingest.js';
 import { addSiteToGroup, type Grant, grantRole } from '../../src/collector/store/roles.js';
 import { silentLogger } from '../../src/core/log.js';
+import { TOKEN_GRANTS, type TokenName } from './api-fixture.js';
 import { hikvisionCamera, makeReport } from './fixtures.js';
-import { tempDir } from './harness.js';
+import { servedRoutes, tempDir } from './harness.js';
 
 const CITY_IP = '10.20.0.64';
 const SCHOOL_IP = '10.77.0.5';
@@ -55,6 +57,15 @@ function auditorOnly(url: string): Probe {
     expect: { auditor: 200, 'school-auditor': 200, anonymous: 303 },
     otherwise: 403,
   };
+}
+
+const BYSTANDER_GRANT = { username: 'bystander', role: 'viewer', scope: 'site', name: 'school-west' };
+/** Filled in once the token exists; read when the request is sent. */
+const THROWAWAY_TOKEN = { id: '' };
+
+/** A user-management form: only an admin over every site gets through (303 back to /users). */
+function adminOnly(url: string, body: Record<string, string>): Probe {
+  return { method: 'POST', url: () => url, body, expect: { admin: 303 }, otherwise: 403 };
 }
 
 /** The matrix, keyed by the route as fastify registered it. */
@@ -165,6 +176,22 @@ const MATRIX: Record<string, Probe[]> = {
       otherwise: 403,
     },
   ],
+  // Single sign-on (dashboard/login.ts): public, and 404 on a collector without auth.oidc, as here.
+  'GET /login/oidc': [{ method: 'GET', url: () => '/login/oidc', expect: {}, otherwise: 404 }],
+  'GET /login/oidc/callback': [
+    { method: 'GET', url: () => '/login/oidc/callback?code=x&state=y', expect: {}, otherwise: 404 },
+  ],
+  // User management: admins over every site only; the changes touch a bystander, never a walker.
+  'GET /users': [
+    { method: 'GET', url: () => '/users', expect: { admin: 200, anonymous: 303 }, otherwise: 403 },
+  ],
+  'POST /users/grant': [adminOnly('/users/grant', BYSTANDER_GRANT)],
+  'POST /users/revoke': [adminOnly('/users/revoke', BYSTANDER_GRANT)],
+  'POST /users/state': [
+    adminOnly('/users/state', { username: 'bystander', state: 'disabled' }),
+    adminOnly('/users/state', { username: 'bystander', state: 'enabled' }),
+  ],
+  'POST /users/api-tokens/revoke': [adminOnly('/users/api-tokens/revoke', THROWAWAY_TOKEN)],
   'GET /static/app.css': [{ method: 'GET', url: () => '/static/app.css', expect: {}, otherwise: 200 }],
   // The agent API takes agent tokens only: a dashboard session of any role opens nothing.
   'GET /api/v1/health': [{ method: 'GET', url: () => '/api/v1/health', expect: {}, otherwise: 200 }],
@@ -173,20 +200,58 @@ const MATRIX: Record<string, Probe[]> = {
   ],
 };
 
-/** "METHOD /path" for every route in fastify's printed route tree (HEAD twins left out). */
-function servedRoutes(tree: string): string[] {
-  const stack: string[] = [];
-  const out: string[] = [];
-  for (const line of tree.split('\n')) {
-    const m = /^([ │]*)[├└]── (.+?)(?: \(([A-Z, ]+)\))?$/.exec(line);
-    if (!m) continue;
-    stack.length = m[1]!.length / 4;
-    stack.push(m[2]!);
-    for (const method of m[3]?.split(', ') ?? [])
-      if (method !== 'HEAD') out.push(`${method} ${stack.join('')}`);
-  }
-  return out;
+/** Who calls the read API: an API token per grant (TOKEN_GRANTS), an agent token, or nothing. */
+type Caller = TokenName | 'agent' | 'none';
+const CALLERS: Caller[] = [...(Object.keys(TOKEN_GRANTS) as TokenName[]), 'agent', 'none'];
+const SCOPED_TOKENS: Caller[] = ['school-viewer', 'school-site-viewer', 'school-auditor'];
+const READERS = CALLERS.filter((c) => c !== 'revoked' && c !== 'agent' && c !== 'none');
+const ALL_SITE_READERS = READERS.filter((c) => !SCOPED_TOKENS.includes(c));
+
+interface ApiProbe {
+  readonly url: (ids: { city: number; school: number }) => string;
+  readonly expect: Partial<Record<Caller, number>>;
+  /** Anyone not listed: revoked, agent and missing tokens are 401 unless the row says otherwise. */
+  readonly otherwise: number;
 }
+
+/** Read by every API token's role; another site named in the query shows nothing (checked below), not an error. */
+const readable = (url: string): ApiProbe => ({ url: () => url, expect: all(200, READERS), otherwise: 401 });
+
+/** The read API with tokens, keyed by the route as fastify registered it. */
+const API_MATRIX: Record<string, ApiProbe[]> = {
+  'GET /api/v1/devices': [readable('/api/v1/devices'), readable('/api/v1/devices?site=city-hall')],
+  'GET /api/v1/devices/:id': [
+    {
+      url: (ids) => `/api/v1/devices/${ids.city}`,
+      expect: { ...all(200, ALL_SITE_READERS), ...all(404, SCOPED_TOKENS) },
+      otherwise: 401,
+    },
+    { url: (ids) => `/api/v1/devices/${ids.school}`, expect: all(200, READERS), otherwise: 401 },
+  ],
+  'GET /api/v1/findings': [readable('/api/v1/findings'), readable('/api/v1/findings?site=city-hall')],
+  'GET /api/v1/coverage': [readable('/api/v1/coverage'), readable('/api/v1/coverage?site=city-hall')],
+  'GET /api/v1/sites': [readable('/api/v1/sites')],
+  // The audit trail: auditor tokens only, each within its sites.
+  'GET /api/v1/audit': [
+    {
+      url: () => '/api/v1/audit',
+      expect: { ...all(403, READERS), auditor: 200, 'school-auditor': 200 },
+      otherwise: 401,
+    },
+  ],
+  'GET /api/v1/openapi.json': [{ url: () => '/api/v1/openapi.json', expect: {}, otherwise: 200 }],
+};
+
+// A dashboard session opens nothing in the read API (the document is public).
+for (const [route, probes] of Object.entries(API_MATRIX))
+  MATRIX[route] = [
+    {
+      method: 'GET',
+      url: probes[0]!.url,
+      expect: {},
+      otherwise: route.endsWith('/openapi.json') ? 200 : 401,
+    },
+  ];
 
 describe('roles and site scoping: every route with every role', () => {
   const dir = tempDir('csw-roles-');
@@ -194,6 +259,7 @@ describe('roles and site scoping: every route with every role', () => {
   let app: FastifyInstance;
   const ids = { city: 0, school: 0 };
   const userIds: Record<string, number> = {};
+  const bearer: Partial<Record<Caller, string>> = {};
 
   beforeAll(async () => {
     db = await openDatabase(`${dir.path}/c.db`);
@@ -212,6 +278,14 @@ describe('roles and site scoping: every route with every role', () => {
       for (const g of grants) expect(await grantRole(db, name, g)).toBe(true);
       userIds[name] = (await db.get<{ id: number }>('SELECT id FROM users WHERE username = ?', [name]))!.id;
     }
+    for (const [name, grant] of Object.entries(TOKEN_GRANTS) as [TokenName, Grant][]) {
+      const t = await createApiToken(db, grant, name, 'test');
+      bearer[name] = t.token;
+      if (name === 'revoked') await revokeApiToken(db, t.id, 'test');
+    }
+    bearer.agent = (await createAgentToken(db, 'school-east', 'agent')).token;
+    THROWAWAY_TOKEN.id = (await createApiToken(db, TOKEN_GRANTS.viewer, 'throwaway', 'test')).id;
+    await createUser(db, 'bystander', 'a long enough test password');
     app = await buildCollector({
       db,
       log: silentLogger,
@@ -291,6 +365,83 @@ describe('roles and site scoping: every route with every role', () => {
     const csv = await send('school-auditor', MATRIX['GET /export/devices.csv']![0]!);
     expect(csv.body).toContain(SCHOOL_IP);
     expect(csv.body.trim().split('\r\n')).toHaveLength(2);
+  });
+
+  /** One read-API request as `who`. */
+  function call(who: Caller, probe: ApiProbe) {
+    const token = bearer[who];
+    return app.inject({
+      method: 'GET',
+      url: probe.url(ids),
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+  }
+
+  it('has a row for every read-API route', () => {
+    const api = servedRoutes(app.printRoutes({ commonPrefix: false })).filter(
+      (k) => k.startsWith('GET /api/') && k !== 'GET /api/v1/health',
+    );
+    expect(api.sort()).toEqual(Object.keys(API_MATRIX).sort());
+  });
+
+  for (const who of CALLERS) {
+    it(`answers the API token ${who} as the matrix says on every API route`, async () => {
+      const got: string[] = [];
+      const want: string[] = [];
+      for (const [route, probes] of Object.entries(API_MATRIX)) {
+        for (const probe of probes) {
+          const res = await call(who, probe);
+          got.push(`${route} ${probe.url(ids)} → ${res.statusCode}`);
+          want.push(`${route} ${probe.url(ids)} → ${probe.expect[who] ?? probe.otherwise}`);
+        }
+      }
+      expect(got).toEqual(want);
+    });
+  }
+
+  it('shows a site-scoped API token nothing of another site through any API route', async () => {
+    for (const who of SCOPED_TOKENS) {
+      for (const [route, probes] of Object.entries(API_MATRIX)) {
+        for (const probe of probes) {
+          const res = await call(who, probe);
+          const where = `${who} ${route} ${probe.url(ids)}`;
+          // The audit trail may quote the caller's own query; nothing else may name the city.
+          const shown = res.body.replace(/"target":"[^"]*"/g, '');
+          expect(shown, where).not.toContain(CITY_IP);
+          expect(shown, where).not.toContain('city-hall');
+          expect(shown, where).not.toContain('58:50:ed:1f:e3:85');
+        }
+      }
+      // And what the token may see, it does see.
+      const list = await call(who, API_MATRIX['GET /api/v1/devices']![0]!);
+      expect(list.body, who).toContain(SCHOOL_IP);
+    }
+  });
+
+  it('shows the remediation form only where the server accepts it, the exemption fields only to approvers', async () => {
+    const [, removal, , exemption] = MATRIX['POST /devices/:id/remediation']!;
+    for (const who of SIGNED_IN.filter((w) => w !== 'no-role')) {
+      const page = await send(who, {
+        method: 'GET',
+        url: (i) => `/devices/${i.school}`,
+        expect: {},
+        otherwise: 200,
+      });
+      expect(page.statusCode, who).toBe(200);
+      const shown = {
+        remediation: page.body.includes('<form class="remediation"'),
+        exemption:
+          page.body.includes('<fieldset class="exemption">') && page.body.includes('value="exempted"'),
+      };
+      const accepted = {
+        remediation: (removal!.expect[who as Who] ?? removal!.otherwise) === 303,
+        exemption: (exemption!.expect[who as Who] ?? exemption!.otherwise) === 303,
+      };
+      expect(shown, who).toEqual(accepted);
+    }
+    // Both kinds of refusal are real, and the matrix above holds them: an operator's exemption is 403.
+    expect(exemption!.expect.operator ?? exemption!.otherwise).toBe(403);
+    expect(removal!.expect.viewer ?? removal!.otherwise).toBe(403);
   });
 
   it('names the signed-in approver when an exemption form leaves the approver empty', async () => {

@@ -4,6 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../../core/log.js';
+import type { Directory } from '../auth/index.js';
 import type { Database } from '../db/index.js';
 import type { Session } from '../store/access.js';
 import type { Authority, Permission, SiteScope } from '../store/roles.js';
@@ -14,14 +15,16 @@ import type { AttestationRenderer } from './attestation.js';
 export interface CookieNames {
   readonly session: string;
   readonly login: string;
+  /** Binds an OIDC login in flight to the browser that started it (auth/oidc.ts). */
+  readonly oidcFlow: string;
   readonly secure: boolean;
 }
 
 export function cookieNames(secure: boolean): CookieNames {
   // __Host- cookies are only accepted over HTTPS, for this exact host and path (RFC 6265bis).
   return secure
-    ? { session: '__Host-csw_session', login: '__Host-csw_login', secure }
-    : { session: 'csw_session', login: 'csw_login', secure };
+    ? { session: '__Host-csw_session', login: '__Host-csw_login', oidcFlow: '__Host-csw_oidc', secure }
+    : { session: 'csw_session', login: 'csw_login', oidcFlow: 'csw_oidc', secure };
 }
 
 export interface DashboardOptions {
@@ -32,6 +35,8 @@ export interface DashboardOptions {
   readonly attestation?: AttestationRenderer;
   /** How times and maker names are printed (the collector's --time-zone); default UTC. */
   readonly display?: Display;
+  /** Directory sign-in (LDAP, OIDC) from the config's auth section; local accounts only without it. */
+  readonly directory?: Directory;
 }
 
 const UTC = createDisplay('UTC');
@@ -69,10 +74,13 @@ export function sendPage(reply: FastifyReply, name: PageName, frame: Frame, data
 
 const sessions = new WeakMap<FastifyRequest, Session>();
 const authorities = new WeakMap<FastifyRequest, Authority>();
+// Keyed by the session object too, so frameOf(session) can tell whether to show admin links.
+const sessionAuthorities = new WeakMap<Session, Authority>();
 
 export function attachSession(req: FastifyRequest, session: Session, authority: Authority): void {
   sessions.set(req, session);
   authorities.set(req, authority);
+  sessionAuthorities.set(session, authority);
 }
 
 /** The sites where the signed-in user holds `permission` (none when not signed in). */
@@ -94,7 +102,13 @@ export function sessionOf(req: FastifyRequest): Session {
 }
 
 export function frameOf(s: Session, title: string): Frame {
-  return { title, user: s.username, csrf: s.csrf };
+  // The Users link, for admins over every site (user management is global: dashboard/users.ts).
+  return {
+    title,
+    user: s.username,
+    csrf: s.csrf,
+    admin: sessionAuthorities.get(s)?.scope('manage').all === true,
+  };
 }
 
 /** A form field as text: anything else (a repeated field, a missing one) is empty. */

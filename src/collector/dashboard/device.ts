@@ -1,8 +1,7 @@
 /** One device: identity, rules, evidence, history, and the remediation form. */
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { DeviceType } from '../../contract/types.js';
 import { loadRiskAssessor, type RiskAssessor } from '../../knowledge/advisories/index.js';
-import type { Session } from '../store/access.js';
 import {
   deviceDetail,
   REMEDIATION_STATES,
@@ -11,7 +10,7 @@ import {
   setRemediation,
   siteOfDevice,
 } from '../store/queries.js';
-import { inScope, type SiteScope } from '../store/roles.js';
+import { inScope } from '../store/roles.js';
 import {
   type DashboardOptions,
   displayOf,
@@ -38,14 +37,14 @@ export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, opts
   let assessor: RiskAssessor | undefined;
   const showDevice = async (
     reply: FastifyReply,
-    s: Session,
-    scope: SiteScope,
+    req: FastifyRequest,
     id: number,
     error: string | null,
     status = 200,
   ) => {
+    const s = sessionOf(req);
     // A device outside the user's sites is "not found", so its existence does not leak.
-    const d = await deviceDetail(db, id, scope);
+    const d = await deviceDetail(db, id, scopeOf(req, 'read'));
     if (!d) {
       return sendPage(
         reply,
@@ -73,7 +72,17 @@ export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, opts
       reply,
       'device',
       frameOf(s, `${d.ip} · ${d.site}`),
-      { ...displayOf(opts), d, risks, states: REMEDIATION_STATES, error, remediable: remediable(d.verdict) },
+      {
+        ...displayOf(opts),
+        d,
+        risks,
+        error,
+        remediable: remediable(d.verdict),
+        // Only the forms the POST below would accept: operators record, approvers also exempt.
+        canRemediate: inScope(scopeOf(req, 'remediate'), d.site),
+        canExempt: inScope(scopeOf(req, 'exempt'), d.site),
+        states: REMEDIATION_STATES,
+      },
       status,
     );
   };
@@ -84,7 +93,7 @@ export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, opts
       config: { access: 'read' },
       schema: { params: idParams, querystring: { type: 'object', properties: {} } },
     },
-    async (req, reply) => showDevice(reply, sessionOf(req), scopeOf(req, 'read'), idOf(req.params), null),
+    async (req, reply) => showDevice(reply, req, idOf(req.params), null),
   );
 
   app.post(
@@ -100,9 +109,9 @@ export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, opts
       const s = sessionOf(req);
       const read = scopeOf(req, 'read');
       const id = idOf(req.params);
-      const showError = (message: string, status: number) => showDevice(reply, s, read, id, message, status);
+      const showError = (message: string, status: number) => showDevice(reply, req, id, message, status);
       const site = await siteOfDevice(db, id);
-      if (site === null || !inScope(read, site)) return showDevice(reply, s, read, id, null, 404);
+      if (site === null || !inScope(read, site)) return showDevice(reply, req, id, null, 404);
       if (!inScope(scopeOf(req, 'remediate'), site))
         return showError(`Your roles do not let you record remediation at site "${site}".`, 403);
       const state = field(req.body, 'state') as RemediationState;
@@ -136,7 +145,7 @@ export const devicePage: FastifyPluginAsync<DashboardOptions> = async (app, opts
         s.username,
         req.ip,
       );
-      if (!ok) return showDevice(reply, s, read, id, null, 404);
+      if (!ok) return showDevice(reply, req, id, null, 404);
       log.info({ deviceId: id, state, by: s.username }, 'remediation recorded');
       return reply.redirect(`/devices/${id}`, 303);
     },

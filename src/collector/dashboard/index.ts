@@ -17,6 +17,7 @@ import { devicesPage } from './devices.js';
 import { exportRoutes } from './exports.js';
 import { loginPages } from './login.js';
 import { overviewPage } from './overview.js';
+import { usersPage } from './users.js';
 
 export { type CookieNames, cookieNames, type DashboardOptions } from './context.js';
 
@@ -29,6 +30,7 @@ export const DASHBOARD_PAGES = [
   exportRoutes,
   attestationRoute,
   auditPages,
+  usersPage,
 ] as const;
 
 export const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, opts) => {

@@ -119,6 +119,39 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE TABLE webhook_attempts (
        id {{pk}}, delivery_id BIGINT NOT NULL REFERENCES webhook_deliveries(id), at TEXT NOT NULL, status INTEGER, error TEXT)`,
   ],
+  // Issue 16, directory sign-in (src/collector/auth/): where a user signs in (local password,
+  // LDAP or OIDC), and the OIDC logins in flight (state, nonce and PKCE verifier stay here,
+  // keyed by the digest of a short-lived browser cookie, and are used once).
+  [
+    `ALTER TABLE users ADD COLUMN auth_source TEXT NOT NULL DEFAULT 'local'`,
+    `CREATE TABLE oidc_pending (
+       flow_sha256 TEXT PRIMARY KEY, state TEXT NOT NULL, nonce TEXT NOT NULL, verifier TEXT NOT NULL,
+       expires_at TEXT NOT NULL)`,
+  ],
+  // Issue 16 (read API): integration tokens, each one role over one scope like a user's grant
+  // (store/api-tokens.ts). Kept apart from agent_tokens so neither kind opens the other's routes.
+  [
+    `CREATE TABLE api_tokens (
+       id TEXT PRIMARY KEY, label TEXT, role TEXT NOT NULL, scope_kind TEXT NOT NULL, scope_name TEXT NOT NULL,
+       secret_sha256 TEXT NOT NULL, created_by TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT,
+       revoked_by TEXT, last_used_at TEXT)`,
+  ],
+  // Issue 16 (events out): sinks from the config (syslog, per-site digest e-mail) beside the
+  // webhooks, one delivery row per event per sink; event_key makes a time-based event (an expiring
+  // exemption, a silent agent, a digest) recorded once however many collectors check for it.
+  [
+    `ALTER TABLE outbox_events ADD COLUMN event_key TEXT`,
+    `CREATE UNIQUE INDEX outbox_events_key ON outbox_events (event_key)`,
+    `CREATE TABLE event_sinks (
+       id {{pk}}, kind TEXT NOT NULL, name TEXT NOT NULL, created_at TEXT NOT NULL, disabled_at TEXT, UNIQUE (kind, name))`,
+    `CREATE TABLE sink_deliveries (
+       id {{pk}}, event_id BIGINT NOT NULL REFERENCES outbox_events(id), sink_id BIGINT NOT NULL REFERENCES event_sinks(id),
+       state TEXT NOT NULL, attempts INTEGER NOT NULL, next_at TEXT NOT NULL, lease_until TEXT, delivered_at TEXT,
+       UNIQUE (event_id, sink_id))`,
+    `CREATE INDEX sink_deliveries_due ON sink_deliveries (state, next_at)`,
+    `CREATE TABLE sink_attempts (
+       id {{pk}}, delivery_id BIGINT NOT NULL REFERENCES sink_deliveries(id), at TEXT NOT NULL, status INTEGER, error TEXT)`,
+  ],
 ];
 
 function render(statement: string, dialect: Dialect): string {

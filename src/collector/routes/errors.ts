@@ -40,6 +40,23 @@ export const collectorErrors = {
     status: 409,
     fix: 'each report needs its own id; an agent never reuses one, so check for a copied spool or a forged report',
   },
+  // The read API (routes/api/): its own codes, since its tokens are not the agents'.
+  C_API_TOKEN: {
+    status: 401,
+    fix: 'send Authorization: Bearer with a token from `camsweep collector api-token create` (agent tokens do not open the read API)',
+  },
+  C_API_TOKEN_REVOKED: {
+    status: 401,
+    fix: 'this API token was revoked; ask an administrator for a new one (`camsweep collector api-token create`)',
+  },
+  C_API_ROLE: {
+    status: 403,
+    fix: 'use a token whose role grants this route (the audit trail needs --role auditor)',
+  },
+  C_API_RATE: {
+    status: 429,
+    fix: 'wait the Retry-After seconds; fetch larger pages rather than more requests',
+  },
   C_NOT_FOUND: { status: 404, fix: 'check the address' },
   C_INTERNAL: { status: 500, fix: 'see the collector log' },
 } as const satisfies Record<string, Entry>;

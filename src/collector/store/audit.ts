@@ -137,11 +137,16 @@ function normalise(r: AuditEntry): AuditEntry {
   return { ...r, id: Number(r.id) };
 }
 
-/** Every entry in the scope, oldest first, in pages (for exports and verification). */
-export async function* allAudit(q: Sql, scope: SiteScope, pageSize = 2000): AsyncGenerator<AuditEntry> {
+/** Every entry in the scope after entry `from`, oldest first, in pages (for exports, verification, the API). */
+export async function* allAudit(
+  q: Sql,
+  scope: SiteScope,
+  pageSize = 2000,
+  from = 0,
+): AsyncGenerator<AuditEntry> {
   const f = scopeFilter(scope);
   const cond = f.sql ? `${f.sql} AND id > ?` : 'WHERE id > ?';
-  let after = 0;
+  let after = from;
   for (;;) {
     const rows = await q.all<AuditEntry>(`SELECT ${COLUMNS} FROM audit_log ${cond} ORDER BY id LIMIT ?`, [
       ...f.params,

@@ -11,9 +11,9 @@
 import { createHash } from 'node:crypto';
 import type { Report } from '../../contract/types.js';
 import type { Sql } from '../db/sql.js';
-import { type IngestPlan, planIngest } from './ingest-plan.js';
+import { queueIngestEvents } from './ingest-events.js';
+import { planIngest } from './ingest-plan.js';
 import { loadCandidates, writePlan } from './ingest-write.js';
-import { enqueueEvent } from './outbox.js';
 
 export { searchText, VERDICT_RANK } from './ingest-plan.js';
 
@@ -104,42 +104,6 @@ async function priorUse(
   return same ? 'duplicate' : 'conflict';
 }
 
-/** Receivers hear of new covered/suspect devices and of every verdict change (store/outbox.ts). */
-async function queueEvents(
-  q: Sql,
-  site: string,
-  plan: IngestPlan,
-  idOf: (ref: number) => number,
-  now: string,
-): Promise<void> {
-  for (const change of plan.changes) {
-    const isNew = change.from === null;
-    if (isNew && change.to !== 'covered' && change.to !== 'suspect') continue;
-    const row = plan.inserts.find((w) => w.ref === change.ref) ?? plan.updates.get(change.ref);
-    const s = row?.state;
-    await enqueueEvent(
-      q,
-      {
-        kind: isNew ? 'device.new' : 'device.verdict-changed',
-        site,
-        data: {
-          deviceId: idOf(change.ref),
-          site,
-          ip: s?.ip ?? null,
-          mac: row?.mac ?? null,
-          manufacturer: s?.manufacturer ?? null,
-          model: s?.model ?? null,
-          from: change.from,
-          verdict: change.to,
-          rules: s?.rules ? s.rules.split(' ') : [],
-          seenAt: plan.seenAt,
-        },
-      },
-      now,
-    );
-  }
-}
-
 export async function ingestReport(
   q: Sql,
   report: Report,
@@ -161,7 +125,13 @@ export async function ingestReport(
   const candidates = await loadCandidates(q, siteId, report.devices);
   const plan = planIngest(report, candidates);
   const idOf = await writePlan(q, plan, siteId, scanId);
-  await queueEvents(q, report.agent.site, plan, idOf, now);
+  // Receivers hear of it through the durable queue (store/outbox.ts), in this transaction.
+  const scan = {
+    agent: report.agent.id,
+    rulesVersion: report.scan.rulesVersion,
+    finishedAt: report.scan.finishedAt,
+  };
+  await queueIngestEvents(q, { siteId, scanId }, report.agent.site, plan, idOf, scan, now);
   return {
     status: 'stored',
     devices: report.devices.length,

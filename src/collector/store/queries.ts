@@ -115,17 +115,22 @@ function where(
   filter: DeviceFilter,
   now: string,
   scope: SiteScope,
+  inIdOrder = false,
 ): { sql: string; params: unknown[]; remediation: boolean } {
-  const limit = scopeCondition(scope);
+  // Paging in id order (devicesAfter, allDevices) walks the primary key from the cursor and stops at the
+  // page's end; a unary + keeps the site and verdict indexes, which would make every page
+  // collect and sort all matching rows first, out of the plan (SQLite and PostgreSQL alike).
+  const d = inIdOrder ? '+d' : 'd';
+  const limit = scopeCondition(scope, d);
   const parts: string[] = scope.all ? [] : [limit.sql];
   const params: unknown[] = [...limit.params];
   if (filter.site) {
-    parts.push('d.site_id = (SELECT id FROM sites WHERE name = ?)');
+    parts.push(`${d}.site_id = (SELECT id FROM sites WHERE name = ?)`);
     params.push(filter.site);
   }
   if (filter.verdict) {
     // By rank, not name: (site_id, verdict_rank, last_seen, id) then serves filter and order at once.
-    parts.push('d.verdict_rank = ?');
+    parts.push(`${d}.verdict_rank = ?`);
     params.push(VERDICT_RANK[filter.verdict]);
   }
   if (filter.switch) {
@@ -212,7 +217,7 @@ export async function* allDevices(
   pageSize = 2000,
 ): AsyncGenerator<DeviceRow> {
   const now = new Date().toISOString();
-  const w = where(filter, now, scope);
+  const w = where(filter, now, scope, true);
   let after = 0;
   for (;;) {
     const cond = w.sql ? `${w.sql} AND d.id > ?` : 'WHERE d.id > ?';
@@ -444,4 +449,29 @@ export async function deviceExtras(
     evidence: JSON.parse(row.evidence) as Evidence[],
     hostnames: JSON.parse(row.hostnames) as string[],
   };
+}
+
+/**
+ * One page of devices in id order after `afterId`, with their findings: what the read API
+ * pages through with a cursor (routes/api/). `extra` narrows further with a condition of the
+ * caller's (its `changedSince`), written against the same aliases (d, s, r).
+ */
+export async function devicesAfter(
+  q: Sql,
+  filter: DeviceFilter,
+  scope: SiteScope,
+  page: { afterId: number; limit: number },
+  extra: { sql: string; params: unknown[] } | null = null,
+): Promise<(DeviceRow & { findings: Finding[] })[]> {
+  const now = new Date().toISOString();
+  const w = where(filter, now, scope, true);
+  const conds = [w.sql ? w.sql.slice('WHERE '.length) : '1 = 1', 'd.id > ?', extra?.sql ?? '1 = 1'];
+  const rows = await q.all<RawRow & { findings: string }>(
+    `SELECT ${DEVICE_COLUMNS}, d.findings ${FROM} WHERE ${conds.join(' AND ')} ORDER BY d.id LIMIT ?`,
+    [...w.params, page.afterId, ...(extra?.params ?? []), page.limit],
+  );
+  return rows.map(({ findings, ...r }) => ({
+    ...finish(r, now),
+    findings: JSON.parse(findings) as Finding[],
+  }));
 }

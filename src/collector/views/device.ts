@@ -96,18 +96,28 @@ export const device = `<p><a href="/devices?site=<%= encodeURIComponent(it.d.sit
 <% } else { %>
 <p>Now: <span class="state s-<%= it.d.state %>"><%= it.d.state %></span>
 <% if (it.d.state === 'exempted') { %> — approved by <%= it.d.approver %>, until <%= it.show.time(it.d.expiresAt) %>: <%= it.d.reason %><% } %></p>
+<% if (it.canRemediate) { %>
 <form class="remediation" method="post" action="/devices/<%= it.d.id %>/remediation">
   <input type="hidden" name="_csrf" value="<%= it.csrf %>">
   <label>State
     <select name="state">
-    <% it.states.forEach(function (s) { %><option value="<%= s %>"<%= s === it.d.state ? ' selected' : '' %>><%= s %></option><% }) %>
+    <% it.states.filter(function (s) { return it.canExempt || s !== 'exempted'; }).forEach(function (s) { %><option value="<%= s %>"<%= s === it.d.state ? ' selected' : '' %>><%= s %></option><% }) %>
     </select>
   </label>
-  <label>Approver <input name="approver" maxlength="128" value="<%= it.d.approver || '' %>"></label>
   <label>Reason <input name="reason" maxlength="1024" value="<%= it.d.reason || '' %>"></label>
-  <label>Expires <input name="expires" type="date" value="<%= it.d.expiresAt ? it.d.expiresAt.slice(0, 10) : '' %>"></label>
+  <% if (it.canExempt) { %>
+  <fieldset class="exemption">
+    <legend>Exemption (state "exempted")</legend>
+    <label>Approver <input name="approver" maxlength="128" value="<%= it.d.approver || '' %>"></label>
+    <label>Expires <input name="expires" type="date" value="<%= it.d.expiresAt ? it.d.expiresAt.slice(0, 10) : '' %>"></label>
+  </fieldset>
+  <% } %>
   <button type="submit">Record</button>
 </form>
+<% if (!it.canExempt) { %><p class="meta">An exemption is granted by a user with the approver role at <%= it.d.site %>.</p><% } %>
+<% } else { %>
+<p class="meta">Recording remediation needs the operator or approver role at <%= it.d.site %>.</p>
+<% } %>
 <% } %>
 <% if (it.error) { %><p class="error" role="alert"><%= it.error %></p><% } %>
 <% if (it.d.remediationLog.length > 0) { %>

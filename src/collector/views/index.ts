@@ -9,6 +9,7 @@ import { device } from './device.js';
 import { devices } from './devices.js';
 import { layout, login, problem } from './layout.js';
 import { overview } from './overview.js';
+import { users } from './users.js';
 
 export { stylesheet } from './style.js';
 
@@ -33,7 +34,7 @@ const eta = new Eta({
   cache: true,
   useWith: false,
 });
-const pages = { overview, devices, device, login, problem, audit } as const;
+const pages = { overview, devices, device, login, problem, audit, users } as const;
 eta.loadTemplate('@layout', layout);
 for (const [name, text] of Object.entries(pages)) eta.loadTemplate(`@${name}`, text);
 
@@ -43,6 +44,8 @@ export interface Frame {
   readonly title: string;
   readonly user: string | null;
   readonly csrf: string | null;
+  /** Show the Users link (admin over every site). */
+  readonly admin?: boolean;
 }
 
 export function renderPage(name: PageName, frame: Frame, data: object): string {

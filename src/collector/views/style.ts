@@ -35,9 +35,14 @@ pre.value { margin: 0; white-space: pre-wrap; word-break: break-all; max-width: 
 .error { color: var(--covered); font-weight: 600; }
 .login { max-width: 320px; margin: 60px auto; background: #fff; padding: 20px; border: 1px solid var(--line); border-radius: 6px; }
 .login form { display: flex; flex-direction: column; gap: 12px; }
+.login fieldset.method { border: 1px solid var(--line); display: flex; flex-direction: column; gap: 4px; }
+.login label.choice { flex-direction: row; gap: 6px; font-size: 14px; } a.sso { display: block; text-align: center; padding: 6px; border: 1px solid #1f2a37; border-radius: 4px; }
 .pages { margin-top: 12px; display: flex; gap: 16px; }
 .citation { color: #333; } .basis { color: #555; }
 .coverage h3 { font-size: 14px; margin: 12px 0 4px; } .coverage table { width: 100%; font-size: 12px; }
 .blind-spots { margin: 6px 0; padding-left: 18px; font-size: 12px; } .blind-spots .kind { color: var(--suspect); }
 table.facts th { font-weight: 600; padding-right: 16px; } th a { color: inherit; } time { white-space: nowrap; }
+fieldset.exemption { display: flex; gap: 12px; align-items: end; border: 1px solid var(--line); margin: 0; }
+form.grant { display: flex; flex-wrap: wrap; gap: 12px; align-items: end; } form.inline { display: inline; margin-left: 6px; }
+ul.grants { margin: 0; padding-left: 16px; } table.users, table.tokens { width: 100%; }
 `;

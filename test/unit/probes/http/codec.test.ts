@@ -16,6 +16,7 @@ import { hintsOf } from '../../../../src/agent/probes/http/hints.js';
 import { distinguishedName } from '../../../../src/agent/probes/http/tls-cert.js';
 import type { HttpResponse } from '../../../../src/agent/probes/http/wire.js';
 import { normaliseMac } from '../../../../src/core/mac.js';
+import { cpuMillis } from '../../../helpers/cpu-time.js';
 
 const latin1 = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
 
@@ -57,13 +58,14 @@ describe('WWW-Authenticate realms', () => {
     expect(realmsOf(['', ',,,', '=', 'realm="no scheme"', 'Digest realm="unterminated'])).toEqual(
       expect.any(Array),
     );
-    const started = Date.now();
-    realmsOf([
-      `Digest ${'a=b, '.repeat(50_000)}`,
-      '"'.repeat(100_000),
-      `Digest realm="${'\\'.repeat(100_000)}"`,
-    ]);
-    expect(Date.now() - started).toBeLessThan(2000);
+    const cpu = cpuMillis(() => {
+      realmsOf([
+        `Digest ${'a=b, '.repeat(50_000)}`,
+        '"'.repeat(100_000),
+        `Digest realm="${'\\'.repeat(100_000)}"`,
+      ]);
+    });
+    expect(cpu).toBeLessThan(2000);
   });
 });
 
@@ -82,17 +84,18 @@ describe('HTML title', () => {
   });
 
   it('stays fast on pathological markup', () => {
-    const started = Date.now();
-    htmlTitle('<title'.repeat(20_000));
-    htmlTitle(`<!--${'<title>'.repeat(20_000)}`);
-    htmlTitle(`<title>${'&#1'.repeat(30_000)}</title>`);
-    htmlTitle('<!--'.repeat(20_000));
-    htmlTitle(`${'<!---->'.repeat(9000)}<title>late</title>`);
-    sameOriginRedirect(undefined, '<meta http-equiv=refresh '.repeat(3000));
-    sameOriginRedirect(undefined, 'location = '.repeat(3000));
-    iconLink('<link rel=icon '.repeat(5000));
-    iconLink(`<link ${'rel= '.repeat(10_000)}>`);
-    expect(Date.now() - started).toBeLessThan(300);
+    const cpu = cpuMillis(() => {
+      htmlTitle('<title'.repeat(20_000));
+      htmlTitle(`<!--${'<title>'.repeat(20_000)}`);
+      htmlTitle(`<title>${'&#1'.repeat(30_000)}</title>`);
+      htmlTitle('<!--'.repeat(20_000));
+      htmlTitle(`${'<!---->'.repeat(9000)}<title>late</title>`);
+      sameOriginRedirect(undefined, '<meta http-equiv=refresh '.repeat(3000));
+      sameOriginRedirect(undefined, 'location = '.repeat(3000));
+      iconLink('<link rel=icon '.repeat(5000));
+      iconLink(`<link ${'rel= '.repeat(10_000)}>`);
+    });
+    expect(cpu).toBeLessThan(300);
   });
 
   it('recognises HTML by type or by content', () => {

@@ -15,6 +15,7 @@ import {
 } from '../../../../src/agent/probes/onvif/codec.js';
 import { serviceUrls } from '../../../../src/agent/probes/onvif/index.js';
 import { macFromUuid } from '../../../../src/core/mac.js';
+import { cpuMillis } from '../../../helpers/cpu-time.js';
 
 const fixture = (device: string) =>
   readFileSync(new URL(`../../../fixtures/devices/${device}/onvif/probe-match.xml`, import.meta.url), 'utf8')
@@ -297,10 +298,11 @@ describe('WS-Discovery hostile input', () => {
   });
 
   it('is bounded on a 10 MB input', () => {
-    const t0 = performance.now();
-    parseDiscovery(`<s:Envelope><s:Body>${'<d:ProbeMatch>'.repeat(1_000_000)}`);
-    parseSystemDateAndTime('x'.repeat(10_000_000));
-    parseDeviceInformation(`<a>${'<b>'.repeat(2_000_000)}`);
-    expect(performance.now() - t0).toBeLessThan(3000);
+    const cpu = cpuMillis(() => {
+      parseDiscovery(`<s:Envelope><s:Body>${'<d:ProbeMatch>'.repeat(1_000_000)}`);
+      parseSystemDateAndTime('x'.repeat(10_000_000));
+      parseDeviceInformation(`<a>${'<b>'.repeat(2_000_000)}`);
+    });
+    expect(cpu).toBeLessThan(3000);
   });
 });
