@@ -9,12 +9,14 @@
  *   camsweep collector audit verify
  *   camsweep collector webhook add --url URL | webhook list | webhook disable ID
  *   camsweep collector api-token create --role ROLE (--site S | --group G | --all) [--label TEXT] | list | revoke ID
+ *   camsweep collector events sinks | events log [--limit N] | events retry
  */
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadCollectorConfig } from '../../src/collector/auth/config.js';
 import { type Database, openDatabase, type Sql } from '../../src/collector/db/index.js';
+import { eventsConfigFromFile } from '../../src/collector/events/config.js';
 import { buildCollector } from '../../src/collector/server.js';
 import {
   createAgentToken,
@@ -26,7 +28,14 @@ import {
   setUserDisabled,
 } from '../../src/collector/store/access.js';
 import { appendAudit, verifyAudit } from '../../src/collector/store/audit.js';
-import { addWebhook, disableWebhook, listWebhooks } from '../../src/collector/store/outbox.js';
+import {
+  addWebhook,
+  deliveryLog,
+  disableWebhook,
+  listSinks,
+  listWebhooks,
+  retryFailed,
+} from '../../src/collector/store/outbox.js';
 import {
   addSiteToGroup,
   grantRole,
@@ -38,6 +47,7 @@ import {
 } from '../../src/collector/store/roles.js';
 import { checkTimeZone } from '../../src/collector/views/display.js';
 import { CamsweepError, EXIT } from '../../src/core/errors.js';
+import { forTerminal } from '../../src/core/text.js';
 import { dashboardAttestation } from './attestation.js';
 import { apiTokenCommand } from './collector-api-token.js';
 import type { CommandIO } from './io.js';
@@ -63,14 +73,19 @@ const HELP = `Usage:
   camsweep collector group add|remove --group NAME --site NAME
                                               put a site in a site group (or take it out)
   camsweep collector group list               list site groups and their sites
-  camsweep collector webhook add --url URL    send events (new covered/suspect device, verdict
-                                              change) to URL, signed with HMAC-SHA256; the
-                                              signing secret is printed once
+  camsweep collector webhook add --url URL    send every event (see README, "Events") to URL,
+                                              signed with HMAC-SHA256; the signing secret is
+                                              printed once
   camsweep collector webhook list | webhook disable ID
   camsweep collector api-token create --role ROLE (--site NAME | --group NAME | --all) [--label TEXT]
                                               create a read-API token for an integration
                                               (printed once; only its hash is stored)
   camsweep collector api-token list | api-token revoke ID
+  camsweep collector events sinks             every event receiver (webhooks, syslog, digest
+                                              e-mail) with its pending/delivered/failed counts
+  camsweep collector events log [--limit N]   the newest delivery attempts (default 50)
+  camsweep collector events retry             queue again every delivery that ran out of
+                                              attempts (after a long receiver outage)
   camsweep collector audit verify             check the audit trail's hash chain; exit 1 when
                                               a row was deleted or edited
 
@@ -89,8 +104,10 @@ Options:
   --time-zone ZONE     IANA time zone the dashboard shows times in, e.g. Europe/Berlin
                        (env CAMSWEEP_TIME_ZONE; default UTC; the ISO time shows on hover)
   --org NAME           organisation named on attestations from the dashboard's Attestation button
-  --config FILE        collector config (YAML); its auth: section sets up directory sign-in
-                       (OIDC, LDAP) and group → role mappings (see src/collector/README.md)
+  --config FILE        collector config (YAML; env CAMSWEEP_COLLECTOR_CONFIG): its auth:
+                       section sets up directory sign-in (OIDC, LDAP) and group → role
+                       mappings, its events: section syslog sinks, the SMTP relay and
+                       per-site digests (see src/collector/README.md)
 `;
 
 const OPTIONS = {
@@ -115,6 +132,7 @@ const OPTIONS = {
   'api-rate': { type: 'string' },
   org: { type: 'string' },
   config: { type: 'string' },
+  limit: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -384,6 +402,36 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
       },
     );
   }
+  if (verb === 'events' && action === 'sinks') {
+    const rows = await withDb(db, (d) => listSinks(d));
+    out(['sink', 'enabled', 'pending', 'delivered', 'failed'].join('\t'));
+    for (const r of rows)
+      out([r.sink, r.enabled ? 'yes' : 'no', r.pending, r.delivered, r.failed].join('\t'));
+    return EXIT.ok;
+  }
+  if (verb === 'events' && action === 'log') {
+    const rows = await withDb(db, (d) => deliveryLog(d, positiveInt(values.limit, 'limit', 50)));
+    out(['at', 'sink', 'event', 'kind', 'site', 'state', 'status', 'error'].join('\t'));
+    for (const r of rows)
+      out(
+        [
+          r.at,
+          r.sink,
+          r.eventId,
+          r.kind,
+          forTerminal(r.site),
+          r.state,
+          r.status ?? '',
+          forTerminal(r.error ?? ''),
+        ].join('\t'),
+      );
+    return EXIT.ok;
+  }
+  if (verb === 'events' && action === 'retry') {
+    const n = await auditedChange(db, 'events.retry', 'failed deliveries', null, (d) => retryFailed(d));
+    out(`${n} failed deliveries queued again`);
+    return EXIT.ok;
+  }
   if (verb === 'audit' && action === 'verify') {
     const verdict = await withDb(db, (d) => verifyAudit(d));
     if (verdict.ok) {
@@ -418,7 +466,9 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
       fix: 'pass --time-zone (or set CAMSWEEP_TIME_ZONE) to a name from the tz database, e.g. America/Chicago',
     });
   }
-  const config = values.config ? loadCollectorConfig(values.config) : null;
+  const configFile = values.config ?? io.env.CAMSWEEP_COLLECTOR_CONFIG;
+  const config = configFile ? loadCollectorConfig(configFile) : null;
+  const events = configFile ? eventsConfigFromFile(configFile) : undefined;
   const database = await openDatabase(db);
   const tls = values['tls-cert']
     ? {
@@ -439,6 +489,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     timeZone,
     attestation: (snapshots, format) => dashboardAttestation(snapshots, format, values.org ?? null),
     ...(config ? { auth: config.auth } : {}),
+    ...(events ? { events, deliveries: events.delivery } : {}),
   });
   if (!tls && !/^(127\.|::1$|localhost$)/.test(listen.host)) {
     io.log.warn(

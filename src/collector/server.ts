@@ -13,6 +13,8 @@ import { createDirectory } from './auth/index.js';
 import type { AttestationRenderer } from './dashboard/attestation.js';
 import { cookieNames, dashboard } from './dashboard/index.js';
 import type { Database } from './db/index.js';
+import { type EventsConfig, NO_EVENTS_CONFIG } from './events/config.js';
+import { startEventSinks } from './events/sinks.js';
 import { type DispatcherOptions, startDispatcher } from './events/webhooks.js';
 import { readApi, registerApiDocs } from './routes/api/index.js';
 import { CollectorError, errorHandler } from './routes/errors.js';
@@ -39,6 +41,8 @@ export interface CollectorOptions {
   readonly trustProxy?: boolean;
   /** Webhook delivery timing (events/webhooks.ts); false runs no dispatcher on this instance. */
   readonly deliveries?: DispatcherOptions | false;
+  /** Syslog and digest sinks and the check's thresholds (config `events:`); defaults without it. */
+  readonly events?: EventsConfig;
   /** IANA time zone the dashboard shows times in (ISO UTC on hover); default UTC. */
   readonly timeZone?: string;
   /** Renders the dashboard's Attestation download; without it the button's route is absent. */
@@ -126,11 +130,20 @@ export async function buildCollector(options: CollectorOptions): Promise<Fastify
   if (options.deliveries !== false) {
     const deliveries = options.deliveries;
     let stop: (() => Promise<void>) | undefined;
+    let stopSinks: (() => Promise<void>) | undefined;
     app.addHook('onReady', async () => {
       stop = startDispatcher(options.db, options.log, deliveries);
+      // Without a config the periodic check still runs (webhooks hear of expiring exemptions
+      // and silent agents too), with the default thresholds and no syslog or e-mail sinks.
+      stopSinks = await startEventSinks(
+        options.db,
+        options.log,
+        options.events ?? NO_EVENTS_CONFIG,
+        deliveries,
+      );
     });
     app.addHook('onClose', async () => {
-      await stop?.();
+      await Promise.all([stop?.(), stopSinks?.()]);
     });
   }
   return app;

@@ -11,8 +11,8 @@
  * Env: CAMSWEEP_BENCH_LABS (`20,16`), CAMSWEEP_BENCH_RATES_20 (`1000`), CAMSWEEP_BENCH_RATES_16
  * (`10000,1000`), CAMSWEEP_BENCH_DELAY_MS (one-way netem delay, default 2),
  * CAMSWEEP_BENCH_SKIP_NMAP=1 (camsweep rows only), CAMSWEEP_BENCH_LIMIT_S (skip a row whose
- * physical limit exceeds this, default 600), CAMSWEEP_BENCH_ROWS (only rows whose label contains
- * one of these comma-separated strings), CAMSWEEP_BENCH_CLI (another build's dist/agent/cli.js).
+ * physical limit exceeds this, default 600), CAMSWEEP_BENCH_ROWS (only rows whose label, commas
+ * left out, contains one of these comma-separated strings: `two-phase cap,nmap -sT (default`), CAMSWEEP_BENCH_CLI (another build's dist/agent/cli.js).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +20,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PORTS, DISCOVERY_PORTS } from '../../src/agent/probes/tcp/ports.js';
 import { PACKAGE_ROOT } from '../../src/core/version.js';
-import { type BenchLab, buildLab, LAB_SIZES, type LabSize, SCANNER_IP, subnetOf } from './discovery/lab.js';
+import {
+  type BenchLab,
+  buildLab,
+  describeCounters,
+  LAB_SIZES,
+  type LabSize,
+  SCANNER_IP,
+  subnetOf,
+} from './discovery/lab.js';
 import { type Measurement, measure } from './discovery/measure.js';
 
 const DELAY_MS = Number(process.env.CAMSWEEP_BENCH_DELAY_MS ?? 2);
@@ -70,17 +78,23 @@ async function startDevices(lab: BenchLab): Promise<() => void> {
   return () => child.kill('SIGKILL');
 }
 
-/** Live lab hosts with at least one open port in camsweep's report. */
-function liveFromReport(file: string, live: ReadonlySet<string>): number {
+/**
+ * Live lab hosts with at least one open port in camsweep's report, and the ports its phase 1
+ * actually tried (the discovery budget may leave some out), which set its physical limit.
+ */
+function readReport(file: string, live: ReadonlySet<string>): { found: number; phase1?: number } {
   try {
     const report = JSON.parse(readFileSync(file, 'utf8')) as {
+      scan: { discovery?: { phase1Ports?: number[] } };
       devices: { ip: string; observations?: { key: string }[] }[];
     };
-    return report.devices.filter(
+    const found = report.devices.filter(
       (d) => live.has(d.ip) && (d.observations ?? []).some((o) => o.key === 'tcp.open'),
     ).length;
+    const phase1 = report.scan.discovery?.phase1Ports?.length;
+    return phase1 === undefined ? { found } : { found, phase1 };
   } catch {
-    return Number.NaN;
+    return { found: Number.NaN };
   }
 }
 
@@ -100,9 +114,12 @@ function liveFromNmap(file: string, live: ReadonlySet<string>): number {
 
 interface Row {
   readonly label: string;
-  /** Packets the method needs at the least (SYNs and discovery probes). */
-  readonly needed: number;
-  run(): Promise<{ m: Measurement; found: number }>;
+  /**
+   * Packets the method needs at the least (SYNs and discovery probes), given how many ports
+   * phase 1 tried (camsweep's report says; before the run, the most it may try).
+   */
+  needed(phase1?: number): number;
+  run(): Promise<{ m: Measurement; found: number; phase1?: number }>;
 }
 
 async function benchLab(key: '20' | '16'): Promise<void> {
@@ -142,7 +159,7 @@ async function benchLab(key: '20' | '16'): Promise<void> {
       const argv = [process.execPath, cli, 'scan', subnet, '--format', 'json', '--out', out];
       argv.push('--rate', String(rate), '--timeout', '60m', ...extra);
       const m = await measure(lab, label, argv, { env, limitMs: (LIMIT_S + 120) * 1000 });
-      return { m, found: liveFromReport(out, live) };
+      return { m, ...readReport(out, live) };
     };
     const nmap = (label: string, rate: number, extra: string[]) => async () => {
       const out = join(work, `${label.replace(/\W+/g, '-')}.gnmap`);
@@ -158,17 +175,17 @@ async function benchLab(key: '20' | '16'): Promise<void> {
       const rows: Row[] = [
         {
           label: `camsweep two-phase, cap ${rate}/s`,
-          needed: twoPhase(DISCOVERY_PORTS.length),
+          needed: (phase1 = DISCOVERY_PORTS.length) => twoPhase(phase1),
           run: camsweep(`camsweep two-phase ${rate}`, rate, []),
         },
         {
           label: `camsweep two-phase, phase 1 port 80 only, cap ${rate}/s`,
-          needed: twoPhase(1),
+          needed: () => twoPhase(1),
           run: camsweep(`camsweep two-phase p80 ${rate}`, rate, ['--config', onePort]),
         },
         {
           label: `camsweep --discovery full, cap ${rate}/s`,
-          needed: full,
+          needed: () => full,
           run: camsweep(`camsweep full ${rate}`, rate, ['--discovery', 'full']),
         },
       ];
@@ -176,29 +193,40 @@ async function benchLab(key: '20' | '16'): Promise<void> {
         rows.push(
           {
             label: `nmap -sT (default discovery), cap ${rate}/s`,
-            needed: scope.length * NMAP_DISCOVERY_PROBES + live.size * DEFAULT_PORTS.length,
+            needed: () => scope.length * NMAP_DISCOVERY_PROBES + live.size * DEFAULT_PORTS.length,
             run: nmap(`nmap default ${rate}`, rate, []),
           },
-          { label: `nmap -sT -Pn, cap ${rate}/s`, needed: full, run: nmap(`nmap Pn ${rate}`, rate, ['-Pn']) },
+          {
+            label: `nmap -sT -Pn, cap ${rate}/s`,
+            needed: () => full,
+            run: nmap(`nmap Pn ${rate}`, rate, ['-Pn']),
+          },
         );
       process.stdout.write(
-        `\n${'run'.padEnd(50)} ${'wall'.padStart(8)} ${'limit'.padStart(8)} ${'ratio'.padStart(6)} ${'packets'.padStart(9)} ${'pkt/s'.padStart(7)}  live found  peak RSS  exit\n`,
+        `\n${'run'.padEnd(50)} ${'wall'.padStart(8)} ${'limit'.padStart(8)} ${'ratio'.padStart(6)} ${'packets'.padStart(9)} ${'pkt/s'.padStart(7)}  live found  peak RSS     CPU  exit  load\n`,
       );
       const only = process.env.CAMSWEEP_BENCH_ROWS;
-      for (const row of rows.filter((r) => !only || only.split(',').some((o) => r.label.includes(o)))) {
-        const limitS = row.needed / rate + ONE_TIMEOUT_S;
-        if (limitS > LIMIT_S) {
+      // Labels are matched without their commas ("two-phase cap 1000" picks one row).
+      const picked = (label: string) =>
+        !only || only.split(',').some((o) => label.replaceAll(',', '').includes(o.trim()));
+      for (const row of rows.filter((r) => picked(r.label))) {
+        // Skipped only when even the cheapest plan it could choose is too long.
+        const leastS = row.needed(1) / rate + ONE_TIMEOUT_S;
+        if (leastS > LIMIT_S) {
           process.stdout.write(
-            `${row.label.padEnd(50)} skipped: its physical limit ${limitS.toFixed(0)} s exceeds CAMSWEEP_BENCH_LIMIT_S=${LIMIT_S}\n`,
+            `${row.label.padEnd(50)} skipped: its physical limit ${leastS.toFixed(0)} s exceeds CAMSWEEP_BENCH_LIMIT_S=${LIMIT_S}\n`,
           );
           continue;
         }
-        const { m, found } = await row.run();
+        const { m, found, phase1 } = await row.run();
+        const limitS = row.needed(phase1) / rate + ONE_TIMEOUT_S;
         const s = m.wallMs / 1000;
         const rss = Number.isFinite(m.peakRssMb) ? `${m.peakRssMb.toFixed(0)} MB` : 'n/a';
         process.stdout.write(
-          `${row.label.padEnd(50)} ${`${s.toFixed(1)} s`.padStart(8)} ${`${limitS.toFixed(1)} s`.padStart(8)} ${(s / limitS).toFixed(2).padStart(6)} ${String(m.packets).padStart(9)} ${String(Math.round(m.packets / s)).padStart(7)}  ${`${found}/${live.size}`.padStart(10)}  ${rss.padStart(8)}  ${m.exitCode}\n`,
+          `${row.label.padEnd(50)} ${`${s.toFixed(1)} s`.padStart(8)} ${`${limitS.toFixed(1)} s`.padStart(8)} ${(s / limitS).toFixed(2).padStart(6)} ${String(m.packets).padStart(9)} ${String(Math.round(m.packets / s)).padStart(7)}  ${`${found}/${live.size}`.padStart(10)}  ${rss.padStart(8)}  ${`${m.cpuS.toFixed(1)} s`.padStart(6)}  ${String(m.exitCode).padStart(4)}  ${m.load.toFixed(1)}${m.load > 4 ? ' (busy machine)' : ''}\n`,
         );
+        const plan = phase1 === undefined ? '' : `; phase 1 tried ${phase1} port${phase1 === 1 ? '' : 's'}`;
+        process.stdout.write(`${''.padEnd(4)}sent: ${describeCounters(m.sent)}${plan}\n`);
       }
     }
   } finally {

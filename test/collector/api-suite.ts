@@ -64,6 +64,18 @@ export function apiSuite(backend: string, location: (() => Promise<string>) | nu
       expect(wrong.json()).toMatchObject({ code: 'C_BAD_QUERY' });
     });
 
+    it('refuses a query parameter the route does not know, rather than ignore a mistyped filter', async () => {
+      const typo = await apiGet(w.app, '/api/v1/devices?verdikt=covered', w.tokens.viewer);
+      expect([typo.statusCode, typo.json().code, typo.json().error]).toEqual([
+        400,
+        'C_BAD_QUERY',
+        '"verdikt" is not a parameter of this route (see /api/v1/openapi.json)',
+      ]);
+      expect((await apiGet(w.app, '/api/v1/sites?x%3Cb%3E=1', w.tokens.viewer)).json().error).toMatch(
+        /^a query parameter is not/,
+      );
+    });
+
     it('filters by site and verdict', async () => {
       const covered = await walk(
         '/api/v1/devices?site=city-hall&verdict=covered',
@@ -102,6 +114,27 @@ export function apiSuite(backend: string, location: (() => Promise<string>) | nu
       ]);
       const city = changed.items.find((d) => d.id === w.ids.city) as { remediation?: { state: string } };
       expect(city.remediation?.state).toBe('removed');
+    });
+
+    it('counts an exemption that ran out as a change, though nothing was written then', async () => {
+      const exemption = { state: 'exempted' as const, approver: 'cio', reason: 'isolated', expiresAt: null };
+      await setRemediation(w.db, w.ids.school, exemption, 'approver');
+      const before = new Date(Date.now() - 60_000).toISOString();
+      const mark = new Date().toISOString();
+      // Recorded long ago, ran out a moment after the mark.
+      await w.db.run('UPDATE remediation SET updated_at = ?, expires_at = ? WHERE device_id = ?', [
+        before,
+        new Date(Date.parse(mark) + 1).toISOString(),
+        w.ids.school,
+      ]);
+      await new Promise((r) => setTimeout(r, 10));
+      const changed = await walk(
+        `/api/v1/devices?changedSince=${mark}&site=school-east`,
+        'devices',
+        w.tokens.viewer,
+      );
+      const school = changed.items.find((d) => d.id === w.ids.school) as { remediation?: { state: string } };
+      expect(school?.remediation?.state).toBe('open');
     });
 
     it('returns one device with findings and evidence, device strings intact as JSON', async () => {

@@ -12,11 +12,11 @@ import { CHROMIUM, CHROMIUM_FLAGS } from '../../src/attest/pdf.js';
 import { loadCollectorConfig } from '../../src/collector/auth/config.js';
 import { createAgentToken } from '../../src/collector/store/access.js';
 import { notOwnTestNamespace } from '../helpers/own-netns.js';
+import { makeTestPki } from '../helpers/pki.js';
 import { labReport } from './fixtures.js';
 import { freePort, type RunningCollector, startCollector, tempDir } from './harness.js';
 import { OIDC_USERS, oidcYaml } from './peers/directory-config.js';
 import { type RunningProvider, startProvider } from './peers/oidc-provider.js';
-import { makeTestPki } from './peers/pki.js';
 import { BASE, type RunningSlapd, SLAPD, startSlapd } from './peers/slapd.js';
 import { post } from './suite.js';
 
@@ -52,7 +52,7 @@ describe.skipIf(skip !== null)('directory sign-in in headless Chromium', () => {
     const ldap = `  ldap:
     url: ${slapd.ldapUrl}
     startTls: true
-    caFile: ${pki.caFile}
+    caFile: ${pki.ca}
     userBase: ou=people,${BASE}
     userFilter: (uid={username})
     label: County directory
@@ -63,7 +63,7 @@ describe.skipIf(skip !== null)('directory sign-in in headless Chromium', () => {
 `;
     writeFileSync(
       file,
-      oidcYaml(idp.issuer, redirectUri, dir.path, pki.caFile)
+      oidcYaml(idp.issuer, redirectUri, dir.path, pki.ca)
         .replace('  mappings:\n', `${ldap}  mappings:\n`)
         .concat(mapping),
     );

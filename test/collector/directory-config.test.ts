@@ -6,14 +6,17 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../agent/commands/collector.js';
 import type { CommandIO } from '../../agent/commands/io.js';
 import { loadCollectorConfig } from '../../src/collector/auth/config.js';
 import { grantsFor } from '../../src/collector/auth/directory-users.js';
+import { LdapSignIn } from '../../src/collector/auth/ldap.js';
 import { CamsweepError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/log.js';
-import { tempDir } from './harness.js';
+import { freePort, startCollector, tempDir } from './harness.js';
+import { loginError } from './peers/sign-in.js';
 
 const dir = tempDir('csw-authcfg-');
 afterAll(() => dir.remove());
@@ -99,7 +102,7 @@ ${OIDC}  ldap:
     expect(error).toContain('FILE:11 auth.mappings.1: give exactly one scope');
   });
 
-  it('refuses plain LDAP unless insecure is set, and StartTLS on an ldaps URL', () => {
+  it('refuses plain LDAP unless insecure is set (then warns), and StartTLS on an ldaps URL', async () => {
     const ldap = (extra: string) => `auth:
   ldap:
     url: ${extra.includes('ldaps') ? 'ldaps://dc1.example.org' : 'ldap://dc1.example.org'}
@@ -115,6 +118,14 @@ ${extra
     expect(load(ldap('')).error).toMatch(/FILE:3 auth\.ldap\.url: an ldap:\/\/ URL sends passwords in clear/);
     expect(load(ldap('startTls: true')).error).toBe('');
     expect(load(ldap('insecure: true')).error).toBe('');
+    // insecure is allowed, and said out loud: the collector's log warns when the LDAP client is made.
+    const lines: string[] = [];
+    const sink = new PassThrough().on('data', (b: Buffer) => lines.push(b.toString()));
+    new LdapSignIn(load(ldap('insecure: true')).config!.auth.ldap!, pino({ level: 'warn' }, sink));
+    new LdapSignIn(load(ldap('startTls: true')).config!.auth.ldap!, pino({ level: 'warn' }, sink));
+    await new Promise((r) => setImmediate(r));
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 40, msg: expect.stringContaining('clear text') });
     expect(load(ldap('ldaps\nstartTls: true')).error).toContain(
       'auth.ldap.startTls: StartTLS is for ldap:// URLs',
     );
@@ -168,5 +179,41 @@ ${extra
         io as never,
       ),
     ).rejects.toMatchObject({ code: 'E_CONFIG', message: expect.stringContaining('auth.ldap.url') });
+  });
+});
+
+describe('sign-in page with directory methods configured', () => {
+  it('shows the configured methods with their labels escaped, and says when the IdP cannot be reached', async () => {
+    const port = await freePort();
+    const { config } = load(`auth:
+  oidc:
+    issuer: https://127.0.0.1:${port}
+    clientId: camsweep
+    redirectUri: http://127.0.0.1:8443/login/oidc/callback
+    label: "<script>alert(1)</script>"
+  ldap:
+    url: ldaps://127.0.0.1:${port}
+    userBase: dc=example,dc=org
+    label: "<img src=x onerror=alert(2)>"
+  mappings:
+    - {group: g, role: viewer, allSites: true}
+`);
+    const c = await startCollector(join(dir.path, 'page.db'), { auth: config!.auth });
+    try {
+      const page = await c.app.inject({ method: 'GET', url: '/login' });
+      expect(page.body).toContain('Sign in with &lt;script&gt;alert(1)&lt;/script&gt;</a>');
+      expect(page.body).toContain('&lt;img src=x onerror=alert(2)&gt;');
+      expect(page.body).not.toContain('<script>');
+      expect(page.body).not.toContain('<img');
+      expect(page.body).toMatch(/<input type="radio" name="method" value="ldap" checked>/);
+      // Nothing listens on the issuer's port: the page says so instead of failing with a 500.
+      const sso = await c.app.inject({ method: 'GET', url: '/login/oidc' });
+      expect(sso.statusCode).toBe(503);
+      expect(loginError(sso.body)).toBe(
+        `Single sign-on is unavailable: the identity provider (127.0.0.1:${port}) cannot be reached.`,
+      );
+    } finally {
+      await c.stop();
+    }
   });
 });

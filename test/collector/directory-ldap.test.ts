@@ -14,9 +14,9 @@ import { escapeFilterValue } from '../../src/collector/auth/ldap-filter.js';
 import { createUser } from '../../src/collector/store/access.js';
 import { listGrants } from '../../src/collector/store/roles.js';
 import { silentLogger } from '../../src/core/log.js';
+import { makeTestPki, type TestPki } from '../helpers/pki.js';
 import { labReport } from './fixtures.js';
 import { type RunningCollector, startCollector, tempDir } from './harness.js';
-import { makeTestPki, type TestPki } from './peers/pki.js';
 import { loginError, overviewSites, passwordSignIn } from './peers/sign-in.js';
 import { BASE, type RunningSlapd, SLAPD, startSlapd } from './peers/slapd.js';
 import { post } from './suite.js';
@@ -88,7 +88,7 @@ describe.skipIf(skip !== null)('LDAP sign-in against slapd', () => {
         'startls.yaml',
         authYaml(`url: ${slapd.ldapUrl}
 startTls: true
-caFile: ${pki.caFile}
+caFile: ${pki.ca}
 bindDn: cn=admin,${BASE}
 bindPasswordFile: ${join(dir.path, 'bind.secret')}`),
       ),
@@ -161,7 +161,7 @@ bindPasswordFile: ${join(dir.path, 'bind.secret')}`),
         configFile(
           'empty.yaml',
           authYaml(`url: ${slapd.ldapsUrl}
-caFile: ${pki.caFile}`),
+caFile: ${pki.ca}`),
         ),
       ).auth.ldap!,
       silentLogger,
@@ -195,7 +195,7 @@ caFile: ${pki.caFile}`),
         loadCollectorConfig(
           configFile(
             `ldaps-${caFile}.yaml`,
-            authYaml(`url: ${slapd.ldapsUrl}${caFile ? `\ncaFile: ${pki.caFile}` : ''}`),
+            authYaml(`url: ${slapd.ldapsUrl}${caFile ? `\ncaFile: ${pki.ca}` : ''}`),
           ),
         ).auth.ldap!,
         silentLogger,
@@ -221,9 +221,20 @@ caFile: ${pki.caFile}`),
     });
   });
 
+  it('reads groups with a group search instead of memberOf when configured', async () => {
+    const text = authYaml(`url: ${slapd.ldapsUrl}\ncaFile: ${pki.ca}`).replace(
+      '    groupAttribute: memberOf\n',
+      `    groupSearch: {base: "ou=groups,${BASE}", filter: "(&(objectClass=groupOfNames)(member={dn}))"}\n`,
+    );
+    const settings = loadCollectorConfig(configFile('groupsearch.yaml', text)).auth.ldap!;
+    expect(settings.groupAttribute).toBeNull();
+    const outcome = await new LdapSignIn(settings, silentLogger).signIn('bob', 'bob-Directory-pw1');
+    expect(outcome).toMatchObject({ ok: true, groups: [slapd.groupDn('cs-auditors')] });
+  });
+
   it('fails closed when StartTLS is required and the server offers no TLS', async () => {
     const config = loadCollectorConfig(
-      configFile('notls.yaml', authYaml(`url: ${plain.ldapUrl}\nstartTls: true\ncaFile: ${pki.caFile}`)),
+      configFile('notls.yaml', authYaml(`url: ${plain.ldapUrl}\nstartTls: true\ncaFile: ${pki.ca}`)),
     );
     const noTls = await startCollector(join(dir.path, 'notls.db'), { auth: config.auth });
     try {

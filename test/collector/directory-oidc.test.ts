@@ -11,11 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCollectorConfig } from '../../src/collector/auth/config.js';
 import { createAgentToken } from '../../src/collector/store/access.js';
 import { listGrants } from '../../src/collector/store/roles.js';
+import { makeTestPki, type TestPki } from '../helpers/pki.js';
 import { labReport } from './fixtures.js';
 import { freePort, type RunningCollector, startCollector, tempDir } from './harness.js';
 import { AUDITORS, CITY_HALL_VIEWERS, OIDC_USERS, oidcYaml } from './peers/directory-config.js';
 import { loginAtProvider, type RunningProvider, startProvider } from './peers/oidc-provider.js';
-import { makeTestPki, type TestPki } from './peers/pki.js';
 import { cookiesOf, loginError, overviewSites } from './peers/sign-in.js';
 import { post } from './suite.js';
 
@@ -31,7 +31,7 @@ describe('OIDC sign-in against oidc-provider', () => {
     const redirectUri = `http://127.0.0.1:${port}/login/oidc/callback`;
     idp = await startProvider(pki, redirectUri, OIDC_USERS);
     const file = join(dir.path, 'collector.yaml');
-    writeFileSync(file, oidcYaml(idp.issuer, redirectUri, dir.path, pki.caFile));
+    writeFileSync(file, oidcYaml(idp.issuer, redirectUri, dir.path, pki.ca));
     c = await startCollector(join(dir.path, 'c.db'), { auth: loadCollectorConfig(file).auth, port });
     expect((await post(c.app, c.token, labReport({ site: 'city-hall' }))).status).toBe(201);
     const { token } = await createAgentToken(c.db, 'library', null);
@@ -157,7 +157,7 @@ describe('OIDC sign-in against oidc-provider', () => {
     const file = join(dir.path, 'http-issuer.yaml');
     writeFileSync(
       file,
-      oidcYaml('http://127.0.0.1:1', 'http://127.0.0.1:2/login/oidc/callback', dir.path, pki.caFile),
+      oidcYaml('http://127.0.0.1:1', 'http://127.0.0.1:2/login/oidc/callback', dir.path, pki.ca),
     );
     expect(() => loadCollectorConfig(file)).toThrow(/auth\.oidc\.issuer: must be a URL starting https:\/\//);
   });

@@ -153,6 +153,7 @@ export function ingestSuite(name: string, backend: Backend | null): void {
             ip: '10.20.0.64',
             mac: hikvisionCamera().mac,
             manufacturer: 'hikvision',
+            deviceType: 'camera',
             model: 'DS-2CD2385G1-I',
             from: null,
             verdict: 'covered',

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../src/collector/db/index.js';
 import { ingestReport } from '../../src/collector/store/ingest.js';
-import { addWebhook } from '../../src/collector/store/outbox.js';
+import { addWebhook, syncSinks } from '../../src/collector/store/outbox.js';
 import { type PgCluster, pgUnavailable, startPgCluster } from '../../src/collector/testing/pg-cluster.js';
 import type { Report } from '../../src/contract/types.js';
 import {
@@ -87,6 +87,7 @@ const REFERS: Record<string, string> = {
   last_scan_id: 'scans',
   event_id: 'outbox_events',
   webhook_id: 'webhooks',
+  sink_id: 'event_sinks',
 };
 
 /**
@@ -110,9 +111,9 @@ async function contents(db: Database): Promise<Record<string, Record<string, unk
     rank.set(name, new Map(rows.map((r, i) => [Number(r.id), i + 1])));
   const out: Record<string, Record<string, unknown>[]> = {};
   // Not written by ingest: the migration log, and the receivers (each database made its own
-  // signing secret); their ids still take part in the renumbering.
+  // signing secret and creation time); their ids still take part in the renumbering.
   for (const [name, rows] of Object.entries(raw)) {
-    if (name === 'schema_migrations' || name === 'webhooks') continue;
+    if (name === 'schema_migrations' || name === 'webhooks' || name === 'event_sinks') continue;
     out[name] = rows.map((r) =>
       Object.fromEntries(
         Object.entries(r).map(([column, value]) => {
@@ -139,6 +140,7 @@ describe.skipIf(unavailable !== null)(
         const db = await openDatabase(location);
         try {
           await addWebhook(db, 'http://127.0.0.1:9/hook');
+          await syncSinks(db, 'syslog', ['siem']);
           for (const r of reports) await db.tx((q) => ingestReport(q, r, { tokenId: null, now }));
           tables.push(await contents(db));
         } finally {
@@ -149,6 +151,7 @@ describe.skipIf(unavailable !== null)(
       expect(Object.keys(postgres!)).toEqual(Object.keys(lite!));
       expect(lite!.devices!.length).toBeGreaterThan(2100);
       expect(lite!.webhook_deliveries!.length).toBeGreaterThan(300);
+      expect(lite!.sink_deliveries!.length).toBe(lite!.webhook_deliveries!.length);
       for (const name of Object.keys(lite!))
         expect({ name, rows: postgres![name] }).toEqual({ name, rows: lite![name] });
     });

@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { provisionDirectoryUser } from '../../src/collector/auth/directory-users.js';
 import { type Database, openDatabase } from '../../src/collector/db/index.js';
 import { buildCollector } from '../../src/collector/server.js';
 import { createSession, createUser, findSession } from '../../src/collector/store/access.js';
@@ -102,6 +103,15 @@ describe('dashboard user management', () => {
     expect(page).not.toContain('\u202e');
   });
 
+  it('says which users sign in through the directory, whose roles follow their groups', async () => {
+    const grant: Grant = { role: 'viewer', kind: 'site', name: 'city-hall' };
+    expect(await provisionDirectoryUser(db, 'ldap', 'dir.user', [grant])).toMatchObject({ ok: true });
+    const { cookie } = await as('root');
+    const page = (await app.inject({ method: 'GET', url: '/users', headers: { cookie } })).body;
+    expect(page).toMatch(/dir\.user<\/td>\s*<td>LDAP<br><span class="meta">roles follow directory groups/);
+    expect(page).toMatch(/root<\/td>\s*<td>password<\/td>/);
+  });
+
   it('grants and revokes a role, with before and after on the record', async () => {
     const grant = { username: 'alice', role: 'operator', scope: 'site', name: 'school-east' };
     const granted = await submit('root', '/users/grant', grant);
@@ -148,7 +158,7 @@ describe('dashboard user management', () => {
     expect(JSON.parse(entry!.after).disabledAt).toMatch(/^\d{4}-/);
     const { cookie } = await as('root');
     expect((await app.inject({ method: 'GET', url: '/users', headers: { cookie } })).body).toMatch(
-      /alice<\/td>\s*<td><span class="state s-open">disabled/,
+      /alice<\/td>\s*<td>password<\/td>\s*<td><span class="state s-open">disabled/,
     );
     expect((await submit('root', '/users/state', { username: 'alice', state: 'enabled' })).statusCode).toBe(
       303,

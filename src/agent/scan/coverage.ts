@@ -47,7 +47,7 @@ export interface CoverageInput {
   readonly status: readonly ProbeStatus[];
   readonly observations: readonly Observation[];
   /** Per host, how unicast connects ended (the TCP sweep records these). */
-  readonly reach: ReadonlyMap<string, HostReachCounts>;
+  readonly reach: { get(host: string): HostReachCounts | undefined };
 }
 
 /** Probe ids whose observations come from other devices' tables, not from the host itself. */

@@ -25,7 +25,9 @@ import type {
   ReachOutcome,
 } from '../probes/shared/types.js';
 import { createLedger } from './ledger.js';
+import { HostObservations, MAX_PER_HOST } from './observations.js';
 import { createHostGate, createPacer, type PacketPacer } from './rate.js';
+import { createReachTally, type ReachLookup, type ReachTally } from './reach.js';
 
 export interface RunOptions {
   readonly probes: readonly Probe[];
@@ -71,13 +73,7 @@ export interface RunResult {
   /** Hosts known alive when enrichment began (what the enrich probes were aimed at). */
   readonly liveHosts: number;
   /** Per host, how unicast attempts ended (for the coverage section). */
-  readonly reach: ReadonlyMap<string, HostReach>;
-}
-
-export interface HostReach {
-  answered: number;
-  timeout: number;
-  unreachable: number;
+  readonly reach: ReachLookup;
 }
 
 /** Time a probe gets after its deadline to return before the runner stops waiting for it. */
@@ -92,13 +88,20 @@ const HOST_SAMPLE = 16;
 const MIN_PHASE_MS = 1000;
 
 export async function runProbes(options: RunOptions): Promise<RunResult> {
-  const observations: Observation[] = [];
+  const observations = new HostObservations();
   const status: ProbeStatus[] = [];
   const known = new Map<string, Set<number>>();
   for (const host of options.liveHosts ?? []) if (options.scope.has(host)) known.set(host, new Set());
   const pacer = createPacer(options.packetsPerSecond);
   const withHost = createHostGate(options.perHostConcurrency);
-  const shared: Shared = { reach: new Map(), ledger: createLedger() };
+  const enrich = options.probes.filter((p) => p.phase === 'enrich');
+  // Switch and router reads come before enrichment (their SNMP ledger and the hosts they add),
+  // so with an infrastructure probe on, enrichment waits for them as it always did.
+  const streamed = options.probes.some((p) => p.phase === 'infrastructure')
+    ? []
+    : enrich.filter((p) => options.probeConfig(p.id).allTargets !== true);
+  const stream = createEnrichStream();
+  const shared: Shared = { reach: createReachTally(), ledger: createLedger(), settled: stream.add };
   let done = 0;
   let partial = false;
   let liveHosts = 0;
@@ -109,13 +112,28 @@ export async function runProbes(options: RunOptions): Promise<RunResult> {
       running: [...running],
       done,
       total: options.probes.length,
-      observations: observations.length,
+      observations: observations.size,
       hosts: known.size,
     });
+  const sink: Sink = { observations, known };
+  const state: RunState = { options, pacer, withHost, sink, shared };
+  // Enrichment of each host starts as soon as discovery settles it (its ports are known),
+  // one batch at a time per probe, while the sweep goes on with other addresses.
+  const streaming = streamed.map((probe) =>
+    runStreamed(probe, stream, state).then((r) => {
+      done++;
+      return r;
+    }),
+  );
 
   for (const phase of PHASES) {
-    const batch = options.probes.filter((p) => p.phase === phase);
-    if (phase === 'enrich') liveHosts = known.size;
+    const batch = options.probes.filter((p) => p.phase === phase && !streamed.includes(p));
+    if (phase === 'enrich') {
+      liveHosts = known.size;
+      // Hosts discovery never settled one by one (heard only, ARP only, or no TCP sweep).
+      for (const host of known.keys()) stream.add(host);
+      stream.close();
+    }
     if (batch.length === 0) continue;
     if (options.signal.aborted || options.deadline - Date.now() < MIN_PHASE_MS) {
       partial = true;
@@ -125,7 +143,7 @@ export async function runProbes(options: RunOptions): Promise<RunResult> {
     report(phase, running);
     const results = await Promise.all(
       batch.map(async (probe) => {
-        const result = await runOne(probe, options, pacer, withHost, observations, known, shared);
+        const result = await runOne(probe, state);
         running.delete(probe.id);
         done++;
         report(phase, running);
@@ -137,9 +155,16 @@ export async function runProbes(options: RunOptions): Promise<RunResult> {
       if (r.outcome === 'aborted' || r.cutShort) partial = true;
     }
   }
+  stream.close();
+  for (const r of await Promise.all(streaming)) {
+    if (r === null) continue;
+    status.push(r);
+    if (r.outcome === 'aborted' || r.cutShort) partial = true;
+  }
   const never: CutShortReason = options.signal.aborted ? 'abort' : 'scan-deadline';
   for (const probe of options.probes) {
     if (!status.some((s) => s.probe === probe.id)) {
+      partial = true;
       status.push({
         probe: probe.id,
         outcome: 'skipped',
@@ -154,13 +179,132 @@ export async function runProbes(options: RunOptions): Promise<RunResult> {
   const skipped = partial ? summariseSkipped(status) : undefined;
   if (liveHosts === 0) liveHosts = known.size;
   return {
-    observations,
+    observations: observations.toArray(),
     status,
     partial,
     ...(skipped ? { skipped } : {}),
     packetsSent: pacer.sent,
     liveHosts,
     reach: shared.reach,
+  };
+}
+
+/** Most hosts handed to one enrichment run: bounds what a probe holds per host at once. */
+const ENRICH_BATCH = 256;
+
+/**
+ * Hosts ready for enrichment, in the order discovery settled them. Each enrichment probe reads
+ * the list at its own pace; the list holds live hosts only (each once), never the address range.
+ */
+interface EnrichStream {
+  add(host: string): void;
+  close(): void;
+  batches(max: number): AsyncGenerator<string[]>;
+  /** Hosts added so far. */
+  readonly size: number;
+}
+
+function createEnrichStream(): EnrichStream {
+  const ready: string[] = [];
+  const queued = new Set<string>();
+  let closed = false;
+  let waiters: (() => void)[] = [];
+  const wakeAll = () => {
+    const w = waiters;
+    waiters = [];
+    for (const fn of w) fn();
+  };
+  return {
+    add(host) {
+      if (closed || queued.has(host)) return;
+      queued.add(host);
+      ready.push(host);
+      wakeAll();
+    },
+    close() {
+      closed = true;
+      wakeAll();
+    },
+    get size() {
+      return ready.length;
+    },
+    async *batches(max) {
+      let next = 0;
+      for (;;) {
+        if (next < ready.length) {
+          const batch = ready.slice(next, next + max);
+          next += batch.length;
+          yield batch;
+          continue;
+        }
+        if (closed) return;
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+    },
+  };
+}
+
+/**
+ * One enrichment probe over the stream: a run per batch of settled hosts, each seeing only its
+ * batch in `known()`, and one status for them all. Stops early on abort, on the scan deadline
+ * and when the probe fails (a local fault would fail every batch the same way).
+ */
+async function runStreamed(probe: Probe, stream: EnrichStream, run: RunState): Promise<ProbeStatus | null> {
+  const total = await streamBatches(probe, stream, run);
+  if (total !== null)
+    run.options.log
+      .child({ probe: probe.id })
+      .info(
+        { outcome: total.outcome, observations: total.observations, durationMs: total.durationMs },
+        'probe finished',
+      );
+  return total;
+}
+
+async function streamBatches(probe: Probe, stream: EnrichStream, run: RunState): Promise<ProbeStatus | null> {
+  const { options, sink } = run;
+  let total: ProbeStatus | null = null;
+  let enriched = 0;
+  for await (const hosts of stream.batches(ENRICH_BATCH)) {
+    if (options.signal.aborted || options.deadline - Date.now() < MIN_PHASE_MS) {
+      const left = stream.size - enriched;
+      const cut: CutShortReason = options.signal.aborted ? 'abort' : 'scan-deadline';
+      // Never started: skipped, like any probe whose phase the scan did not reach.
+      return mergeStatus(total, {
+        probe: probe.id,
+        outcome: total === null ? 'skipped' : 'aborted',
+        observations: 0,
+        durationMs: 0,
+        message: `${cut === 'abort' ? 'scan aborted' : 'the scan deadline passed'} before ${left} hosts were enriched`,
+        cutShort: cut,
+        skipped: { hosts: left, hostSample: hosts.slice(0, HOST_SAMPLE) },
+      });
+    }
+    const view = new Map<string, ReadonlySet<number>>();
+    for (const h of hosts) view.set(h, sink.known.get(h) ?? new Set());
+    const r = await runOne(probe, run, view);
+    enriched += hosts.length;
+    total = mergeStatus(total, r);
+    if (r.outcome === 'failed') return total;
+  }
+  return total;
+}
+
+/** One status for several runs of a probe: the worst outcome, summed counts, the first cut. */
+function mergeStatus(a: ProbeStatus | null, b: ProbeStatus): ProbeStatus {
+  if (a === null) return b;
+  const rank = { ok: 0, skipped: 1, aborted: 2, failed: 3 } as const;
+  const messages = [...new Set([a.message, b.message].filter((m): m is string => Boolean(m)))];
+  const cutShort = a.cutShort ?? b.cutShort;
+  const skipped = b.skipped ?? a.skipped;
+  return {
+    probe: a.probe,
+    outcome: rank[b.outcome] > rank[a.outcome] ? b.outcome : a.outcome,
+    observations: a.observations + b.observations,
+    durationMs: a.durationMs + b.durationMs,
+    ...(messages.length > 0 ? { message: cap(messages.join('; '), 1024) } : {}),
+    ...(cutShort ? { cutShort } : {}),
+    ...(cutShort && skipped ? { skipped } : {}),
   };
 }
 
@@ -186,19 +330,35 @@ export function summariseSkipped(status: readonly ProbeStatus[]): ScanSkipped {
 
 /** State every probe of one run shares besides observations. */
 interface Shared {
-  readonly reach: Map<string, HostReach>;
+  readonly reach: ReachTally;
   readonly ledger: ReturnType<typeof createLedger>;
+  /** Hands a host whose discovery is done to enrichment. */
+  readonly settled: (host: string) => void;
+}
+
+/** What every probe run of one scan shares: the options, the caps, the sink, shared state. */
+interface RunState {
+  readonly options: RunOptions;
+  readonly pacer: PacketPacer;
+  readonly withHost: ReturnType<typeof createHostGate>;
+  readonly sink: Sink;
+  readonly shared: Shared;
+}
+
+/** Where observations go and which hosts are known alive (with their open TCP ports). */
+interface Sink {
+  readonly observations: HostObservations;
+  readonly known: Map<string, Set<number>>;
 }
 
 async function runOne(
   probe: Probe,
-  options: RunOptions,
-  pacer: PacketPacer,
-  withHost: ReturnType<typeof createHostGate>,
-  sink: Observation[],
-  known: Map<string, Set<number>>,
-  shared: Shared,
+  run: RunState,
+  /** The hosts this run may aim at (an enrichment batch); all known hosts when absent. */
+  view?: ReadonlyMap<string, ReadonlySet<number>>,
 ): Promise<ProbeStatus> {
+  const { options, pacer, withHost, sink, shared } = run;
+  const { known } = sink;
   const started = Date.now();
   const config = options.probeConfig(probe.id);
   const timeoutMs = typeof config.deadline === 'number' ? config.deadline : 120_000;
@@ -209,6 +369,7 @@ async function runOne(
   let count = 0;
   let outOfScope = 0;
   let refusedKeys = 0;
+  let overCap = 0;
   let skipped: SkippedWork | undefined;
 
   const emit = (input: ObservationInput) => {
@@ -225,7 +386,10 @@ async function runOne(
       return;
     }
     const obs = toObservation(probe.id, input);
-    sink.push(obs);
+    if (!sink.observations.add(obs)) {
+      overCap++;
+      return;
+    }
     count++;
     const ports = known.get(obs.host) ?? new Set<number>();
     known.set(obs.host, ports);
@@ -243,7 +407,7 @@ async function runOne(
     emit,
     credentialsFor: (host) => loginFor(probe.id, options.secretsFor?.(host) ?? null),
     secretsFor: (host) => options.secretsFor?.(host) ?? null,
-    known: () => known,
+    known: () => view ?? known,
     alive: (host) => {
       if (!known.has(host) && options.scope.has(host)) known.set(host, new Set());
     },
@@ -251,14 +415,10 @@ async function runOne(
     skipped: (work) => {
       skipped = capSkipped(work);
     },
-    noteReach: (host: string, outcome: ReachOutcome) => {
-      let r = shared.reach.get(host);
-      if (!r) {
-        r = { answered: 0, timeout: 0, unreachable: 0 };
-        shared.reach.set(host, r);
-      }
-      r[outcome]++;
+    settled: (host) => {
+      if (known.has(host)) shared.settled(host);
     },
+    noteReach: (host: string, outcome: ReachOutcome) => shared.reach.note(host, outcome),
     ledger: shared.ledger,
   };
 
@@ -299,9 +459,12 @@ async function runOne(
   const notes = [message];
   if (outOfScope > 0) notes.push(`${outOfScope} replies from hosts outside scope ignored`);
   if (refusedKeys > 0) notes.push(`${refusedKeys} observations with undeclared keys refused (bug)`);
+  if (overCap > 0) notes.push(`${overCap} observations dropped: over ${MAX_PER_HOST} for one host`);
   const text = notes.filter(Boolean).join('; ');
   const durationMs = Date.now() - started;
-  log.info({ outcome, observations: count, durationMs }, 'probe finished');
+  // A batch of streamed enrichment is one of many runs: its summary is runStreamed's.
+  if (view) log.debug({ outcome, observations: count, durationMs, hosts: view.size }, 'batch finished');
+  else log.info({ outcome, observations: count, durationMs }, 'probe finished');
   return {
     probe: probe.id,
     outcome,

@@ -349,10 +349,13 @@ export function loadCollectorConfig(file: string): CollectorConfig {
   if (data !== null && data !== undefined && !isObj(data))
     throw configError([`${file}:1: the file must be a mapping with an auth: section`]);
   const top = (data ?? {}) as Obj;
-  const unknown = Object.keys(top).filter((k) => k !== 'auth');
+  // events: is read by src/collector/events/config.ts from the same file.
+  const unknown = Object.keys(top).filter((k) => k !== 'auth' && k !== 'events');
   if (unknown.length > 0)
     throw configError(
-      unknown.map((k) => `${file}:${yaml.lineOfPath([k]) ?? 1} ${k}: unknown section (allowed: auth)`),
+      unknown.map(
+        (k) => `${file}:${yaml.lineOfPath([k]) ?? 1} ${k}: unknown section (allowed: auth, events)`,
+      ),
     );
   return { auth: readAuthSection(top.auth, file, yaml.lineOfPath) };
 }

@@ -7,7 +7,7 @@
  * (local accounts are the break-glass way in when the directory is down).
  */
 import type { Sql } from '../db/sql.js';
-import type { Grant } from '../store/roles.js';
+import { type Grant, grantRole, loadAuthority, revokeRole } from '../store/roles.js';
 import type { RoleMapping } from './config.js';
 
 export type DirectoryMethod = 'ldap' | 'oidc';
@@ -79,13 +79,8 @@ export async function provisionDirectoryUser(
       };
     if (row?.disabled_at)
       return { ok: false, reason: 'disabled', message: 'This account is disabled on the collector.' };
-    const before = row
-      ? await t.all<Grant>(
-          'SELECT role, scope_kind AS kind, scope_name AS name FROM user_roles WHERE user_id = ? ORDER BY id',
-          [row.id],
-        )
-      : [];
-    if (row) await t.run('DELETE FROM user_roles WHERE user_id = ?', [row.id]);
+    const before = row ? (await loadAuthority(t, row.id)).grants : [];
+    for (const g of before) await revokeRole(t, username, g);
     if (grants.length === 0) {
       // Whatever the user held before goes with the last mapped group; their sessions too.
       if (row) await t.run('DELETE FROM sessions WHERE user_id = ?', [row.id]);
@@ -96,18 +91,13 @@ export async function provisionDirectoryUser(
           'Your directory account is in none of the groups this collector maps to a role. Ask an administrator to add you to one.',
       };
     }
-    const now = new Date().toISOString();
     const userId =
       row?.id ??
       (await t.get<{ id: number }>(
         'INSERT INTO users (username, password_hash, created_at, auth_source) VALUES (?, ?, ?, ?) RETURNING id',
-        [username, NO_PASSWORD, now, method],
+        [username, NO_PASSWORD, new Date().toISOString(), method],
       ))!.id;
-    for (const g of grants)
-      await t.run(
-        'INSERT INTO user_roles (user_id, role, scope_kind, scope_name, created_at) VALUES (?, ?, ?, ?, ?)',
-        [userId, g.role, g.kind, g.name, now],
-      );
+    for (const g of grants) await grantRole(t, username, g);
     return { ok: true, userId: Number(userId), before, after: grants };
   });
 }

@@ -5,7 +5,7 @@
  * StartTLS the server refuses ends the attempt (never a fallback to clear text). Only an
  * explicit `insecure: true` allows plain LDAP, and the collector warns about it at start.
  */
-import { Client, InvalidCredentialsError } from 'ldapts';
+import { Client, InvalidCredentialsError, SizeLimitExceededError } from 'ldapts';
 import type { Logger } from '../../core/log.js';
 import type { LdapSettings } from './config.js';
 import { fillFilter } from './ldap-filter.js';
@@ -103,6 +103,8 @@ export class LdapSignIn {
       }
       return { ok: true, username, dn: entry.dn, groups };
     } catch (err) {
+      if (err instanceof SizeLimitExceededError)
+        return { ok: false, reason: 'ambiguous', detail: 'the user filter matches more than one entry' };
       const e = err as NodeJS.ErrnoException;
       const tlsFailure = /certificate|self.signed|SSL|TLS|altnames/i.test(
         String(e?.code ?? '') + String(e?.message ?? ''),

@@ -141,15 +141,22 @@ export const loginPages: FastifyPluginAsync<DashboardOptions> = async (app, opts
         if (!outcome.ok) {
           log.warn({ ip: req.ip, reason: outcome.reason, detail: outcome.detail }, 'LDAP sign-in failed');
           await audit(db, req, 'sign-in.failed', username, { method, reason: outcome.reason });
-          return outcome.reason === 'bad-credentials'
-            ? showLogin(reply, WRONG, typed, 401, method)
-            : showLogin(
-                reply,
-                'The directory cannot be reached securely right now. Try again later; an administrator can use a local account.',
-                typed,
-                503,
-                method,
-              );
+          if (outcome.reason === 'bad-credentials') return showLogin(reply, WRONG, typed, 401, method);
+          if (outcome.reason === 'ambiguous')
+            return showLogin(
+              reply,
+              'More than one directory account matches this name. Ask an administrator to narrow auth.ldap.userFilter.',
+              typed,
+              409,
+              method,
+            );
+          return showLogin(
+            reply,
+            'The directory cannot be reached securely right now. Try again later; an administrator can use a local account.',
+            typed,
+            503,
+            method,
+          );
         }
         const admitted = await admitDirectoryUser(req, 'ldap', username, outcome.groups);
         if ('refused' in admitted) return showLogin(reply, admitted.refused, typed, 403, method);

@@ -65,8 +65,18 @@ export const usersPage: FastifyPluginAsync<DashboardOptions> = async (app, opts)
   const showUsers = async (req: FastifyRequest, reply: FastifyReply, error: string | null, status = 200) => {
     const s = sessionOf(req);
     const grants = await listGrants(db);
+    // How each signs in (auth/directory-users.ts): a directory user's roles are replaced by
+    // their groups' at every sign-in, which the page says next to them.
+    const sources = new Map(
+      (
+        await db.all<{ username: string; source: string }>(
+          'SELECT username, auth_source AS source FROM users',
+        )
+      ).map((r) => [r.username, r.source]),
+    );
     const users = (await listUsers(db)).map((u) => ({
       ...u,
+      source: sources.get(u.username) ?? 'local',
       grants: grants.filter((g) => g.username === u.username),
     }));
     const groups = [...new Set((await listGroups(db)).map((g) => g.group))];

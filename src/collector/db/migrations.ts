@@ -136,6 +136,22 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
        secret_sha256 TEXT NOT NULL, created_by TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT,
        revoked_by TEXT, last_used_at TEXT)`,
   ],
+  // Issue 16 (events out): sinks from the config (syslog, per-site digest e-mail) beside the
+  // webhooks, one delivery row per event per sink; event_key makes a time-based event (an expiring
+  // exemption, a silent agent, a digest) recorded once however many collectors check for it.
+  [
+    `ALTER TABLE outbox_events ADD COLUMN event_key TEXT`,
+    `CREATE UNIQUE INDEX outbox_events_key ON outbox_events (event_key)`,
+    `CREATE TABLE event_sinks (
+       id {{pk}}, kind TEXT NOT NULL, name TEXT NOT NULL, created_at TEXT NOT NULL, disabled_at TEXT, UNIQUE (kind, name))`,
+    `CREATE TABLE sink_deliveries (
+       id {{pk}}, event_id BIGINT NOT NULL REFERENCES outbox_events(id), sink_id BIGINT NOT NULL REFERENCES event_sinks(id),
+       state TEXT NOT NULL, attempts INTEGER NOT NULL, next_at TEXT NOT NULL, lease_until TEXT, delivered_at TEXT,
+       UNIQUE (event_id, sink_id))`,
+    `CREATE INDEX sink_deliveries_due ON sink_deliveries (state, next_at)`,
+    `CREATE TABLE sink_attempts (
+       id {{pk}}, delivery_id BIGINT NOT NULL REFERENCES sink_deliveries(id), at TEXT NOT NULL, status INTEGER, error TEXT)`,
+  ],
   // Issue 15 (ingest speed): most devices have no switch location, yet every insert and every
   // rescan (on PostgreSQL an update writes every index) added their NULLs to these two
   // indexes. Partial indexes serve the same filters (`switch_label = ?`, `vlan = ?` imply

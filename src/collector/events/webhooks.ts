@@ -10,6 +10,7 @@ import { createHmac } from 'node:crypto';
 import type { Logger } from '../../core/log.js';
 import type { Database } from '../db/sql.js';
 import { claimDue, type DueDelivery, settleDelivery } from '../store/outbox.js';
+import { retryDelay, startLoop } from './loop.js';
 
 export interface DispatcherOptions {
   /** How often to look for due deliveries. */
@@ -24,12 +25,6 @@ export interface DispatcherOptions {
 
 export function signature(secret: string, timestamp: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
-}
-
-export function retryDelay(attempts: number, base: number, max: number): number {
-  const exp = Math.min(max, base * 2 ** Math.min(attempts, 30));
-  // Jitter (half to full delay) keeps many collectors from retrying in step.
-  return Math.round(exp / 2 + (Math.random() * exp) / 2);
 }
 
 async function deliverOne(
@@ -78,36 +73,24 @@ export function startDispatcher(
   const max = options.maxBackoffMs ?? 3_600_000;
   const maxAttempts = options.maxAttempts ?? 50;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-
-  const round = async () => {
-    const due = await claimDue(db, new Date(), timeoutMs * 2, 20);
-    await Promise.all(
-      due.map(async (d) => {
-        const { status, error } = await deliverOne(d, timeoutMs);
-        const ok = error === null;
-        const attempts = d.attempts + 1;
-        const retryAt =
-          ok || attempts >= maxAttempts ? null : new Date(Date.now() + retryDelay(d.attempts, base, max));
-        if (!ok) log.warn({ delivery: d.id, status, error, attempts }, 'webhook delivery failed; will retry');
-        await settleDelivery(db, d.id, { ok, status, error, retryAt });
-      }),
-    );
-  };
-  const tick = () => {
-    if (stopped) return;
-    running = round()
-      .catch((err: unknown) => log.error({ err }, 'webhook dispatcher round failed'))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, pollMs);
-      });
-  };
-  timer = setTimeout(tick, pollMs);
-  return async () => {
-    stopped = true;
-    clearTimeout(timer);
-    await running;
-  };
+  return startLoop(
+    async () => {
+      const due = await claimDue(db, new Date(), timeoutMs * 2, 20);
+      await Promise.all(
+        due.map(async (d) => {
+          const { status, error } = await deliverOne(d, timeoutMs);
+          const ok = error === null;
+          const attempts = d.attempts + 1;
+          const retryAt =
+            ok || attempts >= maxAttempts ? null : new Date(Date.now() + retryDelay(d.attempts, base, max));
+          if (!ok)
+            log.warn({ delivery: d.id, status, error, attempts }, 'webhook delivery failed; will retry');
+          await settleDelivery(db, d.id, { ok, status, error, retryAt });
+        }),
+      );
+    },
+    pollMs,
+    log,
+    'webhook dispatcher',
+  );
 }

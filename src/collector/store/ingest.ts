@@ -6,13 +6,12 @@
  * (same site, same content hash) is a no-op answered `duplicate`; the same id from another site
  * or with other content is a `conflict`, refused, and stored nowhere. The matching is decided
  * for the whole report in memory (ingest-plan.ts) and written set-based (ingest-write.ts), so
- * PostgreSQL pays a few round trips per report, not three or four per device, and the events
- * it raises are queued set-based too (ingest-events.ts).
+ * PostgreSQL pays a few round trips per report, not three or four per device.
  */
 import { createHash } from 'node:crypto';
 import type { Report } from '../../contract/types.js';
 import type { Sql } from '../db/sql.js';
-import { eventsOf, queueEvents } from './ingest-events.js';
+import { queueIngestEvents } from './ingest-events.js';
 import { planIngest } from './ingest-plan.js';
 import { loadCandidates, writePlan } from './ingest-write.js';
 
@@ -126,8 +125,13 @@ export async function ingestReport(
   const candidates = await loadCandidates(q, siteId, report.devices);
   const plan = planIngest(report, candidates);
   const idOf = await writePlan(q, plan, siteId, scanId);
-  // Receivers hear of new covered/suspect devices and of every verdict change (store/outbox.ts).
-  await queueEvents(q, eventsOf(report.agent.site, plan, idOf), now);
+  // Receivers hear of it through the durable queue (store/outbox.ts), in this transaction.
+  const scan = {
+    agent: report.agent.id,
+    rulesVersion: report.scan.rulesVersion,
+    finishedAt: report.scan.finishedAt,
+  };
+  await queueIngestEvents(q, { siteId, scanId }, report.agent.site, plan, idOf, scan, now);
   return {
     status: 'stored',
     devices: report.devices.length,

@@ -114,17 +114,26 @@ export function scopeCondition(scope: SiteScope, alias = 'd'): { sql: string; pa
 /** An exemption past its expiry counts as open again (the same rule as effectiveState). */
 const IN_FORCE = `NOT (r.state = 'exempted' AND r.expires_at IS NOT NULL AND r.expires_at < ?)`;
 
-function where(filter: DeviceFilter, now: string, scope: SiteScope): { sql: string; params: unknown[] } {
-  const limit = scopeCondition(scope);
+function where(
+  filter: DeviceFilter,
+  now: string,
+  scope: SiteScope,
+  inIdOrder = false,
+): { sql: string; params: unknown[] } {
+  // Paging in id order (devicesAfter, allDevices) walks the primary key from the cursor and stops at the
+  // page's end; a unary + keeps the site and verdict indexes, which would make every page
+  // collect and sort all matching rows first, out of the plan (SQLite and PostgreSQL alike).
+  const d = inIdOrder ? '+d' : 'd';
+  const limit = scopeCondition(scope, d);
   const parts: string[] = scope.all ? [] : [limit.sql];
   const params: unknown[] = [...limit.params];
   if (filter.site) {
-    parts.push('d.site_id = (SELECT id FROM sites WHERE name = ?)');
+    parts.push(`${d}.site_id = (SELECT id FROM sites WHERE name = ?)`);
     params.push(filter.site);
   }
   if (filter.verdict) {
     // By rank, not name: (site_id, verdict_rank, last_seen, id) then serves filter and order at once.
-    parts.push('d.verdict_rank = ?');
+    parts.push(`${d}.verdict_rank = ?`);
     params.push(VERDICT_RANK[filter.verdict]);
   }
   if (filter.switch) {
@@ -256,7 +265,7 @@ async function* devicePages(
   withExtras: boolean,
 ): AsyncGenerator<{ row: DeviceRow; extras: Extras | null }> {
   const now = new Date().toISOString();
-  const w = where(filter, now, scope);
+  const w = where(filter, now, scope, true);
   const columns = withExtras ? `${DEVICE_COLUMNS}, d.findings, d.evidence, d.hostnames` : DEVICE_COLUMNS;
   let after = 0;
   for (;;) {
@@ -552,7 +561,7 @@ export async function devicesAfter(
   extra: { sql: string; params: unknown[] } | null = null,
 ): Promise<(DeviceRow & { findings: Finding[] })[]> {
   const now = new Date().toISOString();
-  const w = where(filter, now, scope);
+  const w = where(filter, now, scope, true);
   const conds = [w.sql ? w.sql.slice('WHERE '.length) : '1 = 1', 'd.id > ?', extra?.sql ?? '1 = 1'];
   const rows = await q.all<RawRow & { findings: string }>(
     `SELECT ${DEVICE_COLUMNS}, d.findings ${FROM} WHERE ${conds.join(' AND ')} ORDER BY d.id LIMIT ?`,

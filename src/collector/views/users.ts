@@ -3,11 +3,12 @@
 export const users = `<h1>Users</h1>
 <% if (it.error) { %><p class="error" role="alert"><%= it.error %></p><% } %>
 <table class="users">
-<thead><tr><th scope="col">User</th><th scope="col">State</th><th scope="col">Roles</th><th scope="col">Sign-in</th></tr></thead>
+<thead><tr><th scope="col">User</th><th scope="col">Signs in with</th><th scope="col">State</th><th scope="col">Roles</th><th scope="col">Sign-in</th></tr></thead>
 <tbody>
 <% it.users.forEach(function (u) { %>
 <tr>
   <td><%= u.username %></td>
+  <td><%= u.source === 'local' ? 'password' : u.source.toUpperCase() %><% if (u.source !== 'local') { %><br><span class="meta">roles follow directory groups at each sign-in</span><% } %></td>
   <td><% if (u.disabledAt) { %><span class="state s-open">disabled</span> since <time datetime="<%= u.disabledAt %>" title="<%= u.disabledAt %>"><%= it.show.time(u.disabledAt) %></time><% } else { %><span class="state s-removed">enabled</span><% } %></td>
   <td>
     <% if (u.grants.length === 0) { %><span class="empty">no role</span><% } %>

@@ -164,7 +164,81 @@ export function buildLab(delayMs: number, size: LabSize = LAB_SIZES['20']): Benc
 
 /** Packets the scanner namespace has transmitted on its LAN interface so far. */
 export function scannerTxPackets(lab: BenchLab): number {
-  return Number(
-    run(['ip', 'netns', 'exec', lab.scannerNs, 'cat', '/sys/class/net/eth0/statistics/tx_packets']).trim(),
-  );
+  return scannerCounters(lab).tx;
+}
+
+/**
+ * What the scanner namespace has sent so far, by kind (its own /proc/net/snmp and netstat):
+ * enough to tell first SYNs from SYN retransmissions, the rest of TCP (ACKs, FINs, requests),
+ * UDP and whatever else left the interface (ARP, IGMP).
+ */
+export interface TxCounters {
+  /** Frames sent on the LAN interface. */
+  readonly tx: number;
+  /** Connects that sent a first SYN (Tcp ActiveOpens). */
+  readonly syn: number;
+  /** SYNs sent again by the kernel because nothing answered in time (TcpExt TCPSynRetrans). */
+  readonly synRetrans: number;
+  /** Every TCP segment but retransmissions (Tcp OutSegs, which includes first SYNs and RSTs). */
+  readonly tcpSegs: number;
+  /** Every TCP retransmission (Tcp RetransSegs, SYN retransmissions included). */
+  readonly tcpRetrans: number;
+  readonly udp: number;
+  readonly icmp: number;
+}
+
+function snmpTable(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const lines = text.split('\n');
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    const names = lines[i]!.split(/\s+/);
+    const values = lines[i + 1]!.split(/\s+/);
+    const group = names[0]!.replace(/:$/, '');
+    for (let k = 1; k < names.length; k++) out.set(`${group}.${names[k]}`, Number(values[k]));
+  }
+  return out;
+}
+
+export function scannerCounters(lab: BenchLab): TxCounters {
+  const text = run([
+    'ip',
+    'netns',
+    'exec',
+    lab.scannerNs,
+    'sh',
+    '-c',
+    'cat /sys/class/net/eth0/statistics/tx_packets /proc/net/snmp /proc/net/netstat',
+  ]);
+  const [tx, ...rest] = text.split('\n');
+  const t = snmpTable(rest.join('\n'));
+  const n = (k: string) => t.get(k) ?? 0;
+  return {
+    tx: Number(tx),
+    syn: n('Tcp.ActiveOpens'),
+    synRetrans: n('TcpExt.TCPSynRetrans'),
+    tcpSegs: n('Tcp.OutSegs'),
+    tcpRetrans: n('Tcp.RetransSegs'),
+    udp: n('Udp.OutDatagrams'),
+    icmp: n('Icmp.OutMsgs'),
+  };
+}
+
+/** The counters sent between two readings. */
+export function counterDelta(after: TxCounters, before: TxCounters): TxCounters {
+  return {
+    tx: after.tx - before.tx,
+    syn: after.syn - before.syn,
+    synRetrans: after.synRetrans - before.synRetrans,
+    tcpSegs: after.tcpSegs - before.tcpSegs,
+    tcpRetrans: after.tcpRetrans - before.tcpRetrans,
+    udp: after.udp - before.udp,
+    icmp: after.icmp - before.icmp,
+  };
+}
+
+/** One line: first SYNs, SYN retransmissions, other TCP, UDP, the rest (ARP, IGMP). */
+export function describeCounters(c: TxCounters): string {
+  const otherTcp = c.tcpSegs - c.syn + (c.tcpRetrans - c.synRetrans);
+  const rest = c.tx - c.tcpSegs - c.tcpRetrans - c.udp - c.icmp;
+  return `SYN ${c.syn}, SYN again ${c.synRetrans}, other TCP ${otherTcp}, UDP ${c.udp}, ICMP ${c.icmp}, other ${rest}`;
 }

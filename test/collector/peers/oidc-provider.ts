@@ -6,11 +6,12 @@
  * Consent is granted up front so a sign-in is: authorize → login form → back to the collector.
  */
 import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 import { Agent, fetch as undiciFetch } from 'undici';
-import type { TestPki } from './pki.js';
+import type { TestPki } from '../../helpers/pki.js';
 
 export const CLIENT_ID = 'camsweep-collector';
 export const CLIENT_SECRET = 'oidc-test-client-secret-0123456789';
@@ -28,7 +29,10 @@ export async function startProvider(
   users: Record<string, string[]>,
 ): Promise<RunningProvider> {
   const groups = new Map(Object.entries(users));
-  const server: Server = createServer({ key: pki.key, cert: pki.cert });
+  const server: Server = createServer({
+    key: readFileSync(pki.serverKey),
+    cert: readFileSync(pki.serverCert),
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const issuer = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -95,7 +99,7 @@ interface GrantLike {
  * collector (with the code and state), not yet visited.
  */
 export async function loginAtProvider(pki: TestPki, authorizationUrl: string, user: string): Promise<string> {
-  const dispatcher = new Agent({ connect: { ca: pki.ca } });
+  const dispatcher = new Agent({ connect: { ca: readFileSync(pki.ca) } });
   const jar = new Map<string, string>();
   const request = async (url: string, init: { method?: string; body?: string } = {}) => {
     const res = await undiciFetch(url, {

@@ -11,8 +11,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Attribute, Change, Client } from 'ldapts';
+import type { TestPki } from '../../helpers/pki.js';
 import { freePort } from '../harness.js';
-import type { TestPki } from './pki.js';
 
 export const SLAPD = '/usr/sbin/slapd';
 export const SLAPADD = '/usr/sbin/slapadd';
@@ -43,7 +43,7 @@ const groupDn = (name: string) => `cn=${name},ou=groups,${BASE}`;
 
 function configLdif(dir: string, pki: TestPki | null): string {
   const tls = pki
-    ? `olcTLSCACertificateFile: ${pki.caFile}\nolcTLSCertificateFile: ${pki.certFile}\nolcTLSCertificateKeyFile: ${pki.keyFile}\n`
+    ? `olcTLSCACertificateFile: ${pki.ca}\nolcTLSCertificateFile: ${pki.serverCert}\nolcTLSCertificateKeyFile: ${pki.serverKey}\n`
     : '';
   return `dn: cn=config
 objectClass: olcGlobal

@@ -13,6 +13,7 @@ import { createPusher, type PushConfig } from '../../../src/agent/push/index.js'
 import { silentLogger } from '../../../src/core/log.js';
 import { labReport } from '../../collector/fixtures.js';
 import { type RunningCollector, startCollector, tempDir } from '../../collector/harness.js';
+import { makeTestPki } from '../../helpers/pki.js';
 
 const work = tempDir('camsweep-push-');
 let spools = 0;
@@ -174,87 +175,9 @@ describe('pusher over HTTPS with a private CA', () => {
   const pki = tempDir('camsweep-pki-');
   let c: RunningCollector;
   beforeAll(async () => {
-    const run = (...args: string[]) => execFileSync('openssl', args, { cwd: pki.path, stdio: 'ignore' });
-    run(
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.pem',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=camsweep test CA',
-    );
-    run(
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      'srv.key',
-      '-out',
-      'srv.csr',
-      '-subj',
-      '/CN=127.0.0.1',
-    );
-    execFileSync('sh', ['-c', 'printf "subjectAltName=IP:127.0.0.1\\n" > ext.cnf'], { cwd: pki.path });
-    run(
-      'x509',
-      '-req',
-      '-in',
-      'srv.csr',
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      'srv.pem',
-      '-days',
-      '2',
-      '-extfile',
-      'ext.cnf',
-    );
-    run(
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      'agent.key',
-      '-out',
-      'agent.csr',
-      '-subj',
-      '/CN=agent-1',
-    );
-    run(
-      'x509',
-      '-req',
-      '-in',
-      'agent.csr',
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      'agent.pem',
-      '-days',
-      '2',
-    );
+    makeTestPki(pki.path);
     c = await startCollector(join(work.path, 'tls.db'), {
-      tls: { cert: join(pki.path, 'srv.pem'), key: join(pki.path, 'srv.key') },
+      tls: { cert: join(pki.path, 'server.pem'), key: join(pki.path, 'server.key') },
     });
   });
   afterAll(async () => {
@@ -274,8 +197,8 @@ describe('pusher over HTTPS with a private CA', () => {
 
   it('requires a client certificate when the collector has a client CA', async () => {
     const tls = {
-      cert: join(pki.path, 'srv.pem'),
-      key: join(pki.path, 'srv.key'),
+      cert: join(pki.path, 'server.pem'),
+      key: join(pki.path, 'server.key'),
       clientCa: join(pki.path, 'ca.pem'),
     };
     const mtls = await startCollector(join(work.path, 'mtls.db'), { tls });
@@ -290,8 +213,8 @@ describe('pusher over HTTPS with a private CA', () => {
       const withCert = createPusher(
         config(mtls.url, mtls.token, {
           ca,
-          cert: join(pki.path, 'agent.pem'),
-          key: join(pki.path, 'agent.key'),
+          cert: join(pki.path, 'client.pem'),
+          key: join(pki.path, 'client.key'),
         }),
         silentLogger,
       );

@@ -29,9 +29,17 @@ describe('deadlines sized from the work', () => {
   it('raises the sweep deadline above its default when two-phase work needs longer, within the scan timeout', () => {
     const config = parseConfig('', 'test', { 'scan.timeout': '30m', 'probes.tcp.deadline': '1m' });
     const sized = sizeDeadlines(tcp, slash16, config);
-    // Phase 1 worst case: 65,534 × 5 ports at 1,000/s ≈ 328 s, with slack.
-    expect(sized.get('tcp')).toBeGreaterThan(328_000);
-    expect(sized.get('tcp')).toBeLessThan(30 * 60_000);
+    // The default 60 s phase-1 budget fits one discovery port: 65,534 connects at 1,000/s ≈ 66 s.
+    expect(sized.get('tcp')).toBeGreaterThan(66_000);
+    expect(sized.get('tcp')).toBeLessThan(120_000);
+    // With room for every discovery port: 65,534 × 5 ports at 1,000/s ≈ 328 s, with slack.
+    const roomy = parseConfig('', 'test', {
+      'scan.timeout': '30m',
+      'probes.tcp.deadline': '1m',
+      'probes.tcp.discoveryBudget': '10m',
+    });
+    expect(sizeDeadlines(tcp, slash16, roomy).get('tcp')).toBeGreaterThan(328_000);
+    expect(sizeDeadlines(tcp, slash16, roomy).get('tcp')).toBeLessThan(30 * 60_000);
   });
 
   it('leaves a deadline alone when the work fits in it', () => {

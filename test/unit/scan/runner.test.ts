@@ -201,6 +201,95 @@ describe('probe runner', () => {
   });
 });
 
+describe('enrichment pipeline', () => {
+  /** A discovery probe that settles 10.0.0.1 early, waits, then finds 10.0.0.2 and ends. */
+  function discovery(log: string[], waitFor: () => boolean) {
+    return probe('d', 'discover', async (ctx) => {
+      ctx.emit({ host: '10.0.0.1', key: 'tcp.open', value: 80 });
+      ctx.settled?.('10.0.0.1');
+      const until = Date.now() + 2000;
+      while (!waitFor() && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+      ctx.emit({ host: '10.0.0.2', key: 'tcp.open', value: 554 });
+      log.push('discovery done');
+    });
+  }
+
+  it('enriches a host as soon as discovery settles it, once, and the rest after discovery', async () => {
+    const log: string[] = [];
+    const runs: string[][] = [];
+    const enrich = probe('e', 'enrich', async (ctx) => {
+      const hosts = [...ctx.known().keys()];
+      runs.push(hosts);
+      log.push(`enrich ${hosts.join(',')}`);
+      for (const host of hosts) ctx.emit({ host, key: 'http.header.server', value: 'x' });
+    });
+    const result = await runProbes(options([discovery(log, () => runs.length > 0), enrich]));
+    expect(log).toEqual(['enrich 10.0.0.1', 'discovery done', 'enrich 10.0.0.2']);
+    expect(runs).toEqual([['10.0.0.1'], ['10.0.0.2']]);
+    // One status for the probe across its runs, counting both.
+    expect(result.status.filter((s) => s.probe === 'e')).toEqual([
+      expect.objectContaining({ outcome: 'ok', observations: 2 }),
+    ]);
+    expect(result.partial).toBe(false);
+    expect(result.liveHosts).toBe(2);
+  });
+
+  it('waits for switch reads when an infrastructure probe runs, and runs an every-address probe once', async () => {
+    const log: string[] = [];
+    const enrich = probe('e', 'enrich', async (ctx) => {
+      log.push(`enrich ${[...ctx.known().keys()].join(',')}`);
+    });
+    const infra = probe('s', 'infrastructure', async () => {
+      log.push('switch');
+    });
+    await runProbes(options([discovery(log, () => false), infra, enrich]));
+    expect(log).toEqual(['discovery done', 'switch', 'enrich 10.0.0.1,10.0.0.2']);
+
+    log.length = 0;
+    await runProbes({
+      ...options([discovery(log, () => false), enrich]),
+      probeConfig: () => ({ enabled: true, deadline: 2000, allTargets: true }),
+    });
+    expect(log).toEqual(['discovery done', 'enrich 10.0.0.1,10.0.0.2']);
+  });
+
+  it('a cut-short enrichment batch leaves the run partial', async () => {
+    const enrich = probe('e', 'enrich', async (ctx) => {
+      // The first batch outlasts the probe's deadline (and stops at its abort, as probes do).
+      if (ctx.known().has('10.0.0.1'))
+        await new Promise((r) => ctx.signal.addEventListener('abort', r, { once: true }));
+    });
+    const result = await runProbes({
+      ...options([discovery([], () => false), enrich]),
+      probeConfig: (id) => ({ enabled: true, deadline: id === 'e' ? 200 : 2000 }),
+    });
+    expect(result.partial).toBe(true);
+    expect(result.status.find((s) => s.probe === 'e')).toMatchObject({
+      outcome: 'aborted',
+      cutShort: 'deadline',
+    });
+  });
+});
+
+describe('observations per host', () => {
+  it('keeps each host in its own list and drops what a flooding device sends past the cap, saying so', async () => {
+    const result = await runProbes(
+      options([
+        probe('flood', 'discover', async (ctx) => {
+          for (let i = 0; i < 2500; i++) ctx.emit({ host: '10.0.0.2', key: 'http.header.x', value: `v${i}` });
+          ctx.emit({ host: '10.0.0.1', key: 'tcp.open', value: 80 });
+          ctx.emit({ host: '10.0.0.2', key: 'tcp.open', value: 443 });
+        }),
+      ]),
+    );
+    expect(result.observations.filter((o) => o.host === '10.0.0.2')).toHaveLength(2000);
+    expect(result.observations.filter((o) => o.host === '10.0.0.1')).toHaveLength(1);
+    // Grouped by host: the first host heard comes first, whole.
+    expect(result.observations.slice(0, 2000).every((o) => o.host === '10.0.0.2')).toBe(true);
+    expect(result.status[0]!.message).toContain('501 observations dropped: over 2000 for one host');
+  });
+});
+
 describe('credentials', () => {
   it('gives each probe only its own section of the credentials file', async () => {
     const seen: Record<string, unknown> = {};

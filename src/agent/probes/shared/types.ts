@@ -61,6 +61,12 @@ export interface ProbeContext {
    * or answered ARP), so enrichment probes aim at it too.
    */
   alive(host: string): void;
+  /**
+   * Says a host's discovery work is done (its ports are known), so enrichment may start on it
+   * now rather than after the whole sweep. Optional: the runner's enrichment pipeline uses it,
+   * test contexts may leave it out.
+   */
+  settled?(host: string): void;
   /** The scan's global packet-rate cap (0 = uncapped), for sizing in-flight work. */
   readonly packetsPerSecond: number;
   /**

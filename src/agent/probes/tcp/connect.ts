@@ -88,7 +88,11 @@ export function connectPort(host: string, port: number, opts: ConnectOptions): P
       resolve(FILTERED);
       return;
     }
-    let timer = setTimeout(end, opts.timeoutMs);
+    // The timer only schedules the verdict: on a busy event loop an answer that has already
+    // arrived waits in the same loop turn as the expired timer, and timers run before I/O
+    // callbacks. setImmediate runs after them, so that answer wins over "filtered".
+    const expire = () => setImmediate(end);
+    let timer = setTimeout(expire, opts.timeoutMs);
 
     // A destroyed socket may still emit 'error'; the listener stays so it never goes unhandled.
     socket.on('error', (err: NodeJS.ErrnoException) => {
@@ -101,7 +105,7 @@ export function connectPort(host: string, port: number, opts: ConnectOptions): P
       connectedAt = performance.now();
       if (opts.bannerMs === undefined) return finish(null);
       clearTimeout(timer);
-      timer = setTimeout(end, opts.bannerMs);
+      timer = setTimeout(expire, opts.bannerMs);
       socket.on('data', (chunk: Buffer) => {
         if (chunks === null) chunks = [];
         chunks.push(chunk);

@@ -10,9 +10,12 @@ import type { Probe, ProbeContext } from '../shared/types.js';
 import { BANNER_PORTS, bannerText } from './codec.js';
 import { type ConnectResult, connectPort, Inflight } from './connect.js';
 import { neighbourAddresses } from './neighbours.js';
-import { type Cursor, type DiscoveryMode, remainingWork, sweepEstimateMs } from './plan.js';
+import { type Cursor, type DiscoveryMode, phase1Ports, remainingWork, sweepEstimateMs } from './plan.js';
 import { DEFAULT_PORTS, DISCOVERY_PORTS } from './ports.js';
 import { ConnectTimer } from './rtt.js';
+
+/** Phase 1's default time budget: a /16 at the default 1,000/s gets one discovery port. */
+const DEFAULT_DISCOVERY_BUDGET_MS = 60_000;
 
 const config = defineSpec({
   // Sized from the work at scan start (src/agent/scan/budget.ts): this is the least it gets.
@@ -32,7 +35,14 @@ const config = defineSpec({
   discoveryPorts: {
     type: 'ports',
     default: DISCOVERY_PORTS,
-    doc: 'two-phase only: ports tried on every address to find live hosts, in order; an address that answers (even refused) is live and is not tried further here',
+    doc: 'two-phase only: ports tried on every address to find live hosts, in order, as many as discoveryBudget allows; an address that answers (even refused) is live and is not tried further here',
+  },
+  discoveryBudget: {
+    type: 'duration',
+    default: `${DEFAULT_DISCOVERY_BUDGET_MS / 1000}s`,
+    minMs: 0,
+    maxMs: 86_400_000,
+    doc: 'two-phase only: time phase 1 may spend on the address list (addresses ÷ rate a port); the first discovery port is always tried, each further one only while the passes still fit, so at 1,000/s a /16 gets port 80 alone and a /20 every discovery port',
   },
   neighbourTable: {
     type: 'string',
@@ -80,17 +90,31 @@ const config = defineSpec({
 const LOCAL_PRESSURE = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
 /** Fewest connects kept in flight whatever the rate (a slow cap still needs some overlap). */
 const MIN_INFLIGHT = 64;
+/**
+ * A timeout verdict this late means the event loop is starved (a busy machine): sockets then
+ * outlive the kernel's 1 s SYN retransmission, which sends a second SYN the rate cap never
+ * counted (measured at load 12: 167,000 extra SYNs in a /16 sweep). The sweep then keeps fewer
+ * connects in flight until verdicts come on time again.
+ */
+const LATE_MS = 200;
+/** The kernel's initial SYN retransmission timeout: a socket open this long has sent two SYNs. */
+const SYN_RETRANSMIT_MS = 1000;
 
 interface Job {
   readonly host: string;
   readonly port: number;
-  /** Position in the scope's host list (phase 1), to mark the address settled without a map. */
+  /** Phase 1: position in the scope's host list, to mark the address absent without a map. */
   readonly index?: number;
+  /** Phase 2 and retries: the live host whose port list this job works through. */
+  readonly live?: LiveHost;
+  /** Retries wait the full timeout; everything else the adaptive one. */
+  readonly retry?: boolean;
 }
 
 interface Settings {
   readonly ports: readonly number[];
   readonly phase1: readonly number[];
+  readonly budgetMs: number;
   readonly mode: DiscoveryMode;
   readonly maxMs: number;
   readonly bannerMs: number;
@@ -105,6 +129,7 @@ function settingsOf(cfg: Readonly<Record<string, unknown>>): Settings {
   return {
     ports: s.ports,
     phase1: s.discoveryPorts,
+    budgetMs: s.discoveryBudget,
     mode: s.discovery === 'full' ? 'full' : 'two-phase',
     maxMs: s.timeout,
     bannerMs: s.bannerTimeout,
@@ -116,34 +141,65 @@ function settingsOf(cfg: Readonly<Record<string, unknown>>): Settings {
 }
 
 /**
- * One sweep's state. Memory follows the live hosts, not the address count: a silent address
- * leaves nothing behind once its connect settles.
+ * A host known to be alive whose ports are still being tried. It exists from the moment the
+ * host is found until its last port settles, then it is dropped and the host is handed on to
+ * enrichment (`ctx.settled`): memory follows the hosts in progress, not the address count.
+ */
+interface LiveHost {
+  readonly host: string;
+  /** Ports that answered (open or refused). */
+  readonly answered: Set<number>;
+  /** Ports still to try, in list order; `next` is the first not yet started. */
+  todo: readonly number[];
+  next: number;
+  /** The host's connects in flight (phase 2 asks one port at a time per host). */
+  busy: number;
+  retried: boolean;
+}
+
+/**
+ * One sweep's state. Phase-2 work for a host starts as soon as it is found live, between
+ * phase-1 connects to other addresses, so a host's ports are known (and its enrichment can
+ * start) long before the address list is done. A silent address leaves nothing behind once
+ * its connect settles.
  */
 class Sweep {
   private readonly inflight: Inflight;
   private readonly timer: ConnectTimer;
-  /** Live hosts and the ports that answered on each (open or refused). */
-  readonly answered = new Map<string, Set<number>>();
+  /** Every host found live so far (phase 1 skips them). */
+  readonly found = new Set<string>();
+  /** Live hosts whose ports are still being tried. */
+  private readonly working = new Map<string, LiveHost>();
+  /** Live hosts with a port ready to try, in turn. */
+  private readonly queue: LiveHost[] = [];
+  private queueHead = 0;
   /**
    * Phase 1: addresses proven absent (ARP failed, or a router said unreachable), one byte per
    * scope address, so later discovery ports skip them.
    */
   readonly gone: Uint8Array;
-  /** Connects started and not yet settled. */
+  /** Connects started and not yet settled, all of them and phase 1's alone. */
   private active = 0;
+  private activePhase1 = 0;
   private wake: (() => void) | null = null;
   /** Lowered when the kernel runs out of descriptors, so the sweep stops hammering it. */
   private ceiling: number;
+  /** Lowered while the event loop lags (late verdicts), raised slowly once they are on time. */
+  private lagCeiling: number;
+  private lastCut = 0;
   attempts = 0;
   open = 0;
 
   constructor(
     private readonly ctx: ProbeContext,
     private readonly set: Settings,
+    /** Two-phase: a found host gets the full port list at once; full: the pass covers it. */
+    private readonly sweepOnFind: boolean,
   ) {
     this.inflight = new Inflight(ctx.signal);
     this.timer = new ConnectTimer(set.minMs, set.maxMs);
     this.ceiling = set.maxParallel;
+    this.lagCeiling = set.maxParallel;
     this.gone = new Uint8Array(ctx.scope.hosts.length);
   }
 
@@ -151,53 +207,170 @@ class Sweep {
     return this.active;
   }
 
+  /** Live hosts not settled yet and the attempts they still need (for a cut-short report). */
+  unsettled(): { hosts: string[]; attempts: number; ports: Set<number> } {
+    const hosts: string[] = [];
+    const ports = new Set<number>();
+    let attempts = 0;
+    for (const live of this.working.values()) {
+      hosts.push(live.host);
+      for (const p of live.todo.slice(live.next)) {
+        if (live.answered.has(p)) continue;
+        ports.add(p);
+        attempts++;
+      }
+    }
+    return { hosts, attempts, ports };
+  }
+
   /**
    * Connects in flight follow rate × timeout (Little's law): enough that the rate cap, not a
    * fixed lane count, sets the pace, and no more descriptors than that.
    */
-  private limit(): number {
+  limit(): number {
     const rate = this.ctx.packetsPerSecond;
     const want = rate > 0 ? Math.ceil((rate * this.timer.timeoutMs()) / 1000) * 1.25 : this.ceiling;
-    return Math.min(this.ceiling, Math.max(MIN_INFLIGHT, Math.ceil(want)));
+    return Math.min(this.ceiling, Math.floor(this.lagCeiling), Math.max(MIN_INFLIGHT, Math.ceil(want)));
   }
 
-  /** Sends every job (paced), keeping at most `limit()` in flight; resolves when all settled. */
-  async run(jobs: Iterable<Job>, timeoutMs: (() => number) | number): Promise<void> {
-    const pending = new Set<Promise<void>>();
-    for (const job of jobs) {
-      while (this.active >= this.limit() && !this.ctx.signal.aborted)
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-        });
-      if (this.ctx.signal.aborted || !(await paced(this.ctx, 1))) break;
-      this.active++;
-      const t = typeof timeoutMs === 'number' ? timeoutMs : timeoutMs();
-      const p: Promise<void> = this.attempt(job, t).finally(() => {
-        this.active--;
-        pending.delete(p);
-        const wake = this.wake;
-        this.wake = null;
-        wake?.();
-      });
-      pending.add(p);
+  /** How late a timeout verdict came: multiplicative decrease when late, slow recovery when not. */
+  private noteLateness(timeoutMs: number, livedMs: number): void {
+    const late = livedMs - timeoutMs;
+    if (late > LATE_MS || (livedMs >= SYN_RETRANSMIT_MS - 50 && late > 50)) {
+      const now = performance.now();
+      // One cut per lag episode: the verdicts of one late loop turn arrive together.
+      if (now - this.lastCut < livedMs) return;
+      this.lastCut = now;
+      this.lagCeiling = Math.max(MIN_INFLIGHT, Math.floor(Math.min(this.lagCeiling, this.active) * 0.7));
+      this.ctx.log.debug(
+        { lateMs: Math.round(late), inflight: this.lagCeiling },
+        'event loop lags; fewer connects in flight',
+      );
+    } else if (this.lagCeiling < this.ceiling) this.lagCeiling += 0.01;
+  }
+
+  private waitForSettle(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.wake = resolve;
+    });
+  }
+
+  /** The next port of a live host waiting its turn, if any. */
+  private nextLiveJob(): Job | null {
+    while (this.queueHead < this.queue.length) {
+      const live = this.queue[this.queueHead++]!;
+      if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+        this.queue.splice(0, this.queueHead);
+        this.queueHead = 0;
+      }
+      while (live.next < live.todo.length && live.answered.has(live.todo[live.next]!)) live.next++;
+      if (live.next >= live.todo.length) {
+        this.finishTurn(live);
+        continue;
+      }
+      live.busy++;
+      return { host: live.host, port: live.todo[live.next++]!, live, retry: live.retried };
     }
-    await Promise.all(pending);
+    return null;
   }
 
-  currentTimeout = (): number => this.timer.timeoutMs();
+  /**
+   * Sends phase-1 jobs from `pass` (paced, at most `limit()` in flight) with live hosts' ports
+   * in between, which go first. Returns when `pass` is exhausted and its connects have settled
+   * (`drain`: also when no live host has work left and nothing is in flight).
+   */
+  async run(pass: Iterator<Job> | null, drain: boolean): Promise<void> {
+    let passDone = pass === null;
+    while (!this.ctx.signal.aborted) {
+      if (this.active >= this.limit()) {
+        await this.waitForSettle();
+        continue;
+      }
+      let job = this.nextLiveJob();
+      if (!job && !passDone) {
+        const n = pass!.next();
+        if (n.done) passDone = true;
+        else job = n.value;
+      }
+      if (!job) {
+        if (passDone && this.activePhase1 === 0 && (!drain || this.active === 0)) break;
+        await this.waitForSettle();
+        continue;
+      }
+      if (!(await paced(this.ctx, 1))) {
+        if (job.live) job.live.busy--;
+        break;
+      }
+      this.start(job);
+    }
+    // Stopped: let what is in flight settle (the abort ends it at once).
+    if (this.ctx.signal.aborted) while (this.active > 0) await this.waitForSettle();
+  }
+
+  private start(job: Job): void {
+    this.active++;
+    if (!job.live) this.activePhase1++;
+    const timeoutMs = job.retry ? this.set.maxMs : this.timer.timeoutMs();
+    void this.attempt(job, timeoutMs).finally(() => {
+      this.active--;
+      if (!job.live) this.activePhase1--;
+      else {
+        job.live.busy--;
+        this.finishTurn(job.live);
+      }
+      const wake = this.wake;
+      this.wake = null;
+      wake?.();
+    });
+  }
+
+  /** A live host's connect settled: queue its next port, its retries, or hand it on. */
+  private finishTurn(live: LiveHost): void {
+    if (live.busy > 0 || !this.working.has(live.host)) return;
+    while (live.next < live.todo.length && live.answered.has(live.todo[live.next]!)) live.next++;
+    if (live.next < live.todo.length) {
+      this.queue.push(live);
+      return;
+    }
+    if (!this.sweepOnFind && !this.drained) return; // full mode: the pass still covers it
+    if (this.set.retryLive && !live.retried && live.answered.size > 0 && !this.ctx.signal.aborted) {
+      // A lost SYN on a live host would hide a port; one more try, with the full timeout.
+      // Hosts live only by ARP or another protocol filter TCP: a second try finds nothing there.
+      live.retried = true;
+      live.todo = this.set.ports.filter((p) => !live.answered.has(p));
+      live.next = 0;
+      if (live.todo.length > 0) {
+        this.queue.push(live);
+        return;
+      }
+    }
+    this.working.delete(live.host);
+    this.ctx.settled?.(live.host);
+  }
+
+  /** Full mode: the pass is over, so every live host may retry and settle. */
+  private drained = false;
+  releaseAll(): void {
+    this.drained = true;
+    for (const live of [...this.working.values()]) this.finishTurn(live);
+  }
 
   private async attempt(job: Job, timeoutMs: number): Promise<void> {
     const banner = BANNER_PORTS.get(job.port);
     let result: ConnectResult;
     for (let tries = 0; ; tries++) {
       this.attempts++;
-      result = await this.ctx.withHost(job.host, () =>
-        connectPort(job.host, job.port, {
+      let began = 0;
+      result = await this.ctx.withHost(job.host, () => {
+        began = performance.now();
+        return connectPort(job.host, job.port, {
           timeoutMs,
           inflight: this.inflight,
           ...(banner ? { bannerMs: this.set.bannerMs } : {}),
-        }),
-      );
+        });
+      });
+      if (result.state === 'filtered' && !this.ctx.signal.aborted)
+        this.noteLateness(timeoutMs, performance.now() - began);
       if (result.state !== 'error' || !LOCAL_PRESSURE.has(result.code ?? '') || tries >= 20) break;
       if (result.code === 'EMFILE' || result.code === 'ENFILE')
         this.ceiling = Math.max(Math.min(MIN_INFLIGHT, this.ceiling), Math.floor(this.active * 0.8));
@@ -209,7 +382,7 @@ class Sweep {
     else if (result.state === 'unreachable') this.ctx.noteReach?.(job.host, 'unreachable');
     if (result.rttMs !== null) {
       this.timer.observe(result.rttMs);
-      this.markLive(job.host).add(job.port);
+      (job.live ?? this.markLive(job.host))?.answered.add(job.port);
     }
     if (result.state === 'unreachable' && job.index !== undefined) this.gone[job.index] = 1;
     if (result.state === 'error')
@@ -224,14 +397,25 @@ class Sweep {
     }
   }
 
-  markLive(host: string): Set<number> {
-    let seen = this.answered.get(host);
-    if (!seen) {
-      seen = new Set<number>();
-      this.answered.set(host, seen);
-      this.ctx.alive(host);
-    }
-    return seen;
+  /**
+   * Records a host as live (once): enrichment learns of it, and in two-phase mode its whole
+   * port list is queued right away. Null when it was found before and has settled since.
+   */
+  markLive(host: string): LiveHost | null {
+    if (this.found.has(host)) return this.working.get(host) ?? null;
+    this.found.add(host);
+    this.ctx.alive(host);
+    const live: LiveHost = {
+      host,
+      answered: new Set<number>(),
+      todo: this.sweepOnFind ? this.set.ports : [],
+      next: 0,
+      busy: 0,
+      retried: false,
+    };
+    this.working.set(host, live);
+    if (this.sweepOnFind) this.queue.push(live);
+    return live;
   }
 }
 
@@ -262,10 +446,10 @@ function* portMajor(
 
 async function sweep(ctx: ProbeContext): Promise<void> {
   const set = settingsOf(ctx.config);
-  const s = new Sweep(ctx, set);
+  const s = new Sweep(ctx, set, set.mode !== 'full');
   const hosts = ctx.scope.hosts;
+  const phase1 = phase1Ports(set.phase1, hosts.length, ctx.packetsPerSecond, set.budgetMs);
   const cursor: Cursor = { stage: 'phase1', portIndex: 0, hostIndex: 0 };
-  let phase2Hosts: string[] = [];
   const adoptLive = async () => {
     // Hosts other probes already heard (multicast answers, passive announcements) and on-link
     // hosts that answered ARP are live without a TCP answer.
@@ -278,74 +462,66 @@ async function sweep(ctx: ProbeContext): Promise<void> {
     if (set.mode === 'full') {
       await s.run(
         portMajor(hosts, set.ports, cursor, () => false),
-        s.currentTimeout,
+        false,
       );
+      cursor.stage = 'phase2';
+      s.releaseAll();
+      await s.run(null, true);
     } else {
       // Phase 1: discovery ports on every address not yet known live, one port per pass, each
-      // pass settled before the next so a host that answered is not asked again.
-      for (let p = 0; p < set.phase1.length && !ctx.signal.aborted; p++) {
+      // pass settled before the next so a host that answered is not asked again. Found hosts'
+      // full port lists go out in between (phase 2), so they settle while phase 1 goes on.
+      for (let p = 0; p < phase1.length && !ctx.signal.aborted; p++) {
         await adoptLive();
         await s.run(
-          portMajor(
-            hosts,
-            set.phase1,
-            cursor,
-            (host, _, i) => s.gone[i] === 1 || s.answered.has(host),
-            p,
-            p + 1,
-          ),
-          s.currentTimeout,
+          portMajor(hosts, phase1, cursor, (host, _, i) => s.gone[i] === 1 || s.found.has(host), p, p + 1),
+          false,
         );
-        ctx.log.debug(
-          { port: set.phase1[p], live: s.answered.size, attempts: s.attempts },
-          'phase 1 pass done',
-        );
+        ctx.log.debug({ port: phase1[p], live: s.found.size, attempts: s.attempts }, 'phase 1 pass done');
       }
       if (ctx.signal.aborted) return;
       await adoptLive();
-      // Phase 2: the rest of the port list on live hosts only.
       cursor.stage = 'phase2';
-      phase2Hosts = [...s.answered.keys()];
-      ctx.log.debug({ live: phase2Hosts.length, timeoutMs: s.currentTimeout() }, 'phase 2 starting');
-      await s.run(
-        portMajor(phase2Hosts, set.ports, cursor, (host, port) => s.answered.get(host)?.has(port) === true),
-        s.currentTimeout,
-      );
+      await s.run(null, true);
     }
-    if (set.retryLive && !ctx.signal.aborted) {
-      // A lost SYN on a live host would hide a port; a dead address is not worth a second try.
-      cursor.stage = 'done';
-      const retries: Job[] = [];
-      // Hosts live only by ARP or another protocol filter TCP: a second try finds nothing there.
-      for (const [host, seen] of s.answered)
-        if (seen.size > 0) for (const port of set.ports) if (!seen.has(port)) retries.push({ host, port });
-      await s.run(retries, set.maxMs);
-    }
+    if (!ctx.signal.aborted) cursor.stage = 'done';
   } finally {
-    if (ctx.signal.aborted) ctx.skipped(leftOver(cursor, set, hosts, phase2Hosts, s.inFlight));
+    if (ctx.signal.aborted)
+      ctx.skipped(leftOver(cursor, set.mode === 'full' ? set.ports : phase1, set.ports, hosts, s));
     ctx.log.debug(
-      { hosts: hosts.length, attempts: s.attempts, open: s.open, live: s.answered.size, mode: set.mode },
+      { hosts: hosts.length, attempts: s.attempts, open: s.open, live: s.found.size, mode: set.mode, phase1 },
       'tcp sweep done',
     );
   }
 }
 
-/** What the sweep had not done when it was stopped, by stage. */
+/**
+ * What the sweep had not done when it was stopped: the rest of its pass, and the ports of live
+ * hosts not settled. Stopped in phase 1, every port is skipped on the hosts it never found.
+ */
 function leftOver(
   cursor: Cursor,
-  set: Settings,
+  passPorts: readonly number[],
+  allPorts: readonly number[],
   hosts: readonly string[],
-  phase2Hosts: readonly string[],
-  inflight: number,
+  s: Sweep,
 ) {
-  if (set.mode === 'full' || cursor.stage === 'done')
-    return cursor.stage === 'done'
-      ? { attempts: inflight }
-      : remainingWork(cursor, { hosts, ports: set.ports }, null, inflight);
-  if (cursor.stage === 'phase1')
-    // Phase 2 never ran: every live host still lacks the rest of the port list.
-    return remainingWork(cursor, { hosts, ports: set.phase1 }, { hosts: 0, ports: set.ports }, inflight);
-  return remainingWork(cursor, { hosts: phase2Hosts, ports: set.ports }, null, inflight);
+  const left = s.unsettled();
+  if (cursor.stage !== 'phase1') {
+    return {
+      ports: [...left.ports],
+      hosts: left.hosts.length,
+      hostSample: left.hosts.slice(0, 16),
+      attempts: left.attempts + s.inFlight,
+    };
+  }
+  const pass = remainingWork(cursor, { hosts, ports: passPorts }, null, s.inFlight);
+  return {
+    ...pass,
+    ports: [...new Set([...(pass.ports ?? []), ...allPorts, ...left.ports])],
+    hosts: Math.max(pass.hosts ?? 0, left.hosts.length),
+    attempts: (pass.attempts ?? 0) + left.attempts,
+  };
 }
 
 export const tcpProbe: Probe = {
@@ -361,7 +537,7 @@ export const tcpProbe: Probe = {
     return sweepEstimateMs(
       scope.hosts.length,
       set.ports.length,
-      set.phase1.length,
+      phase1Ports(set.phase1, scope.hosts.length, packetsPerSecond, set.budgetMs).length,
       set.mode,
       packetsPerSecond,
       set.maxMs,

@@ -10,8 +10,28 @@ export const UNCAPPED_CONNECTS_PER_SECOND = 20_000;
 export type DiscoveryMode = 'two-phase' | 'full';
 
 /**
+ * The discovery ports phase 1 actually tries (issue 15). Every pass over the scope costs
+ * `addresses ÷ rate`; the first port is always tried, each further one only while the passes
+ * so far still fit `budgetMs`. A /20 at the default 1,000/s gets every discovery port (4 s a
+ * pass); a /16 there gets the first one alone (65 s), which keeps the whole scan near two
+ * minutes instead of six, while on-link hosts are still found by ARP and announcing ones by
+ * their multicast answers. The report names the ports used (`scan.discovery.phase1Ports`).
+ */
+export function phase1Ports(
+  discoveryPorts: readonly number[],
+  addresses: number,
+  packetsPerSecond: number,
+  budgetMs: number,
+): readonly number[] {
+  const rate = packetsPerSecond > 0 ? packetsPerSecond : UNCAPPED_CONNECTS_PER_SECOND;
+  const passMs = (addresses / rate) * 1000;
+  const fit = passMs > 0 ? Math.floor(budgetMs / passMs) : discoveryPorts.length;
+  return discoveryPorts.slice(0, Math.max(1, Math.min(discoveryPorts.length, fit)));
+}
+
+/**
  * Least time the sweep needs (ms). Full: every port on every address. Two-phase: the worst
- * case of phase 1 (no address answers, so each gets every discovery port); phase 2 depends on
+ * case of phase 1 (no address answers, so each gets every phase-1 port); phase 2 depends on
  * how many hosts are alive and is bounded by the deadline this estimate sizes.
  */
 export function sweepEstimateMs(

@@ -94,6 +94,24 @@ export function installTokenCheck(
     });
   });
 
+  // fastify drops query parameters a schema does not list; an integration with a typo in a
+  // filter would then get everything, unfiltered. Refuse them instead.
+  app.addHook('preValidation', async (req) => {
+    const schema = req.routeOptions.schema?.querystring as
+      | { properties?: Record<string, unknown> }
+      | undefined;
+    const known = Object.keys(schema?.properties ?? {});
+    const unknown = Object.keys((req.query as Record<string, unknown> | undefined) ?? {}).find(
+      (k) => !known.includes(k),
+    );
+    if (unknown === undefined) return;
+    const name = /^[A-Za-z0-9_.-]{1,32}$/.test(unknown) ? `"${unknown}"` : 'a query parameter';
+    throw new CollectorError(
+      'C_BAD_QUERY',
+      `${name} is not a parameter of this route (see /api/v1/openapi.json)`,
+    );
+  });
+
   app.addHook('preHandler', async (req) => {
     const caller = callers.get(req);
     if (!caller) return;

@@ -75,15 +75,17 @@ function asApiDevice(d: DeviceRow) {
 
 /**
  * "Changed since T" by the collector's own clock, so a report an agent spooled for a day still
- * counts as news when it arrives: the device's latest report was received at or after T, or
- * remediation was recorded at or after T.
+ * counts as news when it arrives: the device's latest report was received at or after T,
+ * remediation was recorded at or after T, or an exemption ran out since T (the device is open
+ * again, though nothing was written).
  */
 function changedSince(at: string | undefined): { sql: string; params: unknown[] } | null {
   if (!at) return null;
   const iso = new Date(at).toISOString();
   return {
-    sql: '((SELECT received_at FROM scans WHERE id = d.last_scan_id) >= ? OR r.updated_at >= ?)',
-    params: [iso, iso],
+    sql: `(d.last_scan_id IN (SELECT id FROM scans WHERE received_at >= ?) OR r.updated_at >= ?
+      OR (r.state = 'exempted' AND r.expires_at >= ? AND r.expires_at < ?))`,
+    params: [iso, iso, iso, new Date().toISOString()],
   };
 }
 

@@ -136,28 +136,34 @@ const deviceProperties = {
 
 export const DeviceSchema = Type.Object(deviceProperties);
 
-export const DeviceListSchema = Type.Object({ devices: Type.Array(DeviceSchema), nextCursor: next });
+export const DeviceListSchema = Type.Object(
+  { devices: Type.Array(DeviceSchema), nextCursor: next },
+  { description: 'A page of devices.' },
+);
 
-export const DeviceDetailSchema = Type.Object({
-  ...deviceProperties,
-  hostnames: Type.Array(text),
-  findings: Type.Array(FindingSchema),
-  evidence: Type.Array(EvidenceSchema, {
-    description: 'Values exactly as the device sent them: treat as untrusted text.',
-  }),
-  verdictChanges: Type.Array(Type.Object({ at: time, from: nullable(VerdictSchema), to: VerdictSchema })),
-  remediationLog: Type.Array(
-    Type.Object({
-      state: StateSchema,
-      approver: nullable(text),
-      reason: nullable(text),
-      expiresAt: nullable(time),
-      by: text,
-      at: time,
+export const DeviceDetailSchema = Type.Object(
+  {
+    ...deviceProperties,
+    hostnames: Type.Array(text),
+    findings: Type.Array(FindingSchema),
+    evidence: Type.Array(EvidenceSchema, {
+      description: 'Values exactly as the device sent them: treat as untrusted text.',
     }),
-  ),
-  seenAfterRemoval: Type.Boolean({ description: 'Marked removed or replaced, yet a later scan saw it.' }),
-});
+    verdictChanges: Type.Array(Type.Object({ at: time, from: nullable(VerdictSchema), to: VerdictSchema })),
+    remediationLog: Type.Array(
+      Type.Object({
+        state: StateSchema,
+        approver: nullable(text),
+        reason: nullable(text),
+        expiresAt: nullable(time),
+        by: text,
+        at: time,
+      }),
+    ),
+    seenAfterRemoval: Type.Boolean({ description: 'Marked removed or replaced, yet a later scan saw it.' }),
+  },
+  { description: 'The device.' },
+);
 
 export const FindingItemSchema = Type.Object({
   deviceId: id,
@@ -170,7 +176,10 @@ export const FindingItemSchema = Type.Object({
   ...FindingSchema.properties,
 });
 
-export const FindingListSchema = Type.Object({ findings: Type.Array(FindingItemSchema), nextCursor: next });
+export const FindingListSchema = Type.Object(
+  { findings: Type.Array(FindingItemSchema), nextCursor: next },
+  { description: 'A page of findings.' },
+);
 
 export const ScanCoverageSchema = Type.Object({
   id,
@@ -186,7 +195,10 @@ export const ScanCoverageSchema = Type.Object({
   coverage: nullable(CoverageSchema),
 });
 
-export const CoverageListSchema = Type.Object({ scans: Type.Array(ScanCoverageSchema), nextCursor: next });
+export const CoverageListSchema = Type.Object(
+  { scans: Type.Array(ScanCoverageSchema), nextCursor: next },
+  { description: 'A page of scans with their coverage.' },
+);
 
 export const SiteSchema = Type.Object({
   name: text,
@@ -205,26 +217,32 @@ export const SiteSchema = Type.Object({
   latestCoverage: nullable(Type.Object({ at: time, coverage: CoverageSchema })),
 });
 
-export const SiteListSchema = Type.Object({ sites: Type.Array(SiteSchema) });
+export const SiteListSchema = Type.Object(
+  { sites: Type.Array(SiteSchema) },
+  { description: 'The sites in scope.' },
+);
 
-export const AuditListSchema = Type.Object({
-  entries: Type.Array(
-    Type.Object({
-      id,
-      at: time,
-      actor: text,
-      source: text,
-      action: text,
-      target: text,
-      site: nullable(text),
-      before: nullable(Type.String({ description: 'JSON text.' })),
-      after: nullable(Type.String({ description: 'JSON text.' })),
-      prevSha256: text,
-      sha256: text,
-    }),
-  ),
-  nextCursor: next,
-});
+export const AuditListSchema = Type.Object(
+  {
+    entries: Type.Array(
+      Type.Object({
+        id,
+        at: time,
+        actor: text,
+        source: text,
+        action: text,
+        target: text,
+        site: nullable(text),
+        before: nullable(Type.String({ description: 'JSON text.' })),
+        after: nullable(Type.String({ description: 'JSON text.' })),
+        prevSha256: text,
+        sha256: text,
+      }),
+    ),
+    nextCursor: next,
+  },
+  { description: 'A page of audit entries.' },
+);
 
 export const ErrorSchema = Type.Object(
   {
@@ -232,7 +250,7 @@ export const ErrorSchema = Type.Object(
     code: Type.String({ description: 'Stable code (src/collector/routes/errors.ts).' }),
     fix: Type.String({ description: 'What to do about it.' }),
   },
-  { additionalProperties: true },
+  { additionalProperties: true, description: 'Refused: `code` names why, `fix` what to do.' },
 );
 
 /** The refusals every token-checked route may answer, for its `response` map. */

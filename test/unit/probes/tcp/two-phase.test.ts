@@ -79,6 +79,17 @@ describe.skipIf(!isolated)('two-phase TCP discovery', () => {
     expect(two.skipped).toBeNull();
   });
 
+  it('hands each live host on as soon as its ports are known, while silent addresses still wait', async () => {
+    const two = sweep({ discovery: 'two-phase' });
+    const settled: { host: string; at: number }[] = [];
+    const started = Date.now();
+    await tcpProbe.run({ ...two.ctx, settled: (host) => settled.push({ host, at: Date.now() }) });
+    const ended = Date.now();
+    expect(settled.map((s) => s.host).sort()).toEqual(LIVE);
+    // Live hosts answer within milliseconds; the silent ones hold the sweep for its 300 ms timeout.
+    for (const s of settled) expect(s.at - started).toBeLessThan(ended - started - 150);
+  });
+
   it('takes hosts other probes already heard as live without a TCP answer', async () => {
     const run = fakeContext(tcpProbe, {
       targets: ['10.250.8.1-4'],
@@ -101,6 +112,7 @@ describe.skipIf(!isolated)('two-phase TCP discovery', () => {
         deadline: 400,
         ports: PORTS,
         discoveryPorts: [80, 554],
+        discoveryBudget: 60_000,
         discovery: 'two-phase',
         timeout: 1000,
         minTimeout: 100,
