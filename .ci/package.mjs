@@ -39,7 +39,12 @@ const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
 /** What of dist/ the agent ships: entry points and every wing but the collector. */
 const DIST_PARTS = ['agent', 'src/core', 'src/contract', 'src/knowledge', 'src/agent'];
 // The attestation reads the collector's database and renders PDFs: it ships with the collector.
-const DIST_SKIP = new Set(['agent/commands/collector.js', 'agent/commands/report.js', 'agent/commands/attestation.js']);
+const DIST_SKIP = new Set([
+  'agent/commands/collector.js',
+  'agent/commands/collector-api-token.js',
+  'agent/commands/report.js',
+  'agent/commands/attestation.js',
+]);
 const AGENT_UNITS = ['camsweep-agent.service', 'camsweep-scan.service', 'camsweep-scan.timer'];
 
 function fail(message) {

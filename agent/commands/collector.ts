@@ -9,7 +9,7 @@
  *   camsweep collector audit verify
  *   camsweep collector webhook add --url URL | webhook list | webhook disable ID
  *   camsweep collector api-token create --role ROLE (--site S | --group G | --all) [--label TEXT] | list | revoke ID
- *   camsweep collector events sinks | events log [--limit N]
+ *   camsweep collector events sinks | events log [--limit N] | events retry
  */
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
@@ -34,6 +34,7 @@ import {
   disableWebhook,
   listSinks,
   listWebhooks,
+  retryFailed,
 } from '../../src/collector/store/outbox.js';
 import {
   addSiteToGroup,
@@ -83,6 +84,8 @@ const HELP = `Usage:
   camsweep collector events sinks             every event receiver (webhooks, syslog, digest
                                               e-mail) with its pending/delivered/failed counts
   camsweep collector events log [--limit N]   the newest delivery attempts (default 50)
+  camsweep collector events retry             queue again every delivery that ran out of
+                                              attempts (after a long receiver outage)
   camsweep collector audit verify             check the audit trail's hash chain; exit 1 when
                                               a row was deleted or edited
 
@@ -422,6 +425,11 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
           forTerminal(r.error ?? ''),
         ].join('\t'),
       );
+    return EXIT.ok;
+  }
+  if (verb === 'events' && action === 'retry') {
+    const n = await auditedChange(db, 'events.retry', 'failed deliveries', null, (d) => retryFailed(d));
+    out(`${n} failed deliveries queued again`);
     return EXIT.ok;
   }
   if (verb === 'audit' && action === 'verify') {

@@ -268,6 +268,23 @@ describe('camsweep collector events', () => {
     );
   });
 
+  it('queues again a delivery that ran out of attempts, and audits that', async () => {
+    const d = await openDatabase(db);
+    const delivery = await d.get<{ id: number }>('SELECT id FROM sink_deliveries');
+    await settleSinkDelivery(d, delivery!.id, {
+      ok: false,
+      status: null,
+      error: 'ECONNREFUSED',
+      retryAt: null,
+    });
+    expect((await cli(['events', 'sinks'])).out).toContain('syslog siem\tyes\t0\t0\t1\n');
+    expect((await cli(['events', 'retry'])).out).toBe('1 failed deliveries queued again\n');
+    expect((await cli(['events', 'sinks'])).out).toContain('syslog siem\tyes\t1\t0\t0\n');
+    const audit = await d.get<{ action: string }>('SELECT action FROM audit_log ORDER BY id DESC LIMIT 1');
+    await d.close();
+    expect(audit?.action).toBe('events.retry');
+  });
+
   it('serves with a config file holding an events section beside the auth section', async () => {
     const file = join(dir, 'serve-ok.yaml');
     writeFileSync(file, 'events:\n  syslog: [{ name: siem, host: 127.0.0.1, port: 6514 }]\n');

@@ -284,6 +284,21 @@ export function settleSinkDelivery(q: Sql, id: number, outcome: DeliveryOutcome)
   return settle(q, SINK_QUEUE, id, outcome);
 }
 
+/**
+ * Puts every delivery that ran out of attempts back in the queue, due now, for a receiver that
+ * was down longer than the retries last. Returns how many.
+ */
+export async function retryFailed(q: Sql): Promise<number> {
+  const now = new Date().toISOString();
+  let n = 0;
+  for (const table of [WEBHOOK_QUEUE.deliveries, SINK_QUEUE.deliveries])
+    n += await q.run(
+      `UPDATE ${table} SET state = 'pending', attempts = 0, next_at = ?, lease_until = NULL WHERE state = 'failed'`,
+      [now],
+    );
+  return n;
+}
+
 export interface SinkSummary {
   readonly sink: string;
   readonly enabled: boolean;
