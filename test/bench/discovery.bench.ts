@@ -145,7 +145,9 @@ async function benchLab(key: '20' | '16'): Promise<void> {
     cleanup();
     process.exit(130);
   };
+  // Interrupted or terminated: the namespaces and the device process go too.
   process.once('SIGINT', onInt);
+  process.once('SIGTERM', onInt);
   let stopDevices = () => {};
   try {
     stopDevices = await startDevices(lab);
@@ -231,6 +233,7 @@ async function benchLab(key: '20' | '16'): Promise<void> {
     }
   } finally {
     process.off('SIGINT', onInt);
+    process.off('SIGTERM', onInt);
     stopDevices();
     cleanup();
   }

@@ -155,6 +155,9 @@ export async function runProbes(options: RunOptions): Promise<RunResult> {
       if (r.outcome === 'aborted' || r.cutShort) partial = true;
     }
   }
+  // Cut short before the enrich phase: hosts found but never settled still await enrichment,
+  // and the streamed probes must name them as not done rather than finish "ok" without them.
+  for (const host of known.keys()) stream.add(host);
   stream.close();
   for (const r of await Promise.all(streaming)) {
     if (r === null) continue;

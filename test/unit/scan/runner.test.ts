@@ -253,6 +253,31 @@ describe('enrichment pipeline', () => {
     expect(log).toEqual(['discovery done', 'enrich 10.0.0.1,10.0.0.2']);
   });
 
+  it('names the hosts found but never enriched when the scan deadline ends discovery', async () => {
+    const runs: string[][] = [];
+    const enrich = probe('e', 'enrich', async (ctx) => {
+      runs.push([...ctx.known().keys()]);
+    });
+    const slow = probe('d', 'discover', async (ctx) => {
+      ctx.emit({ host: '10.0.0.1', key: 'tcp.open', value: 80 });
+      ctx.settled?.('10.0.0.1');
+      ctx.emit({ host: '10.0.0.2', key: 'tcp.open', value: 80 }); // found, never settled
+      await new Promise((r) => ctx.signal.addEventListener('abort', r, { once: true }));
+    });
+    const result = await runProbes({
+      ...options([slow, probe('n', 'neighbours', async () => {}), enrich]),
+      deadline: Date.now() + 1500,
+    });
+    expect(runs).toEqual([['10.0.0.1']]);
+    expect(result.partial).toBe(true);
+    expect(result.status.find((s) => s.probe === 'e')).toMatchObject({
+      outcome: 'aborted',
+      cutShort: 'scan-deadline',
+      skipped: { hosts: 1, hostSample: ['10.0.0.2'] },
+    });
+    expect(result.skipped!.probes).toContain('e');
+  });
+
   it('a cut-short enrichment batch leaves the run partial', async () => {
     const enrich = probe('e', 'enrich', async (ctx) => {
       // The first batch outlasts the probe's deadline (and stops at its abort, as probes do).
