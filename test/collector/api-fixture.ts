@@ -14,7 +14,7 @@ import { silentLogger } from '../../src/core/log.js';
 import { hikvisionCamera, labReport, switchLabReport } from './fixtures.js';
 
 // Quotes, backslashes, markup, a terminal escape, a bell, bidi override and line separators.
-// No NUL: PostgreSQL text cannot hold one, and ingest does not strip it yet (a separate bug).
+// No NUL: ingest stores it as U+FFFD on both databases (PostgreSQL text cannot hold one), so it would not come back byte for byte.
 export const HOSTILE = `"quoted" \\back\\slash </script><script>alert(3)</script>\u001b[31m\u0007\u202e\n\u2028end`;
 
 /** Callers of the API: the grant each token holds (`revoked` is revoked after creation). */
