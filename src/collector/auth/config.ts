@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { CamsweepError } from '../../core/errors.js';
-import { parseYamlWithLines } from '../../core/yaml.js';
+import { readCollectorConfigFile } from '../config-file.js';
 import { ROLES, type Role } from '../store/roles.js';
 
 export interface OidcSettings {
@@ -331,31 +331,8 @@ export interface CollectorConfig {
   readonly auth: AuthSettings;
 }
 
-/** Reads and validates the collector config file. */
+/** Reads the collector config file and validates its `auth:` section. */
 export function loadCollectorConfig(file: string): CollectorConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new CamsweepError(
-      'E_CONFIG_READ',
-      `cannot read collector config ${file}: ${(err as Error).message}`,
-    );
-  }
-  const yaml = parseYamlWithLines(text, { schema: 'core' });
-  if (yaml.errors.length > 0)
-    throw configError(yaml.errors.map((e) => `${file}:${e.line}: ${e.code} ${e.message}`));
-  const data: unknown = yaml.doc.toJS();
-  if (data !== null && data !== undefined && !isObj(data))
-    throw configError([`${file}:1: the file must be a mapping with an auth: section`]);
-  const top = (data ?? {}) as Obj;
-  // events: is read by src/collector/events/config.ts from the same file.
-  const unknown = Object.keys(top).filter((k) => k !== 'auth' && k !== 'events');
-  if (unknown.length > 0)
-    throw configError(
-      unknown.map(
-        (k) => `${file}:${yaml.lineOfPath([k]) ?? 1} ${k}: unknown section (allowed: auth, events)`,
-      ),
-    );
-  return { auth: readAuthSection(top.auth, file, yaml.lineOfPath) };
+  const config = readCollectorConfigFile(file);
+  return { auth: readAuthSection(config.sections.auth, file, config.lineOfPath) };
 }

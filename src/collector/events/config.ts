@@ -4,10 +4,9 @@
  * Validated once at start; every problem is reported as `file:line events.key: message`.
  * src/collector/README.md ("Events") documents each key.
  */
-import { readFileSync } from 'node:fs';
 import { parseDuration } from '../../core/duration.js';
 import { CamsweepError } from '../../core/errors.js';
-import { parseYamlWithLines } from '../../core/yaml.js';
+import { readCollectorConfigFile } from '../config-file.js';
 import { FACILITIES, type SyslogSinkConfig } from './syslog.js';
 import type { DispatcherOptions } from './webhooks.js';
 
@@ -303,21 +302,6 @@ export function parseEventsConfig(
 
 /** Reads the `events` section of a collector config file. */
 export function eventsConfigFromFile(file: string): EventsConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new CamsweepError(
-      'E_CONFIG_READ',
-      `cannot read the collector config ${file}: ${(err as Error).message}`,
-    );
-  }
-  const yaml = parseYamlWithLines(text, { schema: 'core' });
-  if (yaml.errors.length > 0) {
-    const e = yaml.errors[0]!;
-    throw new CamsweepError('E_CONFIG', `${file}:${e.line} ${e.code}: ${e.message}`);
-  }
-  const doc = yaml.doc.toJS() as unknown;
-  const events = isMapping(doc) ? doc.events : undefined;
-  return parseEventsConfig(events, (path) => yaml.lineOfPath(path), file);
+  const config = readCollectorConfigFile(file);
+  return parseEventsConfig(config.sections.events, config.lineOfPath, file);
 }
