@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { CamsweepError } from '../../core/errors.js';
-import { readCollectorConfigFile } from '../config-file.js';
+import { readCollectorConfigFile } from '../config/file.js';
 import { ROLES, type Role } from '../store/roles.js';
 
 export interface OidcSettings {

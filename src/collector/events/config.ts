@@ -6,7 +6,7 @@
  */
 import { parseDuration } from '../../core/duration.js';
 import { CamsweepError } from '../../core/errors.js';
-import { readCollectorConfigFile } from '../config-file.js';
+import { readCollectorConfigFile } from '../config/file.js';
 import { FACILITIES, type SyslogSinkConfig } from './syslog.js';
 import type { DispatcherOptions } from './webhooks.js';
 

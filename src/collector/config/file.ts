@@ -4,8 +4,8 @@
  * `events:` in events/config.ts) is validated by the module that owns it.
  */
 import { readFileSync } from 'node:fs';
-import { CamsweepError } from '../core/errors.js';
-import { parseYamlWithLines } from '../core/yaml.js';
+import { CamsweepError } from '../../core/errors.js';
+import { parseYamlWithLines } from '../../core/yaml.js';
 
 export const CONFIG_SECTIONS = ['auth', 'events'] as const;
 
