@@ -208,6 +208,59 @@ export function ingestSuite(name: string, backend: Backend | null): void {
       ]);
     });
 
+    it('stores text with tabs, line breaks, backslashes and COPY markers exactly as sent', async () => {
+      const site = 'copy-markers';
+      const model = 'DS\t2CD\nline two\r\\N \\. \\\\ end\\';
+      const firmware = '\\.';
+      const hostnames = ['tab\there', '\\N', 'back\\slash'];
+      const cam = hikvisionCamera({
+        ip: '10.20.6.1',
+        mac: null,
+        hostnames,
+        identity: { ...hikvisionCamera().identity, model, firmware, serial: 'SER\tIAL\\N' },
+      });
+      await ingest(makeReport([cam], { site, at: T0 }));
+      const [row] = await rowsOf(site);
+      expect([row!.model, row!.firmware, row!.serial]).toEqual([model, firmware, 'SER\tIAL\\N']);
+      // A rescan finds the same device by that serial and finds nothing to rewrite.
+      expect(await ingest(makeReport([cam], { site, at: T1 }))).toMatchObject({ newDevices: 0 });
+      const hosts = await db.get<{ hostnames: string }>('SELECT hostnames FROM devices WHERE id = ?', [
+        row!.id,
+      ]);
+      expect(JSON.parse(hosts!.hostnames)).toEqual(hostnames);
+      expect((await rowsOf(site)).map((r) => [r.model, r.lastSeen])).toEqual([[model, T1]]);
+    });
+
+    it('a rescan writes the one column that changed and moves every last sighting', async () => {
+      const site = 'narrow';
+      const hosts = manyHosts(40, 41);
+      await ingest(makeReport(hosts, { site, at: T0 }));
+      // Only the firmware of one host changed: no verdict change, one device row differs.
+      const rescan = hosts.map((h, i) =>
+        i === 7 ? { ...h, identity: { ...h.identity, firmware: 'V9.9.9' } } : h,
+      );
+      expect(await ingest(makeReport(rescan, { site, at: T1 }))).toMatchObject({
+        newDevices: 0,
+        verdictChanges: 0,
+      });
+      const rows = await rowsOf(site);
+      expect(rows).toHaveLength(40);
+      expect(rows.every((r) => r.lastSeen === T1 && r.firstSeen === T0)).toBe(true);
+      expect(rows.filter((r) => r.firmware === 'V9.9.9').map((r) => r.mac)).toEqual([hosts[7]!.mac]);
+      const scan = await db.get<{ id: number }>(
+        'SELECT g.id FROM scans g JOIN sites s ON s.id = g.site_id WHERE s.name = ? AND g.finished_at = ?',
+        [site, T1],
+      );
+      expect(
+        await count('devices d JOIN sites s ON s.id = d.site_id WHERE s.name = ? AND d.last_scan_id = ?', [
+          site,
+          scan!.id,
+        ]),
+      ).toBe(40);
+      // The changed host's sighting carries no evidence (it did not change), like every other.
+      expect(await count('sightings WHERE scan_id = ? AND evidence IS NULL', [scan!.id])).toBe(40);
+    });
+
     it(`writes a report of more than ${ROWS_PER_STATEMENT} devices whole, each history row on its own device`, async () => {
       const site = 'large';
       const hosts = manyHosts(ROWS_PER_STATEMENT + 123);

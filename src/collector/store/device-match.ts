@@ -16,8 +16,6 @@ export interface Candidate {
   first_seen: string;
 }
 
-export const CANDIDATE_COLUMNS = 'id, mac, serial, ip, verdict, evidence, last_seen, first_seen';
-
 type Field = 'mac' | 'serial' | 'ip';
 
 /** A site's candidate rows by MAC, serial and IP, kept current as a report changes them. */

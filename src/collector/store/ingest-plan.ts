@@ -83,6 +83,9 @@ export const DEVICE_COLUMNS: readonly (keyof DeviceState)[] = [
   'seen',
 ];
 
+/** A stored row as loaded for matching: what the matching needs and every column a sighting rewrites. */
+export type StoredDevice = Candidate & DeviceState;
+
 /** A row this report writes in full: new (`isNew`) or an existing row's final state. */
 export interface RowWrite {
   /** Existing row id, or a negative placeholder for a new row until the writer has its id. */
@@ -91,6 +94,11 @@ export interface RowWrite {
   state: DeviceState;
   mac: string | null;
   serial: string | null;
+  /**
+   * An existing row whose final state, MAC and serial equal what is stored: the writer only
+   * moves its last sighting (most rows of a rescan), instead of sending every column back.
+   */
+  unchanged?: boolean;
 }
 
 export interface Sighting {
@@ -166,8 +174,19 @@ function locationColumns(d: Device): Pick<DeviceState, 'location' | 'switch_labe
   return { location, switch_label: storableText(switch_label), vlan, seen };
 }
 
-export function planIngest(report: Report, stored: readonly Candidate[]): IngestPlan {
+/** Whether a row's final state, MAC and serial are exactly what the database holds. */
+function sameAsStored(w: RowWrite, stored: StoredDevice): boolean {
+  return (
+    w.mac === stored.mac &&
+    w.serial === stored.serial &&
+    DEVICE_COLUMNS.every((c) => w.state[c] === stored[c])
+  );
+}
+
+export function planIngest(report: Report, stored: readonly StoredDevice[]): IngestPlan {
   const seenAt = report.scan.finishedAt;
+  // The index moves MAC, serial and IP of rows as the report goes; keep what was loaded.
+  const loaded = new Map(stored.map((row) => [row.id, { ...row }]));
   const index = new CandidateIndex(stored);
   const writes = new Map<Candidate, RowWrite>();
   const plan: IngestPlan = {
@@ -243,5 +262,6 @@ export function planIngest(report: Report, stored: readonly Candidate[]): Ingest
       if (match) verdictChanges++;
     }
   }
+  for (const [id, w] of plan.updates) w.unchanged = sameAsStored(w, loaded.get(id)!);
   return { ...plan, verdictChanges };
 }

@@ -13,13 +13,13 @@
 
 import type { Device } from '../../contract/types.js';
 import type { Sql } from '../db/sql.js';
-import { CANDIDATE_COLUMNS, type Candidate } from './device-match.js';
 import {
   DEVICE_COLUMNS,
   type DeviceState,
   deviceSerial,
   type IngestPlan,
   type RowWrite,
+  type StoredDevice,
 } from './ingest-plan.js';
 
 /** Rows per statement: bounds the size of one statement for reports of tens of thousands of devices. */
@@ -34,12 +34,15 @@ export function* slices<T>(rows: readonly T[], size = ROWS_PER_STATEMENT): Gener
 /** Lets other requests (the health check, dashboard reads) run between chunks of a long write. */
 export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** What a stored row is loaded with: the matching's columns and every column a sighting rewrites. */
+const STORED_COLUMNS = `id, mac, serial, last_seen, first_seen, ${DEVICE_COLUMNS.join(', ')}`;
+
 /** Every stored row at the site sharing a MAC, serial or IP with a device of the report. */
 export async function loadCandidates(
   q: Sql,
   siteId: number,
   devices: readonly Device[],
-): Promise<Candidate[]> {
+): Promise<StoredDevice[]> {
   if (devices.length === 0) return [];
   const macs = [...new Set(devices.map((d) => d.mac).filter((m): m is string => m !== null))];
   const serials = [...new Set(devices.map(deviceSerial).filter((s): s is string => s !== null))];
@@ -50,23 +53,22 @@ export async function loadCandidates(
     // the whole site: with `= ANY(…)` or a plain join, and statistics not yet caught up with a
     // bulk load, it read every row of the site and filtered it (measured: 140 ms per
     // 1,000-device report at 20,000 devices per site, machine load about 10, growing with the site).
+    // The union is of ids only, then each row is read once by its key: de-duplicating whole
+    // rows (their evidence and findings) would hash every column.
     const by = (column: string) =>
-      `SELECT c.* FROM unnest(?::text[]) AS k(v), LATERAL (
-         SELECT ${CANDIDATE_COLUMNS} FROM devices WHERE site_id = ? AND ${column} = k.v OFFSET 0) c`;
-    return q.all<Candidate>(`${by('mac')} UNION ${by('serial')} UNION ${by('ip')}`, [
-      macs,
-      siteId,
-      serials,
-      siteId,
-      ips,
-      siteId,
-    ]);
+      `SELECT c.id FROM unnest(?::text[]) AS k(v), LATERAL (
+         SELECT id FROM devices WHERE site_id = ? AND ${column} = k.v OFFSET 0) c`;
+    return q.all<StoredDevice>(
+      `SELECT d.* FROM (${by('mac')} UNION ${by('serial')} UNION ${by('ip')}) AS m,
+         LATERAL (SELECT ${STORED_COLUMNS} FROM devices WHERE id = m.id OFFSET 0) d`,
+      [macs, siteId, serials, siteId, ips, siteId],
+    );
   }
   const inList = 'IN (SELECT value FROM json_each(?))';
-  return q.all<Candidate>(
-    `SELECT ${CANDIDATE_COLUMNS} FROM devices WHERE site_id = ? AND mac ${inList}
-     UNION SELECT ${CANDIDATE_COLUMNS} FROM devices WHERE site_id = ? AND serial ${inList}
-     UNION SELECT ${CANDIDATE_COLUMNS} FROM devices WHERE site_id = ? AND ip ${inList}`,
+  return q.all<StoredDevice>(
+    `SELECT ${STORED_COLUMNS} FROM devices WHERE site_id = ? AND mac ${inList}
+     UNION SELECT ${STORED_COLUMNS} FROM devices WHERE site_id = ? AND serial ${inList}
+     UNION SELECT ${STORED_COLUMNS} FROM devices WHERE site_id = ? AND ip ${inList}`,
     [siteId, JSON.stringify(macs), siteId, JSON.stringify(serials), siteId, JSON.stringify(ips)],
   );
 }
@@ -104,30 +106,34 @@ async function writeHistorySqlite(q: Sql, plan: IngestPlan, scanId: number, id: 
     );
 }
 
+/** The driver's COPY; only the PostgreSQL driver has one (db/postgres.ts). */
+function copier(q: Sql): NonNullable<Sql['copyRows']> {
+  if (!q.copyRows) throw new Error(`bulk COPY is PostgreSQL only, not ${q.dialect}`);
+  return q.copyRows;
+}
+
 async function writeHistoryPg(q: Sql, plan: IngestPlan, scanId: number, id: (ref: number) => number) {
-  for (const part of slices(plan.sightings))
-    await q.run(
-      `INSERT INTO sightings (device_id, scan_id, seen_at, ip, mac, verdict, identity, evidence)
-       SELECT u.device_id, ?::bigint, ?, u.ip, u.mac, u.verdict, u.identity, u.evidence
-       FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
-         AS u(device_id, ip, mac, verdict, identity, evidence)`,
-      [
+  const copy = copier(q);
+  if (plan.sightings.length > 0)
+    await copy(
+      'sightings',
+      ['device_id', 'scan_id', 'seen_at', 'ip', 'mac', 'verdict', 'identity', 'evidence'],
+      plan.sightings.map((x) => [
+        id(x.ref),
         scanId,
         plan.seenAt,
-        part.map((x) => id(x.ref)),
-        part.map((x) => x.ip),
-        part.map((x) => x.mac),
-        part.map((x) => x.verdict),
-        part.map((x) => x.identity),
-        part.map((x) => x.evidence),
-      ],
+        x.ip,
+        x.mac,
+        x.verdict,
+        x.identity,
+        x.evidence,
+      ]),
     );
-  for (const part of slices(plan.changes))
-    await q.run(
-      `INSERT INTO verdict_changes (device_id, scan_id, at, from_verdict, to_verdict)
-       SELECT u.device_id, ?::bigint, ?, u.from_verdict, u.to_verdict
-       FROM unnest(?::bigint[], ?::text[], ?::text[]) AS u(device_id, from_verdict, to_verdict)`,
-      [scanId, plan.seenAt, part.map((x) => id(x.ref)), part.map((x) => x.from), part.map((x) => x.to)],
+  if (plan.changes.length > 0)
+    await copy(
+      'verdict_changes',
+      ['device_id', 'scan_id', 'at', 'from_verdict', 'to_verdict'],
+      plan.changes.map((x) => [id(x.ref), scanId, plan.seenAt, x.from, x.to]),
     );
 }
 
@@ -153,10 +159,17 @@ async function writeDevicesSqlite(
   }
   const assignments = DEVICE_COLUMNS.map((c) => `${c} = ?`).join(', ');
   for (const w of plan.updates.values()) {
-    await q.run(
-      `UPDATE devices SET ${assignments}, mac = ?, serial = ?, last_seen = ?, last_scan_id = ? WHERE id = ?`,
-      [...stateValues(w), w.mac, w.serial, plan.seenAt, scanId, w.ref],
-    );
+    if (w.unchanged)
+      await q.run('UPDATE devices SET last_seen = ?, last_scan_id = ? WHERE id = ?', [
+        plan.seenAt,
+        scanId,
+        w.ref,
+      ]);
+    else
+      await q.run(
+        `UPDATE devices SET ${assignments}, mac = ?, serial = ?, last_seen = ?, last_scan_id = ? WHERE id = ?`,
+        [...stateValues(w), w.mac, w.serial, plan.seenAt, scanId, w.ref],
+      );
     if (++written % ROWS_PER_TURN === 0) await nextTurn();
   }
   for (const [id, at] of plan.firstSeen)
@@ -211,16 +224,35 @@ async function writeDevicesPg(
     );
     for (const [i, w] of plan.inserts.entries()) ids.set(w.ref, fresh[i]!.id);
   }
-  for (const part of slices(plan.inserts))
-    await q.run(
-      `INSERT INTO devices (id, ${DEVICE_COLUMNS.join(', ')}, mac, serial, site_id, first_seen, last_seen, last_scan_id)
-       SELECT u.*, ?::bigint, ?, ?, ?::bigint FROM unnest(${DEVICE_ARRAYS}) AS u`,
-      [siteId, plan.seenAt, plan.seenAt, scanId, ...deviceArrays(part, (w) => ids.get(w.ref)!)],
+  if (plan.inserts.length > 0)
+    await copier(q)(
+      'devices',
+      ['id', ...DEVICE_COLUMNS, 'mac', 'serial', 'site_id', 'first_seen', 'last_seen', 'last_scan_id'],
+      plan.inserts.map((w) => [
+        ids.get(w.ref)!,
+        ...stateValues(w),
+        w.mac,
+        w.serial,
+        siteId,
+        plan.seenAt,
+        plan.seenAt,
+        scanId,
+      ]),
     );
   // `d.id = ANY(…)` as well as the join: without it the planner, which cannot see inside
   // `unnest`, may read the whole devices table into a hash join (measured: 8 ms at 20,000
   // devices, growing with the table, per statement).
-  for (const part of slices([...plan.updates.values()])) {
+  const updates = [...plan.updates.values()];
+  // Rows the report saw exactly as stored: only the last sighting moves.
+  for (const part of slices(updates.filter((w) => w.unchanged))) {
+    const ids = part.map((w) => w.ref);
+    await q.run('UPDATE devices SET last_seen = ?, last_scan_id = ?::bigint WHERE id = ANY(?::bigint[])', [
+      plan.seenAt,
+      scanId,
+      ids,
+    ]);
+  }
+  for (const part of slices(updates.filter((w) => !w.unchanged))) {
     const arrays = deviceArrays(part, (w) => w.ref);
     await q.run(
       `UPDATE devices AS d SET ${DEVICE_COLUMNS.map((c) => `${c} = u.${c}`).join(', ')}, mac = u.mac,
