@@ -261,6 +261,36 @@ export function ingestSuite(name: string, backend: Backend | null): void {
       expect(await count('sightings WHERE scan_id = ? AND evidence IS NULL', [scan!.id])).toBe(40);
     });
 
+    it('a search counts every match exactly, on every page and past the last one', async () => {
+      const site = 'search-count';
+      const hosts = manyHosts(300, 42);
+      await ingest(makeReport(hosts, { site, at: T0 }));
+      // 10.42.0.1, .10-.19 and .100-.199; the count is checked against the IPs and MACs it searches.
+      const q = '10.42.0.1';
+      const expected = hosts.filter((h) => `${h.ip} ${h.mac}`.includes(q)).length;
+      expect(expected).toBe(111);
+      const list = (offset: number, limit: number) =>
+        listDevices(db, { site, q }, { offset, limit }, ALL_SITES);
+      const seen: string[] = [];
+      for (let offset = 0; offset < expected; offset += 25) {
+        const page = await list(offset, 25);
+        expect(page.total).toBe(expected);
+        seen.push(...page.rows.map((r) => r.ip));
+      }
+      expect(new Set(seen).size).toBe(expected);
+      expect(seen.every((ip) => ip.includes(q))).toBe(true);
+      // A page past the end still says how many matched.
+      expect(await list(expected + 50, 25)).toEqual({ rows: [], total: expected });
+      expect(await listDevices(db, { site, q: 'no-such-text' }, { offset: 0, limit: 25 }, ALL_SITES)).toEqual(
+        {
+          rows: [],
+          total: 0,
+        },
+      );
+      // Rows carry no count column of their own.
+      expect(Object.keys((await list(0, 1)).rows[0]!)).not.toContain('total');
+    });
+
     it(`writes a report of more than ${ROWS_PER_STATEMENT} devices whole, each history row on its own device`, async () => {
       const site = 'large';
       const hosts = manyHosts(ROWS_PER_STATEMENT + 123);
