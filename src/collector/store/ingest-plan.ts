@@ -183,7 +183,32 @@ function sameAsStored(w: RowWrite, stored: StoredDevice): boolean {
   );
 }
 
-export function planIngest(report: Report, stored: readonly StoredDevice[]): IngestPlan {
+/** A report's device as it will be written, worked out before its stored candidates are known. */
+export interface PreparedDevice {
+  readonly device: Device;
+  readonly serial: string | null;
+  readonly state: DeviceState;
+  readonly identity: string;
+}
+
+/**
+ * The rows each device of the report would write, which do not depend on what is stored: the
+ * ingest computes them while the database looks up the candidates (store/ingest.ts).
+ */
+export function prepareDevices(report: Report): PreparedDevice[] {
+  return report.devices.map((device) => ({
+    device,
+    serial: deviceSerial(device),
+    state: stateOf(device, report.scan.rulesVersion),
+    identity: JSON.stringify(device.identity),
+  }));
+}
+
+export function planIngest(
+  report: Report,
+  stored: readonly StoredDevice[],
+  prepared: readonly PreparedDevice[] = prepareDevices(report),
+): IngestPlan {
   const seenAt = report.scan.finishedAt;
   // The index moves MAC, serial and IP of rows as the report goes; keep what was loaded.
   const loaded = new Map(stored.map((row) => [row.id, { ...row }]));
@@ -200,10 +225,8 @@ export function planIngest(report: Report, stored: readonly StoredDevice[]): Ing
   };
   let nextRef = -1;
   let verdictChanges = 0;
-  for (const d of report.devices) {
+  for (const { device: d, serial, state, identity } of prepared) {
     const mac = d.mac;
-    const serial = deviceSerial(d);
-    const state = stateOf(d, report.scan.rulesVersion);
     const match = pickDevice(index.candidates(d.ip, mac, serial), d.ip, mac, serial);
     let ref: number;
     let previousVerdict: string | null = null;
@@ -254,7 +277,7 @@ export function planIngest(report: Report, stored: readonly StoredDevice[]): Ing
       ip: d.ip,
       mac,
       verdict: d.verdict,
-      identity: JSON.stringify(d.identity),
+      identity,
       evidence: evidenceChanged ? state.evidence : null,
     });
     if (!match || (previousVerdict !== null && previousVerdict !== d.verdict)) {

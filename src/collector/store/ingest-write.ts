@@ -80,13 +80,21 @@ export async function writePlan(
   siteId: number,
   scanId: number,
 ): Promise<(ref: number) => number> {
-  const ids =
-    q.dialect === 'postgres'
-      ? await writeDevicesPg(q, plan, siteId, scanId)
-      : await writeDevicesSqlite(q, plan, siteId, scanId);
+  if (q.dialect === 'postgres') {
+    const ids = await newDeviceIds(q, plan);
+    const id = (ref: number) => (ref < 0 ? ids.get(ref)! : ref);
+    // Every write is sent without waiting for the one before: the connection runs them in
+    // order, and each next statement's rows are encoded while the server works on the last.
+    // The first failure rejects (the later ones then fail on the aborted transaction).
+    await Promise.all([
+      ...writeDevicesPg(q, plan, siteId, scanId, ids),
+      ...writeHistoryPg(q, plan, scanId, id),
+    ]);
+    return id;
+  }
+  const ids = await writeDevicesSqlite(q, plan, siteId, scanId);
   const id = (ref: number) => (ref < 0 ? ids.get(ref)! : ref);
-  if (q.dialect === 'postgres') await writeHistoryPg(q, plan, scanId, id);
-  else await writeHistorySqlite(q, plan, scanId, id);
+  await writeHistorySqlite(q, plan, scanId, id);
   return id;
 }
 
@@ -112,29 +120,35 @@ function copier(q: Sql): NonNullable<Sql['copyRows']> {
   return q.copyRows;
 }
 
-async function writeHistoryPg(q: Sql, plan: IngestPlan, scanId: number, id: (ref: number) => number) {
+function writeHistoryPg(q: Sql, plan: IngestPlan, scanId: number, id: (ref: number) => number) {
   const copy = copier(q);
+  const writes: Promise<unknown>[] = [];
   if (plan.sightings.length > 0)
-    await copy(
-      'sightings',
-      ['device_id', 'scan_id', 'seen_at', 'ip', 'mac', 'verdict', 'identity', 'evidence'],
-      plan.sightings.map((x) => [
-        id(x.ref),
-        scanId,
-        plan.seenAt,
-        x.ip,
-        x.mac,
-        x.verdict,
-        x.identity,
-        x.evidence,
-      ]),
+    writes.push(
+      copy(
+        'sightings',
+        ['device_id', 'scan_id', 'seen_at', 'ip', 'mac', 'verdict', 'identity', 'evidence'],
+        plan.sightings.map((x) => [
+          id(x.ref),
+          scanId,
+          plan.seenAt,
+          x.ip,
+          x.mac,
+          x.verdict,
+          x.identity,
+          x.evidence,
+        ]),
+      ),
     );
   if (plan.changes.length > 0)
-    await copy(
-      'verdict_changes',
-      ['device_id', 'scan_id', 'at', 'from_verdict', 'to_verdict'],
-      plan.changes.map((x) => [id(x.ref), scanId, plan.seenAt, x.from, x.to]),
+    writes.push(
+      copy(
+        'verdict_changes',
+        ['device_id', 'scan_id', 'at', 'from_verdict', 'to_verdict'],
+        plan.changes.map((x) => [id(x.ref), scanId, plan.seenAt, x.from, x.to]),
+      ),
     );
+  return writes;
 }
 
 const stateValues = (w: RowWrite) => DEVICE_COLUMNS.map((c) => w.state[c]);
@@ -209,66 +223,77 @@ const deviceArrays = (rows: readonly RowWrite[], idOf: (w: RowWrite) => number) 
   rows.map((w) => w.serial),
 ];
 
-async function writeDevicesPg(
+/** Ids for the plan's new rows, from the table's own sequence, so history rows can name them. */
+async function newDeviceIds(q: Sql, plan: IngestPlan): Promise<Map<number, number>> {
+  const ids = new Map<number, number>();
+  if (plan.inserts.length === 0) return ids;
+  const fresh = await q.all<{ id: number }>(
+    "SELECT nextval(pg_get_serial_sequence('devices', 'id')) AS id FROM generate_series(1, ?::int)",
+    [plan.inserts.length],
+  );
+  for (const [i, w] of plan.inserts.entries()) ids.set(w.ref, fresh[i]!.id);
+  return ids;
+}
+
+function writeDevicesPg(
   q: Sql,
   plan: IngestPlan,
   siteId: number,
   scanId: number,
-): Promise<Map<number, number>> {
-  const ids = new Map<number, number>();
-  if (plan.inserts.length > 0) {
-    // Ids first, from the table's own sequence, so the history rows can name the new rows.
-    const fresh = await q.all<{ id: number }>(
-      "SELECT nextval(pg_get_serial_sequence('devices', 'id')) AS id FROM generate_series(1, ?::int)",
-      [plan.inserts.length],
-    );
-    for (const [i, w] of plan.inserts.entries()) ids.set(w.ref, fresh[i]!.id);
-  }
+  ids: ReadonlyMap<number, number>,
+): Promise<unknown>[] {
+  const writes: Promise<unknown>[] = [];
   if (plan.inserts.length > 0)
-    await copier(q)(
-      'devices',
-      ['id', ...DEVICE_COLUMNS, 'mac', 'serial', 'site_id', 'first_seen', 'last_seen', 'last_scan_id'],
-      plan.inserts.map((w) => [
-        ids.get(w.ref)!,
-        ...stateValues(w),
-        w.mac,
-        w.serial,
-        siteId,
-        plan.seenAt,
+    writes.push(
+      copier(q)(
+        'devices',
+        ['id', ...DEVICE_COLUMNS, 'mac', 'serial', 'site_id', 'first_seen', 'last_seen', 'last_scan_id'],
+        plan.inserts.map((w) => [
+          ids.get(w.ref)!,
+          ...stateValues(w),
+          w.mac,
+          w.serial,
+          siteId,
+          plan.seenAt,
+          plan.seenAt,
+          scanId,
+        ]),
+      ),
+    );
+  const updates = [...plan.updates.values()];
+  // Rows the report saw exactly as stored (most of a rescan): only the last sighting moves.
+  for (const part of slices(updates.filter((w) => w.unchanged)))
+    writes.push(
+      q.run('UPDATE devices SET last_seen = ?, last_scan_id = ?::bigint WHERE id = ANY(?::bigint[])', [
         plan.seenAt,
         scanId,
+        part.map((w) => w.ref),
       ]),
     );
   // `d.id = ANY(…)` as well as the join: without it the planner, which cannot see inside
   // `unnest`, may read the whole devices table into a hash join (measured: 8 ms at 20,000
   // devices, growing with the table, per statement).
-  const updates = [...plan.updates.values()];
-  // Rows the report saw exactly as stored: only the last sighting moves.
-  for (const part of slices(updates.filter((w) => w.unchanged))) {
-    const ids = part.map((w) => w.ref);
-    await q.run('UPDATE devices SET last_seen = ?, last_scan_id = ?::bigint WHERE id = ANY(?::bigint[])', [
-      plan.seenAt,
-      scanId,
-      ids,
-    ]);
-  }
   for (const part of slices(updates.filter((w) => !w.unchanged))) {
     const arrays = deviceArrays(part, (w) => w.ref);
-    await q.run(
-      `UPDATE devices AS d SET ${DEVICE_COLUMNS.map((c) => `${c} = u.${c}`).join(', ')}, mac = u.mac,
-         serial = u.serial, last_seen = ?, last_scan_id = ?::bigint
-       FROM unnest(${DEVICE_ARRAYS}) AS u(id, ${DEVICE_COLUMNS.join(', ')}, mac, serial)
-       WHERE d.id = ANY(?::bigint[]) AND d.id = u.id`,
-      [plan.seenAt, scanId, ...arrays, arrays[0]],
+    writes.push(
+      q.run(
+        `UPDATE devices AS d SET ${DEVICE_COLUMNS.map((c) => `${c} = u.${c}`).join(', ')}, mac = u.mac,
+           serial = u.serial, last_seen = ?, last_scan_id = ?::bigint
+         FROM unnest(${DEVICE_ARRAYS}) AS u(id, ${DEVICE_COLUMNS.join(', ')}, mac, serial)
+         WHERE d.id = ANY(?::bigint[]) AND d.id = u.id`,
+        [plan.seenAt, scanId, ...arrays, arrays[0]],
+      ),
     );
   }
   for (const part of slices([...plan.firstSeen])) {
-    const ids = part.map(([id]) => id);
-    await q.run(
-      `UPDATE devices AS d SET first_seen = u.at FROM unnest(?::bigint[], ?::text[]) AS u(id, at)
-       WHERE d.id = ANY(?::bigint[]) AND d.id = u.id`,
-      [ids, part.map(([, at]) => at), ids],
+    const rows = part.map(([id]) => id);
+    writes.push(
+      q.run(
+        `UPDATE devices AS d SET first_seen = u.at FROM unnest(?::bigint[], ?::text[]) AS u(id, at)
+         WHERE d.id = ANY(?::bigint[]) AND d.id = u.id`,
+        [rows, part.map(([, at]) => at), rows],
+      ),
     );
   }
-  return ids;
+  return writes;
 }
