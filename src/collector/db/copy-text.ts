@@ -21,6 +21,16 @@ export function copyValue(value: CopyValue): string {
   return SPECIAL.test(value) ? value.replace(SPECIALS, (c) => ESCAPES[c]!) : value;
 }
 
+/** Rows per chunk of COPY data: bounds each string built for a report of 50,000 devices. */
+export const COPY_CHUNK_ROWS = 1000;
+
+/** The rows as COPY data in chunks of whole lines, ready for `Sql.copyText`. */
+export function copyChunks(rows: readonly (readonly CopyValue[])[], size = COPY_CHUNK_ROWS): string[] {
+  const chunks: string[] = [];
+  for (let i = 0; i < rows.length; i += size) chunks.push(copyLines(rows.slice(i, i + size)));
+  return chunks;
+}
+
 /** One COPY line per row, each ending in a newline. */
 export function copyLines(rows: readonly (readonly CopyValue[])[]): string {
   let out = '';

@@ -7,7 +7,6 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { type CopyValue, copyLines } from './copy-text.js';
 import type { Database, Sql } from './sql.js';
 
 const converted = new Map<string, string>();
@@ -30,44 +29,38 @@ const types = {
       : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
-/** Rows per chunk of COPY data: bounds the string built at once for a report of 50,000 devices. */
-const COPY_CHUNK_ROWS = 1000;
-
-/** `COPY table (columns) FROM STDIN` on one connection; the rows go in chunks, minding backpressure. */
+/** `COPY table (columns) FROM STDIN` on one connection; the chunks go in order, minding backpressure. */
 async function copyIn(
   client: pg.PoolClient,
   table: string,
   columns: readonly string[],
-  rows: readonly (readonly CopyValue[])[],
+  chunks: readonly string[],
 ): Promise<number> {
   const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
   const done = finished(stream);
   // Without a listener until `done` is awaited, an early error would be unhandled.
   done.catch(() => undefined);
-  for (let i = 0; i < rows.length; i += COPY_CHUNK_ROWS) {
-    const chunk = copyLines(rows.slice(i, i + COPY_CHUNK_ROWS));
-    if (!stream.write(chunk)) await Promise.race([once(stream, 'drain'), done]);
-  }
+  for (const chunk of chunks) if (!stream.write(chunk)) await Promise.race([once(stream, 'drain'), done]);
   stream.end();
   await done;
   return stream.rowCount;
 }
 
 function over(client: pg.Pool | pg.PoolClient): Omit<Sql, 'tx'> {
-  const copyRows =
+  const copyText =
     client instanceof pg.Pool
-      ? async (table: string, columns: readonly string[], rows: readonly (readonly CopyValue[])[]) => {
+      ? async (table: string, columns: readonly string[], chunks: readonly string[]) => {
           const one = await client.connect();
           try {
-            return await copyIn(one, table, columns, rows);
+            return await copyIn(one, table, columns, chunks);
           } finally {
             one.release();
           }
         }
-      : (table: string, columns: readonly string[], rows: readonly (readonly CopyValue[])[]) =>
-          copyIn(client, table, columns, rows);
+      : (table: string, columns: readonly string[], chunks: readonly string[]) =>
+          copyIn(client, table, columns, chunks);
   return {
-    copyRows,
+    copyText,
     dialect: 'postgres',
     all: async <T>(sql: string, params: readonly unknown[] = []) =>
       (await client.query(toPg(sql), params as unknown[])).rows as T[],

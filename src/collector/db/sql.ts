@@ -3,8 +3,6 @@
  * placeholders and portable SQL (both SQLite ≥ 3.35 and PostgreSQL ≥ 12 accept
  * `ON CONFLICT … DO NOTHING` and `RETURNING`); each driver adapts placeholders and types.
  */
-import type { CopyValue } from './copy-text.js';
-
 export type Dialect = 'sqlite' | 'postgres';
 
 export interface Sql {
@@ -14,15 +12,11 @@ export interface Sql {
   /** Runs a statement and returns how many rows it changed. */
   run(sql: string, params?: readonly unknown[]): Promise<number>;
   /**
-   * PostgreSQL only: appends rows to `table` in one `COPY … FROM STDIN` (db/copy-text.ts), for
-   * bulk writes where array parameters cost more to encode and parse than the rows themselves.
-   * Returns how many rows were written.
+   * PostgreSQL only: appends rows to `table` in one `COPY … FROM STDIN`, given as chunks of COPY
+   * text lines (db/copy-text.ts `copyChunks`), for bulk writes where array parameters cost more
+   * to encode and parse than the rows themselves. Returns how many rows were written.
    */
-  copyRows?(
-    table: string,
-    columns: readonly string[],
-    rows: readonly (readonly CopyValue[])[],
-  ): Promise<number>;
+  copyText?(table: string, columns: readonly string[], chunks: readonly string[]): Promise<number>;
   /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
   tx<T>(fn: (q: Sql) => Promise<T>): Promise<T>;
 }

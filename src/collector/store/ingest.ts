@@ -112,27 +112,24 @@ export async function ingestReport(
   const now = options.now ?? new Date().toISOString();
   const siteId = await upsertSite(q, report.agent.site, now);
   // The stored rows the devices could be are read while this process hashes the report and
-  // works out its rows: on PostgreSQL the two overlap (measured for issue 15: about 10 ms of a
-  // 1,000-device rescan's 70). Only reads come first, so a resend or a clash still writes nothing.
+  // works out its rows: on PostgreSQL the query runs on the server meanwhile. Only reads come
+  // before the resend check, so a resend or a clash still writes nothing.
   const loading = loadCandidates(q, siteId, report.devices);
-  loading.catch(() => undefined); // awaited below; this only keeps an early return from leaving it unhandled
+  loading.catch(() => undefined); // awaited below; this only keeps a throw in between from leaving it unhandled
   const digest = reportDigest(report);
   const prepared = prepareDevices(report);
-  // Cheap check first so a resend of a large report does not touch the agents table.
+  const candidates = await loading;
+  // Cheap check before any write so a resend of a large report does not touch the agents table.
   const prior = await priorUse(q, report.reportId, siteId, digest);
-  if (prior) {
-    await loading;
-    return { status: prior, devices: 0, newDevices: 0, verdictChanges: 0 };
-  }
+  if (prior) return { status: prior, devices: 0, newDevices: 0, verdictChanges: 0 };
   const agentId = await upsertAgent(q, siteId, report, options.tokenId, now);
   const scanId = await insertScan(q, report, { siteId, agentId, digest }, now);
   if (scanId === undefined) {
     // Another transaction stored this id between the check and the insert.
     const raced = (await priorUse(q, report.reportId, siteId, digest)) ?? 'conflict';
-    await loading;
     return { status: raced, devices: 0, newDevices: 0, verdictChanges: 0 };
   }
-  const plan = planIngest(report, await loading, prepared);
+  const plan = planIngest(report, candidates, prepared);
   const idOf = await writePlan(q, plan, siteId, scanId);
   // Receivers hear of it through the durable queue (store/outbox.ts), in this transaction.
   const scan = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { copyLines, copyValue } from '../../../src/collector/db/copy-text.js';
+import { copyChunks, copyLines, copyValue } from '../../../src/collector/db/copy-text.js';
 
 describe('COPY text encoding', () => {
   it('escapes the characters COPY reads as structure, and only those', () => {
@@ -23,5 +23,10 @@ describe('COPY text encoding', () => {
         ['x\ty', '', 0.5],
       ]),
     ).toBe('a\t\\N\t3\nx\\ty\t\t0.5\n');
+  });
+
+  it('cuts rows into chunks of whole lines', () => {
+    expect(copyChunks([['a'], ['b\nc'], ['d']], 2)).toEqual(['a\nb\\nc\n', 'd\n']);
+    expect(copyChunks([])).toEqual([]);
   });
 });
