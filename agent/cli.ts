@@ -4,19 +4,29 @@
  * each exporting `run(argv, io)`). Thin by design (docs/architecture.md §2: the composition root holds no
  * protocol or matching logic).
  */
+import { tuneHeapForSweep } from '../src/agent/scan/heap.js';
 import { CamsweepError, describeError, EXIT } from '../src/core/errors.js';
 import { createLogger } from '../src/core/log.js';
 import { VERSION } from '../src/core/version.js';
 import type { CommandIO, CommandMain } from './commands/io.js';
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: CommandMain }> }> = {
+interface Command {
+  summary: string;
+  load: () => Promise<{ run: CommandMain }>;
+  /** Sweeps a network: V8 is tuned for it before the command's modules load (scan/heap.ts). */
+  sweeps?: true;
+}
+
+const COMMANDS: Record<string, Command> = {
   scan: {
     summary: 'one-shot scan of targets (default: connected private subnets)',
     load: () => import('./commands/scan.js'),
+    sweeps: true,
   },
   agent: {
     summary: 'run as a daemon: scheduled scans, passive listening, push',
     load: () => import('./commands/agent.js'),
+    sweeps: true,
   },
   identify: {
     summary: 'offline: saved observations or nmap XML → one device per host',
@@ -104,6 +114,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   try {
     if (!command) throw new CamsweepError('E_USAGE', `unknown command "${name}"`);
+    if (command.sweeps) tuneHeapForSweep();
     const mod = await loadCommand(name, command.load);
     return await mod.run(rest, io);
   } catch (err) {
