@@ -86,6 +86,7 @@ export function openPostgres(url: string, poolSize = 10): Database {
   const base = over(pool);
   return {
     ...base,
+    concurrent: true,
     description: redactUrl(url),
     tx: async (fn) => {
       const client = await pool.connect();

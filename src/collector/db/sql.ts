@@ -17,6 +17,11 @@ export interface Sql {
    * to encode and parse than the rows themselves. Returns how many rows were written.
    */
   copyText?(table: string, columns: readonly string[], chunks: readonly string[]): Promise<number>;
+  /**
+   * Independent reads may be in flight at once, each on its own connection (PostgreSQL's pool,
+   * outside a transaction): a caller may start two and await both.
+   */
+  readonly concurrent?: true;
   /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
   tx<T>(fn: (q: Sql) => Promise<T>): Promise<T>;
 }
