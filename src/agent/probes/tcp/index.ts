@@ -9,6 +9,7 @@ import { paced, sleep } from '../shared/pool.js';
 import type { Probe, ProbeContext } from '../shared/types.js';
 import { BANNER_PORTS, bannerText } from './codec.js';
 import { type ConnectResult, connectPort, Inflight } from './connect.js';
+import { LagLimit } from './lag.js';
 import { neighbourAddresses } from './neighbours.js';
 import { type Cursor, type DiscoveryMode, phase1Ports, remainingWork, sweepEstimateMs } from './plan.js';
 import { DEFAULT_PORTS, DISCOVERY_PORTS } from './ports.js';
@@ -90,21 +91,6 @@ const config = defineSpec({
 const LOCAL_PRESSURE = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
 /** Fewest connects kept in flight whatever the rate (a slow cap still needs some overlap). */
 const MIN_INFLIGHT = 64;
-/**
- * Late timeout verdicts mean the event loop is starved (a busy machine). A socket that outlives
- * the kernel's 1 s SYN retransmission sends a second SYN the rate cap never counted (measured
- * at load 12: 167,000 extra SYNs in a /16 sweep), so when today's timeout plus that lateness
- * reaches it, the sweep keeps fewer connects in flight. A verdict this late cuts too, whatever
- * the timeout: the loop is too busy to keep up.
- */
-const STARVED_MS = 500;
-/**
- * In-flight slots won back per on-time verdict. At 10,000 connects/s a cut of 30 % heals in
- * about a second; at 0.01 it took four, and the sweep ran at half its rate meanwhile (/16 bench).
- */
-const LAG_RECOVERY = 0.05;
-/** The kernel's initial SYN retransmission timeout: a socket open this long has sent two SYNs. */
-const SYN_RETRANSMIT_MS = 1000;
 
 interface Job {
   readonly host: string;
@@ -190,9 +176,8 @@ class Sweep {
   private wake: (() => void) | null = null;
   /** Lowered when the kernel runs out of descriptors, so the sweep stops hammering it. */
   private ceiling: number;
-  /** Lowered while the event loop lags (late verdicts), raised slowly once they are on time. */
-  private lagCeiling: number;
-  private lastCut = 0;
+  /** Lowered while the event loop lags (late verdicts), raised again once they are on time. */
+  private readonly lag: LagLimit;
   attempts = 0;
   open = 0;
 
@@ -205,7 +190,7 @@ class Sweep {
     this.inflight = new Inflight(ctx.signal);
     this.timer = new ConnectTimer(set.minMs, set.maxMs);
     this.ceiling = set.maxParallel;
-    this.lagCeiling = set.maxParallel;
+    this.lag = new LagLimit(set.maxParallel, MIN_INFLIGHT);
     this.gone = new Uint8Array(ctx.scope.hosts.length);
   }
 
@@ -251,26 +236,23 @@ class Sweep {
   limit(): number {
     const rate = this.ctx.packetsPerSecond;
     const want = rate > 0 ? Math.ceil((rate * this.timer.timeoutMs()) / 1000) * 1.25 : this.ceiling;
-    return Math.min(this.ceiling, Math.floor(this.lagCeiling), Math.max(MIN_INFLIGHT, Math.ceil(want)));
+    return Math.min(this.ceiling, this.lag.allowed, Math.max(MIN_INFLIGHT, Math.ceil(want)));
   }
 
-  /** How late a timeout verdict came: multiplicative decrease when late, recovery when not. */
+  /** How late a timeout verdict came: fewer connects in flight while the loop lags. */
   private noteLateness(timeoutMs: number, livedMs: number): void {
-    const late = livedMs - timeoutMs;
-    // Judged against the timeout new connects get: a 900 ms start-up timeout verdict 60 ms late
-    // says nothing about the 100 ms connects the adapted timer sends now.
-    const resends = late > 50 && this.timer.timeoutMs() + late >= SYN_RETRANSMIT_MS - 50;
-    if (late > STARVED_MS || resends) {
-      const now = performance.now();
-      // One cut per lag episode: the verdicts of one late loop turn arrive together.
-      if (now - this.lastCut < livedMs) return;
-      this.lastCut = now;
-      this.lagCeiling = Math.max(MIN_INFLIGHT, Math.floor(Math.min(this.lagCeiling, this.active) * 0.7));
+    const lateMs = this.lag.note({
+      timeoutMs,
+      livedMs,
+      currentTimeoutMs: this.timer.timeoutMs(),
+      active: this.active,
+      now: performance.now(),
+    });
+    if (lateMs !== null)
       this.ctx.log.debug(
-        { lateMs: Math.round(late), inflight: this.lagCeiling },
+        { lateMs: Math.round(lateMs), inflight: this.lag.allowed },
         'event loop lags; fewer connects in flight',
       );
-    } else if (this.lagCeiling < this.ceiling) this.lagCeiling += LAG_RECOVERY;
   }
 
   private waitForSettle(): Promise<void> {
