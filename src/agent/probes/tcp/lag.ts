@@ -9,7 +9,7 @@
  */
 
 /** The kernel's initial SYN retransmission timeout: a socket open this long has sent two SYNs. */
-export const SYN_RETRANSMIT_MS = 1000;
+const SYN_RETRANSMIT_MS = 1000;
 const STARVED_MS = 500;
 /**
  * Slots won back per on-time verdict. At 10,000 connects/s a 30 % cut heals in about a second;
